@@ -1,0 +1,40 @@
+# crm: PostgreSQL extension for customer relationship analytics (PGXS build)
+#
+#   make && make install     build and install into the PostgreSQL of pg_config
+#   make installcheck        pg_regress suite (sql/, expected/) against a running server
+#   make demo / make test    the README's two commands: see scripts/
+#
+# Each capability is one C file in src/ plus the SQL that declares it; the
+# extension script crm--$(EXTVERSION).sql is those SQL files concatenated in
+# the order of SQL_SOURCES.
+
+EXTENSION = crm
+EXTVERSION = 1.0
+
+MODULE_big = crm
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+SQL_SOURCES = src/schema.sql src/states.sql src/demo.sql
+DATA_built = crm--$(EXTVERSION).sql
+
+REGRESS = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --load-extension=crm
+
+PG_CFLAGS = -Werror -Wall -Wmissing-prototypes
+EXTRA_CLEAN = crm--$(EXTVERSION).sql
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+crm--$(EXTVERSION).sql: $(SQL_SOURCES) Makefile
+	{ printf '%s\n' '-- crm $(EXTVERSION): generated from $(SQL_SOURCES); edit those files' \
+	    '\echo Use "CREATE EXTENSION crm" to load this file. \quit'; \
+	  cat $(SQL_SOURCES); } > $@
+
+.PHONY: demo test bench
+demo:
+	bash scripts/demo.sh
+
+test:
+	bash scripts/test.sh

@@ -1,0 +1,427 @@
+/*
+ * states.sql: the rules the CRM tables enforce beyond their constraints.
+ *
+ * - State machines for opportunities, campaigns and contracts, driven by the
+ *   table crm.status_transitions: a forbidden move fails with SQLSTATE 55000
+ *   (object_not_in_prerequisite_state), a message naming the object and both
+ *   states, and a hint listing the allowed next states.
+ * - History written by trigger: opportunity stage / status / amount / owner /
+ *   cost changes, contract status and progress changes, and earlier versions
+ *   of a contract's terms.
+ * - Credit shares of an opportunity's owners sum to 100 % at commit.
+ * - Contacts' reports_to chains have no cycles.
+ *
+ * Only UPDATEs are checked against the state machines and recorded as
+ * history: an INSERT may carry any state (importing a closed deal, or
+ * pg_restore reloading the tables, whose triggers are already in place), so
+ * restoring a dump neither fails nor writes history twice.
+ *
+ * Trigger functions run with search_path = pg_catalog, pg_temp and name the
+ * extension's objects as @extschema@, so nothing a user plants in another
+ * schema can capture them.
+ */
+
+CREATE TABLE @extschema@.status_transitions (
+	object			text NOT NULL,
+	from_status		text NOT NULL,
+	allowed			text[] NOT NULL,
+	PRIMARY KEY (object, from_status)
+);
+COMMENT ON TABLE @extschema@.status_transitions IS
+	'The state machines of opportunities, campaigns and contracts: for each status the statuses it may move to (empty = final). Part of the extension, not user data';
+COMMENT ON COLUMN @extschema@.status_transitions.object IS 'opportunity, campaign or contract';
+COMMENT ON COLUMN @extschema@.status_transitions.from_status IS 'Current status';
+COMMENT ON COLUMN @extschema@.status_transitions.allowed IS 'Statuses it may move to, in lifecycle order; empty = final state';
+
+INSERT INTO @extschema@.status_transitions (object, from_status, allowed) VALUES
+	('opportunity', 'open',        '{suspended,terminated,won,lost}'),
+	('opportunity', 'suspended',   '{open,terminated}'),
+	('opportunity', 'terminated',  '{archived}'),
+	('opportunity', 'won',         '{archived}'),
+	('opportunity', 'lost',        '{archived}'),
+	('opportunity', 'archived',    '{}'),
+	('campaign',    'planned',     '{submitted,cancelled}'),
+	('campaign',    'submitted',   '{planned,approved,cancelled}'),
+	('campaign',    'approved',    '{active,cancelled}'),
+	('campaign',    'active',      '{completed,cancelled}'),
+	('campaign',    'completed',   '{}'),
+	('campaign',    'cancelled',   '{}'),
+	('contract',    'draft',       '{submitted,closed}'),
+	('contract',    'submitted',   '{draft,approved,closed}'),
+	('contract',    'approved',    '{executing,closed}'),
+	('contract',    'executing',   '{interrupted,completed}'),
+	('contract',    'interrupted', '{executing,closed}'),
+	('contract',    'completed',   '{closed}'),
+	('contract',    'closed',      '{}');
+
+-- Raise the standard error for a forbidden status change of one object.
+CREATE FUNCTION @extschema@.check_status_transition(object text, object_id bigint, old_status text, new_status text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	next_states text[];
+BEGIN
+	IF old_status = new_status THEN
+		RETURN;
+	END IF;
+	SELECT t.allowed INTO next_states
+	  FROM @extschema@.status_transitions t
+	 WHERE t.object = check_status_transition.object
+	   AND t.from_status = old_status;
+	IF new_status = ANY (next_states) THEN
+		RETURN;
+	END IF;
+	RAISE EXCEPTION '% % cannot move from "%" to "%"', object, object_id, old_status, new_status
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  HINT = CASE WHEN cardinality(next_states) = 0
+						  THEN format('"%s" is a final state: no status change is allowed.', old_status)
+						  ELSE format('From "%s" a %s may move to: %s.', old_status, object,
+									  array_to_string(next_states, ', '))
+					 END;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_status_transition(text, bigint, text, text) IS
+	'Returns nothing when object (opportunity, campaign, contract) may move from old_status to new_status; raises SQLSTATE 55000 naming both states and the allowed ones otherwise';
+
+--------------------------------------------------------------------------
+-- Opportunities
+--------------------------------------------------------------------------
+
+-- Keep closed_at and updated_at right, enforce the state machine, and allow
+-- stage changes only while the opportunity is open.
+CREATE FUNCTION @extschema@.opportunities_before()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP = 'UPDATE' THEN
+		PERFORM @extschema@.check_status_transition('opportunity', OLD.id, OLD.status::text, NEW.status::text);
+		IF NEW.stage IS DISTINCT FROM OLD.stage AND OLD.status <> 'open' THEN
+			RAISE EXCEPTION 'opportunity % is %: its stage cannot change', OLD.id, OLD.status
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Reactivate a suspended opportunity (status open) before moving it to another stage.';
+		END IF;
+		NEW.updated_at := now();
+		IF NEW.status IN ('open', 'suspended') THEN
+			NEW.closed_at := NULL;
+		ELSIF OLD.status IN ('open', 'suspended') THEN
+			NEW.closed_at := now();
+		END IF;
+	ELSIF NEW.status NOT IN ('open', 'suspended') AND NEW.closed_at IS NULL THEN
+		NEW.closed_at := now();
+	END IF;
+	RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.opportunities_before() IS
+	'Trigger: checks status moves and stage changes of crm.opportunities, sets updated_at and closed_at';
+
+CREATE TRIGGER opportunities_before
+	BEFORE INSERT OR UPDATE ON @extschema@.opportunities
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.opportunities_before();
+
+-- Record every stage, status, amount, owner or cost change.
+CREATE FUNCTION @extschema@.opportunities_history()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO @extschema@.opportunity_history
+		(opportunity_id, changed_at, old_stage, new_stage, old_status, new_status,
+		 old_amount, new_amount, old_owner, new_owner, cost)
+	VALUES
+		(NEW.id, NEW.updated_at, OLD.stage, NEW.stage, OLD.status, NEW.status,
+		 OLD.amount, NEW.amount, OLD.owner, NEW.owner, greatest(NEW.cost - OLD.cost, 0));
+	RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.opportunities_history() IS
+	'Trigger: writes a crm.opportunity_history row for a change of stage, status, amount, owner or cost';
+
+CREATE TRIGGER opportunities_history
+	AFTER UPDATE ON @extschema@.opportunities
+	FOR EACH ROW
+	WHEN (OLD.stage IS DISTINCT FROM NEW.stage
+		  OR OLD.status IS DISTINCT FROM NEW.status
+		  OR OLD.amount IS DISTINCT FROM NEW.amount
+		  OR OLD.owner IS DISTINCT FROM NEW.owner
+		  OR OLD.cost IS DISTINCT FROM NEW.cost)
+	EXECUTE FUNCTION @extschema@.opportunities_history();
+
+-- The credit shares of an opportunity that has split owners sum to 100 %.
+CREATE FUNCTION @extschema@.opportunity_owners_check()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	opp bigint;
+	total numeric;
+BEGIN
+	FOREACH opp IN ARRAY ARRAY[CASE WHEN TG_OP <> 'INSERT' THEN OLD.opportunity_id END,
+							   CASE WHEN TG_OP <> 'DELETE' THEN NEW.opportunity_id END]
+	LOOP
+		CONTINUE WHEN opp IS NULL;
+		SELECT sum(o.share) INTO total
+		  FROM @extschema@.opportunity_owners o
+		 WHERE o.opportunity_id = opp;
+		IF total IS NOT NULL AND total <> 100 THEN
+			RAISE EXCEPTION 'credit shares of opportunity % sum to % %%, not 100 %%', opp, total
+				USING ERRCODE = 'check_violation',
+					  HINT = 'Change the rows of crm.opportunity_owners for one opportunity in one transaction so that their shares sum to 100.';
+		END IF;
+	END LOOP;
+	RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.opportunity_owners_check() IS
+	'Constraint trigger: the shares in crm.opportunity_owners of each opportunity sum to 100 at commit';
+
+CREATE CONSTRAINT TRIGGER opportunity_owners_sum
+	AFTER INSERT OR UPDATE OR DELETE ON @extschema@.opportunity_owners
+	DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.opportunity_owners_check();
+
+-- Number a new quote as the next version of its opportunity when none is given.
+CREATE FUNCTION @extschema@.quotes_version()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NEW.version IS NULL THEN
+		-- serialize concurrent quoting of one opportunity
+		PERFORM 1 FROM @extschema@.opportunities o WHERE o.id = NEW.opportunity_id FOR NO KEY UPDATE;
+		SELECT coalesce(max(q.version), 0) + 1 INTO NEW.version
+		  FROM @extschema@.quotes q
+		 WHERE q.opportunity_id = NEW.opportunity_id;
+	END IF;
+	RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.quotes_version() IS
+	'Trigger: gives a new crm.quotes row without a version the next version number of its opportunity';
+
+CREATE TRIGGER quotes_version
+	BEFORE INSERT ON @extschema@.quotes
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.quotes_version();
+
+--------------------------------------------------------------------------
+-- Campaigns
+--------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.campaigns_before()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM @extschema@.check_status_transition('campaign', OLD.id, OLD.status::text, NEW.status::text);
+	RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.campaigns_before() IS
+	'Trigger: checks status moves of crm.campaigns';
+
+CREATE TRIGGER campaigns_before
+	BEFORE UPDATE OF status ON @extschema@.campaigns
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.campaigns_before();
+
+--------------------------------------------------------------------------
+-- Contracts
+--------------------------------------------------------------------------
+
+-- Enforce the state machine; a change of terms archives the old terms as a
+-- version of their own and numbers the new terms as the next version.
+CREATE FUNCTION @extschema@.contracts_before()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	since timestamptz;
+BEGIN
+	PERFORM @extschema@.check_status_transition('contract', OLD.id, OLD.status::text, NEW.status::text);
+	IF (NEW.amount, NEW.starts_on, NEW.ends_on, NEW.terms)
+	   IS DISTINCT FROM (OLD.amount, OLD.starts_on, OLD.ends_on, OLD.terms) THEN
+		IF OLD.status IN ('completed', 'closed') THEN
+			RAISE EXCEPTION 'contract % is %: its terms cannot change', OLD.id, OLD.status
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Write a new contract for new terms.';
+		END IF;
+		SELECT v.replaced_at INTO since
+		  FROM @extschema@.contract_versions v
+		 WHERE v.contract_id = OLD.id AND v.version = OLD.version - 1;
+		INSERT INTO @extschema@.contract_versions
+			(contract_id, version, amount, starts_on, ends_on, terms, valid_from)
+		VALUES
+			(OLD.id, OLD.version, OLD.amount, OLD.starts_on, OLD.ends_on, OLD.terms,
+			 coalesce(since, OLD.created_at));
+		NEW.version := OLD.version + 1;
+	ELSE
+		NEW.version := OLD.version;
+	END IF;
+	NEW.updated_at := now();
+	RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.contracts_before() IS
+	'Trigger: checks status moves of crm.contracts, versions changes of terms, sets updated_at';
+
+CREATE TRIGGER contracts_before
+	BEFORE UPDATE ON @extschema@.contracts
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.contracts_before();
+
+CREATE FUNCTION @extschema@.contracts_history()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO @extschema@.contract_history
+		(contract_id, changed_at, old_status, new_status, old_percent, new_percent)
+	VALUES
+		(NEW.id, NEW.updated_at, OLD.status, NEW.status, OLD.percent_complete, NEW.percent_complete);
+	RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.contracts_history() IS
+	'Trigger: writes a crm.contract_history row for a change of status or percent complete';
+
+CREATE TRIGGER contracts_history
+	AFTER UPDATE ON @extschema@.contracts
+	FOR EACH ROW
+	WHEN (OLD.status IS DISTINCT FROM NEW.status
+		  OR OLD.percent_complete IS DISTINCT FROM NEW.percent_complete)
+	EXECUTE FUNCTION @extschema@.contracts_history();
+
+--------------------------------------------------------------------------
+-- Customers, contacts, pipeline stages
+--------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.touch_updated_at()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	NEW.updated_at := now();
+	RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.touch_updated_at() IS
+	'Trigger: sets updated_at to the transaction time';
+
+CREATE TRIGGER customers_touch
+	BEFORE UPDATE ON @extschema@.customers
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.touch_updated_at();
+
+-- A contact may not (indirectly) report to themselves.
+CREATE FUNCTION @extschema@.contacts_no_cycle()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF EXISTS (
+		WITH RECURSIVE chain(id) AS (
+			SELECT NEW.reports_to
+			UNION
+			SELECT c.reports_to
+			  FROM chain JOIN @extschema@.contacts c ON c.id = chain.id
+			 WHERE c.reports_to IS NOT NULL)
+		SELECT 1 FROM chain WHERE chain.id = NEW.id)
+	THEN
+		RAISE EXCEPTION 'contact % cannot report to contact %: that would make a reporting cycle', NEW.id, NEW.reports_to
+			USING ERRCODE = 'check_violation',
+				  HINT = 'reports_to must point up the hierarchy, never to the contact itself or to someone who reports to it.';
+	END IF;
+	RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.contacts_no_cycle() IS
+	'Trigger: rejects a reports_to that closes a cycle in crm.contacts';
+
+CREATE TRIGGER contacts_no_cycle
+	BEFORE UPDATE OF reports_to ON @extschema@.contacts
+	FOR EACH ROW WHEN (NEW.reports_to IS NOT NULL)
+	EXECUTE FUNCTION @extschema@.contacts_no_cycle();
+
+-- The chain of people a contact reports to, the contact first.
+CREATE FUNCTION @extschema@.decision_path(contact_id bigint)
+RETURNS TABLE (level integer, id bigint, name text, title text, decision_role text)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	WITH RECURSIVE chain AS (
+		SELECT 0 AS level, c.id, c.name, c.title, c.decision_role, c.reports_to
+		  FROM @extschema@.contacts c
+		 WHERE c.id OPERATOR(pg_catalog.=) decision_path.contact_id
+		UNION ALL
+		SELECT chain.level OPERATOR(pg_catalog.+) 1, c.id, c.name, c.title, c.decision_role, c.reports_to
+		  FROM chain JOIN @extschema@.contacts c ON c.id OPERATOR(pg_catalog.=) chain.reports_to
+	)
+	SELECT chain.level, chain.id, chain.name, chain.title, chain.decision_role FROM chain ORDER BY chain.level;
+END;
+COMMENT ON FUNCTION @extschema@.decision_path(bigint) IS
+	'The decision path above a contact: level 0 is the contact, level 1 whom they report to, and so on up';
+
+-- Rows shipped by the extension (builtin) give way to a restored or
+-- re-entered row with the same stage or position: see schema.sql.
+CREATE FUNCTION @extschema@.pipeline_stages_before()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		DELETE FROM @extschema@.pipeline_stages s
+		 WHERE s.builtin
+		   AND s.pipeline = NEW.pipeline
+		   AND (s.stage = NEW.stage OR s.position = NEW.position);
+	ELSE
+		NEW.builtin := false;
+	END IF;
+	RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.pipeline_stages_before() IS
+	'Trigger: an inserted stage replaces an untouched shipped row with the same stage or position; an update marks the row as the user''s';
+
+CREATE TRIGGER pipeline_stages_before
+	BEFORE INSERT OR UPDATE ON @extschema@.pipeline_stages
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.pipeline_stages_before();
+
+--------------------------------------------------------------------------
+-- pg_dump keeps the users' data
+--------------------------------------------------------------------------
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.customers', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.customers_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contacts', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contacts_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.orders', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.orders_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.service_costs', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.service_costs_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.campaigns', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.campaigns_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.campaign_members', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.pipeline_stages', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunities', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunities_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunity_owners', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunity_history', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunity_history_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.quotes', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.quotes_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contracts', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contracts_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contract_versions', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contract_history', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contract_history_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.quotas', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.quotas_id_seq', '');
