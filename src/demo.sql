@@ -268,7 +268,9 @@ BEGIN
 			   (c.created_at AT TIME ZONE 'UTC')::date
 				 + floor((as_of - (c.created_at AT TIME ZONE 'UTC')::date) * @extschema@.demo_uniform(s, 61, 64 * c.id + j))::integer,
 			   k.kind,
-			   round((CASE WHEN k.kind = 'visit' THEN 100 + 500 * @extschema@.demo_uniform(s, 62, 64 * c.id + j)
+			   round((CASE WHEN k.kind = 'visit' AND c.attributes #>> '{characteristics,size}' = 'small'
+							   THEN 30 + 120 * @extschema@.demo_uniform(s, 62, 64 * c.id + j)
+						   WHEN k.kind = 'visit' THEN 100 + 500 * @extschema@.demo_uniform(s, 62, 64 * c.id + j)
 						   WHEN c.kind = 'person' THEN 5 + 45 * @extschema@.demo_uniform(s, 62, 64 * c.id + j)
 						   WHEN k.kind = 'support' THEN 20 + 180 * @extschema@.demo_uniform(s, 62, 64 * c.id + j)
 						   ELSE 10 + 490 * @extschema@.demo_uniform(s, 62, 64 * c.id + j) END)::numeric, 2),
@@ -310,8 +312,8 @@ BEGIN
 		-- Opportunities of business customers, walked through the seed's
 		-- pipeline: potential (mean 2 months, 50 % go on) -> bid (1 month,
 		-- 80 %) -> negotiation (1 month, 90 % won) -> contract.
-		TRUNCATE demo_opportunity_walk;
-		INSERT INTO demo_opportunity_walk
+		TRUNCATE pg_temp.demo_opportunity_walk;
+		INSERT INTO pg_temp.demo_opportunity_walk
 		SELECT w.*, x.stage, x.entered, x.closed, y.outcome, y.archived,
 			   CASE WHEN y.archived IS NOT NULL THEN 'archived'
 					WHEN y.outcome IS NOT NULL THEN y.outcome
@@ -378,7 +380,7 @@ BEGIN
 							  WHEN 'lost' THEN format('Lost at the %s stage', w.stage) END,
 			   w.created, coalesce(w.archived, w.closed, w.entered),
 			   CASE WHEN w.outcome IS NOT NULL THEN w.closed END
-		  FROM demo_opportunity_walk w
+		  FROM pg_temp.demo_opportunity_walk w
 		 ORDER BY w.id;
 
 		-- Their history: each stage move (with the cost of the stage left:
@@ -389,7 +391,7 @@ BEGIN
 		SELECT w.id, h.at, w.owner, h.old_stage, h.new_stage, h.old_status::@extschema@.opportunity_status,
 			   h.new_status::@extschema@.opportunity_status, w.amount, w.amount, w.owner, w.owner,
 			   round((extract(epoch FROM h.at - h.since) / 86400 / 7 * 2 * 60)::numeric, 2)
-		  FROM demo_opportunity_walk w
+		  FROM pg_temp.demo_opportunity_walk w
 		 CROSS JOIN LATERAL (VALUES
 				(1, w.t1, w.created, 'potential', 'bid', 'open', 'open', w.p1 AND w.t1 <= until),
 				(2, w.t2, w.t1, 'bid', 'negotiation', 'open', 'open', w.p1 AND w.p2 AND w.t2 <= until),
@@ -409,7 +411,7 @@ BEGIN
 			   CASE WHEN q.status = 'approved' THEN 'sales_manager' END,
 			   CASE WHEN q.status = 'approved' THEN q.at + interval '2 days' END,
 			   q.at
-		  FROM demo_opportunity_walk w
+		  FROM pg_temp.demo_opportunity_walk w
 		 CROSS JOIN LATERAL (VALUES
 				(1, w.t1, 1.05, 0, CASE WHEN w.p2 AND w.t2 <= until THEN 'rejected' ELSE 'approved' END, w.p1 AND w.t1 <= until),
 				(2, w.t2, 1.00, 5, 'approved', w.p1 AND w.p2 AND w.t2 <= until))
@@ -419,7 +421,7 @@ BEGIN
 		-- Split credit on a tenth of the won deals: 60 % owner, 40 % a colleague.
 		INSERT INTO @extschema@.opportunity_owners (opportunity_id, owner, share)
 		SELECT w.id, x.owner, x.share
-		  FROM demo_opportunity_walk w
+		  FROM pg_temp.demo_opportunity_walk w
 		 CROSS JOIN LATERAL (VALUES
 				(w.owner, 60.00),
 				(format('rep_%s', lpad((substr(w.owner, 5)::integer % 40 + 1)::text, 2, '0')), 40.00)) AS x(owner, share)
@@ -439,7 +441,7 @@ BEGIN
 						THEN least(99, greatest(0, round(100.0 * (as_of - x.starts) / (x.ends - x.starts))))
 					ELSE 0 END,
 			   x.status, CASE WHEN x.amended THEN 2 ELSE 1 END, w.t3, w.t3
-		  FROM demo_opportunity_walk w
+		  FROM pg_temp.demo_opportunity_walk w
 		 CROSS JOIN LATERAL (
 				SELECT y.*,
 					   (CASE WHEN as_of - y.won < 10 THEN 'draft'

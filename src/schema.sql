@@ -103,7 +103,7 @@ CREATE TABLE @extschema@.contacts (
 	email			text CHECK (email OPERATOR(pg_catalog.~) '^[^@[:space:]]+@[^@[:space:]]+$'),
 	reports_to		bigint,
 	UNIQUE (customer_id, id),
-	CHECK (reports_to OPERATOR(pg_catalog.<>) id),
+	CONSTRAINT contacts_reports_to_self_check CHECK (reports_to OPERATOR(pg_catalog.<>) id),
 	FOREIGN KEY (customer_id, reports_to) REFERENCES @extschema@.contacts (customer_id, id)
 );
 CREATE INDEX contacts_customer_idx ON @extschema@.contacts (customer_id);
@@ -132,7 +132,7 @@ CREATE TABLE @extschema@.orders (
 	product			text,
 	amount_paid		numeric(14,2) NOT NULL DEFAULT 0,
 	due_date		date,
-	CHECK (amount_paid BETWEEN 0 AND amount)
+	CONSTRAINT orders_amount_paid_check CHECK (amount_paid BETWEEN 0 AND amount)
 );
 CREATE INDEX orders_customer_idx ON @extschema@.orders (customer_id, ordered_at);
 
@@ -185,10 +185,11 @@ CREATE TABLE @extschema@.campaigns (
 	approved_by		text,
 	description		text,
 	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	CHECK (planned_end OPERATOR(pg_catalog.>=) planned_start),
-	CHECK (ended_on OPERATOR(pg_catalog.>=) started_on),
-	CHECK (status NOT IN ('active', 'completed') OR started_on IS NOT NULL),
-	CHECK (status OPERATOR(pg_catalog.<>) 'completed' OR (ended_on IS NOT NULL AND actual_cost IS NOT NULL))
+	CONSTRAINT campaigns_planned_dates_check CHECK (planned_end OPERATOR(pg_catalog.>=) planned_start),
+	CONSTRAINT campaigns_dates_check CHECK (ended_on OPERATOR(pg_catalog.>=) started_on),
+	CONSTRAINT campaigns_started_check CHECK (status NOT IN ('active', 'completed') OR started_on IS NOT NULL),
+	CONSTRAINT campaigns_completed_check
+		CHECK (status OPERATOR(pg_catalog.<>) 'completed' OR (ended_on IS NOT NULL AND actual_cost IS NOT NULL))
 );
 
 COMMENT ON TABLE @extschema@.campaigns IS
@@ -213,7 +214,7 @@ CREATE TABLE @extschema@.campaign_members (
 	customer_id		bigint NOT NULL REFERENCES @extschema@.customers ON DELETE CASCADE,
 	invited_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	attended		boolean NOT NULL DEFAULT false,
-	responded_at	timestamptz CHECK (responded_at OPERATOR(pg_catalog.>=) invited_at),
+	responded_at	timestamptz CONSTRAINT campaign_members_response_check CHECK (responded_at OPERATOR(pg_catalog.>=) invited_at),
 	PRIMARY KEY (campaign_id, customer_id)
 );
 CREATE INDEX campaign_members_customer_idx ON @extschema@.campaign_members (customer_id);
@@ -240,7 +241,7 @@ CREATE TABLE @extschema@.pipeline_stages (
 	visits_per_week float8 CHECK (visits_per_week OPERATOR(pg_catalog.>=) 0),
 	PRIMARY KEY (pipeline, stage),
 	UNIQUE (pipeline, position),
-	CHECK (NOT is_final OR (conversion_rate IS NULL AND mean_days IS NULL))
+	CONSTRAINT pipeline_stages_final_check CHECK (NOT is_final OR (conversion_rate IS NULL AND mean_days IS NULL))
 );
 
 CREATE UNIQUE INDEX pipeline_stages_one_final_idx ON @extschema@.pipeline_stages (pipeline) WHERE is_final;
@@ -276,7 +277,7 @@ CREATE TABLE @extschema@.opportunities (
 	closed_at		timestamptz,
 	FOREIGN KEY (pipeline, stage) REFERENCES @extschema@.pipeline_stages (pipeline, stage) ON UPDATE CASCADE,
 	CONSTRAINT opportunities_closing_summary_check
-		CHECK (status NOT IN ('won', 'lost') OR pg_catalog.btrim(closing_summary) OPERATOR(pg_catalog.<>) ''),
+		CHECK (status NOT IN ('won', 'lost') OR pg_catalog.btrim(COALESCE(closing_summary, '')) OPERATOR(pg_catalog.<>) ''),
 	CONSTRAINT opportunities_closed_at_check
 		CHECK ((status IN ('open', 'suspended')) OPERATOR(pg_catalog.=) (closed_at IS NULL))
 );
@@ -362,7 +363,8 @@ CREATE TABLE @extschema@.quotes (
 	approved_at		timestamptz,
 	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	UNIQUE (opportunity_id, version),
-	CHECK ((status OPERATOR(pg_catalog.=) 'approved') OPERATOR(pg_catalog.=) (approved_by IS NOT NULL AND approved_at IS NOT NULL))
+	CONSTRAINT quotes_approval_check
+		CHECK ((status OPERATOR(pg_catalog.=) 'approved') OPERATOR(pg_catalog.=) (approved_by IS NOT NULL AND approved_at IS NOT NULL))
 );
 
 COMMENT ON TABLE @extschema@.quotes IS 'Quotes for an opportunity, numbered in versions, with approval';
@@ -397,7 +399,7 @@ CREATE TABLE @extschema@.contracts (
 	version			integer NOT NULL DEFAULT 1 CHECK (version OPERATOR(pg_catalog.>) 0),
 	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	updated_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	CHECK (ends_on OPERATOR(pg_catalog.>=) starts_on),
+	CONSTRAINT contracts_dates_check CHECK (ends_on OPERATOR(pg_catalog.>=) starts_on),
 	CONSTRAINT contracts_completed_check
 		CHECK (status OPERATOR(pg_catalog.<>) 'completed' OR percent_complete OPERATOR(pg_catalog.=) 100),
 	CONSTRAINT contracts_signed_check
@@ -486,8 +488,8 @@ CREATE TABLE @extschema@.quotas (
 	channel			text,
 	target			numeric(14,2) NOT NULL CHECK (target OPERATOR(pg_catalog.>=) 0),
 	note			text,
-	CHECK (period_end OPERATOR(pg_catalog.>=) period_start),
-	UNIQUE NULLS NOT DISTINCT (period_start, period_end, owner, region, product, channel)
+	CONSTRAINT quotas_period_check CHECK (period_end OPERATOR(pg_catalog.>=) period_start),
+	CONSTRAINT quotas_one_target UNIQUE NULLS NOT DISTINCT (period_start, period_end, owner, region, product, channel)
 );
 
 COMMENT ON TABLE @extschema@.quotas IS

@@ -77,7 +77,7 @@ BEGIN
 		USING ERRCODE = 'object_not_in_prerequisite_state',
 			  HINT = CASE WHEN cardinality(next_states) = 0
 						  THEN format('"%s" is a final state: no status change is allowed.', old_status)
-						  ELSE format('From "%s" a %s may move to: %s.', old_status, object,
+						  ELSE format('Allowed next statuses from "%s": %s.', old_status,
 									  array_to_string(next_states, ', '))
 					 END;
 END;
@@ -89,8 +89,19 @@ COMMENT ON FUNCTION @extschema@.check_status_transition(text, bigint, text, text
 -- Opportunities
 --------------------------------------------------------------------------
 
+-- Whether a stage no longer exists: then an opportunity's stage changes
+-- because the stage was renamed (ON UPDATE CASCADE), not because it moved.
+CREATE FUNCTION @extschema@.stage_renamed(pipeline text, stage text)
+RETURNS boolean
+LANGUAGE sql STABLE
+RETURN NOT EXISTS (SELECT FROM @extschema@.pipeline_stages s
+					WHERE s.pipeline OPERATOR(pg_catalog.=) stage_renamed.pipeline
+					  AND s.stage OPERATOR(pg_catalog.=) stage_renamed.stage);
+COMMENT ON FUNCTION @extschema@.stage_renamed(text, text) IS
+	'True when the pipeline has no such stage (any more): used by the opportunity triggers to tell a stage rename from a stage move';
+
 -- Keep closed_at and updated_at right, enforce the state machine, and allow
--- stage changes only while the opportunity is open.
+-- stage changes only while the opportunity is open (renames always).
 CREATE FUNCTION @extschema@.opportunities_before()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -99,10 +110,13 @@ AS $$
 BEGIN
 	IF TG_OP = 'UPDATE' THEN
 		PERFORM @extschema@.check_status_transition('opportunity', OLD.id, OLD.status::text, NEW.status::text);
-		IF NEW.stage IS DISTINCT FROM OLD.stage AND OLD.status <> 'open' THEN
+		IF NEW.stage IS DISTINCT FROM OLD.stage AND OLD.status <> 'open'
+		   AND NOT @extschema@.stage_renamed(OLD.pipeline, OLD.stage) THEN
 			RAISE EXCEPTION 'opportunity % is %: its stage cannot change', OLD.id, OLD.status
 				USING ERRCODE = 'object_not_in_prerequisite_state',
-					  HINT = 'Reactivate a suspended opportunity (status open) before moving it to another stage.';
+					  HINT = CASE WHEN OLD.status = 'suspended'
+								  THEN 'Reactivate the opportunity (status open) before moving it to another stage.'
+								  ELSE 'A closed opportunity keeps the stage it closed in; enter a new opportunity for new business.' END;
 		END IF;
 		NEW.updated_at := now();
 		IF NEW.status IN ('open', 'suspended') THEN
@@ -123,13 +137,18 @@ CREATE TRIGGER opportunities_before
 	BEFORE INSERT OR UPDATE ON @extschema@.opportunities
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.opportunities_before();
 
--- Record every stage, status, amount, owner or cost change.
+-- Record every stage, status, amount, owner or cost change; a stage rename
+-- alone is not a change of the opportunity.
 CREATE FUNCTION @extschema@.opportunities_history()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	IF (NEW.status, NEW.amount, NEW.owner, NEW.cost) IS NOT DISTINCT FROM (OLD.status, OLD.amount, OLD.owner, OLD.cost)
+	   AND @extschema@.stage_renamed(OLD.pipeline, OLD.stage) THEN
+		RETURN NULL;
+	END IF;
 	INSERT INTO @extschema@.opportunity_history
 		(opportunity_id, changed_at, old_stage, new_stage, old_status, new_status,
 		 old_amount, new_amount, old_owner, new_owner, cost)

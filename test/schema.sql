@@ -1,0 +1,700 @@
+/*
+ * test/schema.sql: pgTAP checks of the objects CREATE EXTENSION crm makes.
+ *
+ * Run with: pg_prove -d DBNAME test/schema.sql, in a database where
+ * CREATE EXTENSION pgtap and CREATE EXTENSION crm have been run.
+ *
+ * The checks pin down the catalog: tables and their exact columns, keys,
+ * defaults, enum labels, functions, triggers, indexes, what pg_dump keeps
+ * (pg_extension_config_dump), the shipped reference data and the comments.
+ * Everything runs in one transaction that is rolled back.
+ */
+BEGIN;
+
+SELECT plan(212);
+
+--------------------------------------------------------------------------
+-- Schema and tables
+--------------------------------------------------------------------------
+
+SELECT has_schema('crm');
+
+-- The complete list, so that a table added without tests shows up here.
+SELECT tables_are('crm', ARRAY[
+	'customers', 'contacts', 'orders', 'service_costs', 'campaigns',
+	'campaign_members', 'pipeline_stages', 'opportunities', 'opportunity_owners',
+	'opportunity_history', 'quotes', 'contracts', 'contract_versions',
+	'contract_history', 'quotas', 'status_transitions'
+]);
+
+SELECT has_table('crm', 'customers', 'crm.customers should exist');
+SELECT has_table('crm', 'contacts', 'crm.contacts should exist');
+SELECT has_table('crm', 'orders', 'crm.orders should exist');
+SELECT has_table('crm', 'service_costs', 'crm.service_costs should exist');
+SELECT has_table('crm', 'campaigns', 'crm.campaigns should exist');
+SELECT has_table('crm', 'campaign_members', 'crm.campaign_members should exist');
+SELECT has_table('crm', 'pipeline_stages', 'crm.pipeline_stages should exist');
+SELECT has_table('crm', 'opportunities', 'crm.opportunities should exist');
+SELECT has_table('crm', 'opportunity_owners', 'crm.opportunity_owners should exist');
+SELECT has_table('crm', 'opportunity_history', 'crm.opportunity_history should exist');
+SELECT has_table('crm', 'quotes', 'crm.quotes should exist');
+SELECT has_table('crm', 'contracts', 'crm.contracts should exist');
+SELECT has_table('crm', 'contract_versions', 'crm.contract_versions should exist');
+SELECT has_table('crm', 'contract_history', 'crm.contract_history should exist');
+SELECT has_table('crm', 'quotas', 'crm.quotas should exist');
+SELECT has_table('crm', 'status_transitions', 'crm.status_transitions should exist');
+
+--------------------------------------------------------------------------
+-- Columns: the exact list of every table
+--------------------------------------------------------------------------
+
+SELECT columns_are('crm', 'customers', ARRAY[
+	'id', 'name', 'kind', 'industry', 'region', 'channel', 'phone', 'email',
+	'address', 'owner', 'confidentiality', 'satisfaction', 'credit_status',
+	'tags', 'attributes', 'created_at', 'updated_at'
+]);
+SELECT columns_are('crm', 'contacts', ARRAY[
+	'id', 'customer_id', 'name', 'title', 'decision_role', 'phone', 'email',
+	'reports_to'
+]);
+SELECT columns_are('crm', 'orders', ARRAY[
+	'id', 'customer_id', 'ordered_at', 'amount', 'quantity', 'product',
+	'amount_paid', 'due_date'
+]);
+SELECT columns_are('crm', 'service_costs', ARRAY[
+	'id', 'customer_id', 'incurred_on', 'kind', 'amount', 'note'
+]);
+SELECT columns_are('crm', 'campaigns', ARRAY[
+	'id', 'name', 'method', 'region', 'budget', 'actual_cost', 'planned_start',
+	'planned_end', 'started_on', 'ended_on', 'status', 'approved_by',
+	'description', 'created_at'
+]);
+SELECT columns_are('crm', 'campaign_members', ARRAY[
+	'campaign_id', 'customer_id', 'invited_at', 'attended', 'responded_at'
+]);
+SELECT columns_are('crm', 'pipeline_stages', ARRAY[
+	'pipeline', 'stage', 'position', 'is_final', 'builtin', 'conversion_rate',
+	'mean_days', 'visits_per_week'
+]);
+SELECT columns_are('crm', 'opportunities', ARRAY[
+	'id', 'customer_id', 'campaign_id', 'name', 'pipeline', 'stage', 'status',
+	'amount', 'expected_close', 'win_probability', 'owner', 'cost',
+	'competitor', 'closing_summary', 'created_at', 'updated_at', 'closed_at'
+]);
+SELECT columns_are('crm', 'opportunity_owners', ARRAY[
+	'opportunity_id', 'owner', 'share'
+]);
+SELECT columns_are('crm', 'opportunity_history', ARRAY[
+	'id', 'opportunity_id', 'changed_at', 'changed_by', 'old_stage',
+	'new_stage', 'old_status', 'new_status', 'old_amount', 'new_amount',
+	'old_owner', 'new_owner', 'cost'
+]);
+SELECT columns_are('crm', 'quotes', ARRAY[
+	'id', 'opportunity_id', 'version', 'amount', 'discount_pct', 'valid_until',
+	'status', 'approved_by', 'approved_at', 'created_at'
+]);
+SELECT columns_are('crm', 'contracts', ARRAY[
+	'id', 'customer_id', 'opportunity_id', 'campaign_id', 'title', 'amount',
+	'signed_on', 'starts_on', 'ends_on', 'terms', 'percent_complete', 'status',
+	'version', 'created_at', 'updated_at'
+]);
+SELECT columns_are('crm', 'contract_versions', ARRAY[
+	'contract_id', 'version', 'amount', 'starts_on', 'ends_on', 'terms',
+	'valid_from', 'replaced_at', 'replaced_by'
+]);
+SELECT columns_are('crm', 'contract_history', ARRAY[
+	'id', 'contract_id', 'changed_at', 'changed_by', 'old_status',
+	'new_status', 'old_percent', 'new_percent'
+]);
+SELECT columns_are('crm', 'quotas', ARRAY[
+	'id', 'period_start', 'period_end', 'owner', 'region', 'product',
+	'channel', 'target', 'note'
+]);
+SELECT columns_are('crm', 'status_transitions', ARRAY[
+	'object', 'from_status', 'allowed'
+]);
+
+-- Types of the columns other code relies on: the enum-typed status and kind
+-- columns, tags (GIN-indexed text[]), attributes (a jsonb object) and money.
+SELECT col_type_is('crm', 'customers', 'kind', 'crm', 'customer_kind', 'customers.kind is crm.customer_kind');
+SELECT col_type_is('crm', 'customers', 'credit_status', 'crm', 'credit_status', 'customers.credit_status is crm.credit_status');
+SELECT col_type_is('crm', 'customers', 'tags', 'text[]', 'customers.tags is text[]');
+SELECT col_type_is('crm', 'customers', 'attributes', 'jsonb', 'customers.attributes is jsonb');
+SELECT col_type_is('crm', 'service_costs', 'kind', 'crm', 'service_cost_kind', 'service_costs.kind is crm.service_cost_kind');
+SELECT col_type_is('crm', 'campaigns', 'status', 'crm', 'campaign_status', 'campaigns.status is crm.campaign_status');
+SELECT col_type_is('crm', 'opportunities', 'status', 'crm', 'opportunity_status', 'opportunities.status is crm.opportunity_status');
+SELECT col_type_is('crm', 'quotes', 'status', 'crm', 'quote_status', 'quotes.status is crm.quote_status');
+SELECT col_type_is('crm', 'contracts', 'status', 'crm', 'contract_status', 'contracts.status is crm.contract_status');
+SELECT col_type_is('crm', 'orders', 'amount', 'numeric(14,2)', 'orders.amount is numeric(14,2)');
+SELECT col_type_is('crm', 'orders', 'ordered_at', 'timestamp with time zone', 'orders.ordered_at is timestamptz');
+
+--------------------------------------------------------------------------
+-- Primary keys
+--------------------------------------------------------------------------
+
+SELECT col_is_pk('crm', 'customers', ARRAY['id'], 'customers: primary key (id)');
+SELECT col_is_pk('crm', 'contacts', ARRAY['id'], 'contacts: primary key (id)');
+SELECT col_is_pk('crm', 'orders', ARRAY['id'], 'orders: primary key (id)');
+SELECT col_is_pk('crm', 'service_costs', ARRAY['id'], 'service_costs: primary key (id)');
+SELECT col_is_pk('crm', 'campaigns', ARRAY['id'], 'campaigns: primary key (id)');
+SELECT col_is_pk('crm', 'campaign_members', ARRAY['campaign_id', 'customer_id'], 'campaign_members: primary key (campaign_id, customer_id)');
+SELECT col_is_pk('crm', 'pipeline_stages', ARRAY['pipeline', 'stage'], 'pipeline_stages: primary key (pipeline, stage)');
+SELECT col_is_pk('crm', 'opportunities', ARRAY['id'], 'opportunities: primary key (id)');
+SELECT col_is_pk('crm', 'opportunity_owners', ARRAY['opportunity_id', 'owner'], 'opportunity_owners: primary key (opportunity_id, owner)');
+SELECT col_is_pk('crm', 'opportunity_history', ARRAY['id'], 'opportunity_history: primary key (id)');
+SELECT col_is_pk('crm', 'quotes', ARRAY['id'], 'quotes: primary key (id)');
+SELECT col_is_pk('crm', 'contracts', ARRAY['id'], 'contracts: primary key (id)');
+SELECT col_is_pk('crm', 'contract_versions', ARRAY['contract_id', 'version'], 'contract_versions: primary key (contract_id, version)');
+SELECT col_is_pk('crm', 'contract_history', ARRAY['id'], 'contract_history: primary key (id)');
+SELECT col_is_pk('crm', 'quotas', ARRAY['id'], 'quotas: primary key (id)');
+SELECT col_is_pk('crm', 'status_transitions', ARRAY['object', 'from_status'], 'status_transitions: primary key (object, from_status)');
+
+-- The unique keys the composite foreign keys and the version numbering need.
+SELECT col_is_unique('crm', 'contacts', ARRAY['customer_id', 'id'], 'contacts: unique (customer_id, id), target of reports_to');
+SELECT col_is_unique('crm', 'pipeline_stages', ARRAY['pipeline', 'position'], 'pipeline_stages: unique (pipeline, position)');
+SELECT col_is_unique('crm', 'quotes', ARRAY['opportunity_id', 'version'], 'quotes: unique (opportunity_id, version)');
+
+--------------------------------------------------------------------------
+-- Foreign keys, composite ones included
+--------------------------------------------------------------------------
+
+SELECT fk_ok('crm', 'contacts', ARRAY['customer_id'], 'crm', 'customers', ARRAY['id']);
+-- reports_to stays within the same customer: the key includes customer_id.
+SELECT fk_ok('crm', 'contacts', ARRAY['customer_id', 'reports_to'], 'crm', 'contacts', ARRAY['customer_id', 'id']);
+SELECT fk_ok('crm', 'orders', ARRAY['customer_id'], 'crm', 'customers', ARRAY['id']);
+SELECT fk_ok('crm', 'service_costs', ARRAY['customer_id'], 'crm', 'customers', ARRAY['id']);
+SELECT fk_ok('crm', 'campaign_members', ARRAY['campaign_id'], 'crm', 'campaigns', ARRAY['id']);
+SELECT fk_ok('crm', 'campaign_members', ARRAY['customer_id'], 'crm', 'customers', ARRAY['id']);
+SELECT fk_ok('crm', 'opportunities', ARRAY['customer_id'], 'crm', 'customers', ARRAY['id']);
+SELECT fk_ok('crm', 'opportunities', ARRAY['campaign_id'], 'crm', 'campaigns', ARRAY['id']);
+-- An opportunity's stage must be a stage of its own pipeline.
+SELECT fk_ok('crm', 'opportunities', ARRAY['pipeline', 'stage'], 'crm', 'pipeline_stages', ARRAY['pipeline', 'stage']);
+SELECT fk_ok('crm', 'opportunity_owners', ARRAY['opportunity_id'], 'crm', 'opportunities', ARRAY['id']);
+SELECT fk_ok('crm', 'opportunity_history', ARRAY['opportunity_id'], 'crm', 'opportunities', ARRAY['id']);
+SELECT fk_ok('crm', 'quotes', ARRAY['opportunity_id'], 'crm', 'opportunities', ARRAY['id']);
+SELECT fk_ok('crm', 'contracts', ARRAY['customer_id'], 'crm', 'customers', ARRAY['id']);
+SELECT fk_ok('crm', 'contracts', ARRAY['opportunity_id'], 'crm', 'opportunities', ARRAY['id']);
+SELECT fk_ok('crm', 'contracts', ARRAY['campaign_id'], 'crm', 'campaigns', ARRAY['id']);
+SELECT fk_ok('crm', 'contract_versions', ARRAY['contract_id'], 'crm', 'contracts', ARRAY['id']);
+SELECT fk_ok('crm', 'contract_history', ARRAY['contract_id'], 'crm', 'contracts', ARRAY['id']);
+
+-- No other foreign keys, and each with the intended delete / update action:
+-- child rows of a customer, campaign, opportunity or contract go with it,
+-- except that contracts and opportunities outlive the campaign and
+-- opportunity they are credited to (SET NULL).
+SELECT results_eq(
+	$$SELECT c.conrelid::regclass::text, c.confrelid::regclass::text,
+			 c.confdeltype::text, c.confupdtype::text
+		FROM pg_catalog.pg_constraint c
+	   WHERE c.contype = 'f' AND c.connamespace = 'crm'::regnamespace
+	   ORDER BY 1, pg_catalog.array_to_string(c.conkey, ',')$$,
+	$$VALUES ('crm.campaign_members', 'crm.campaigns', 'c', 'a'),
+			 ('crm.campaign_members', 'crm.customers', 'c', 'a'),
+			 ('crm.contacts', 'crm.customers', 'c', 'a'),
+			 ('crm.contacts', 'crm.contacts', 'a', 'a'),
+			 ('crm.contract_history', 'crm.contracts', 'c', 'a'),
+			 ('crm.contract_versions', 'crm.contracts', 'c', 'a'),
+			 ('crm.contracts', 'crm.customers', 'c', 'a'),
+			 ('crm.contracts', 'crm.opportunities', 'n', 'a'),
+			 ('crm.contracts', 'crm.campaigns', 'n', 'a'),
+			 ('crm.opportunities', 'crm.customers', 'c', 'a'),
+			 ('crm.opportunities', 'crm.campaigns', 'n', 'a'),
+			 ('crm.opportunities', 'crm.pipeline_stages', 'a', 'c'),
+			 ('crm.opportunity_history', 'crm.opportunities', 'c', 'a'),
+			 ('crm.opportunity_owners', 'crm.opportunities', 'c', 'a'),
+			 ('crm.orders', 'crm.customers', 'c', 'a'),
+			 ('crm.quotes', 'crm.opportunities', 'c', 'a'),
+			 ('crm.service_costs', 'crm.customers', 'c', 'a')$$,
+	'all 17 foreign keys of crm, with their ON DELETE / ON UPDATE actions'
+);
+
+--------------------------------------------------------------------------
+-- NOT NULL and defaults of the important columns
+--------------------------------------------------------------------------
+
+-- Status columns: never NULL, and a new row starts in the first state.
+SELECT col_not_null('crm', 'campaigns', 'status', 'campaigns.status is NOT NULL');
+SELECT col_default_is('crm', 'campaigns', 'status', 'planned', 'campaigns.status defaults to planned');
+SELECT col_not_null('crm', 'opportunities', 'status', 'opportunities.status is NOT NULL');
+SELECT col_default_is('crm', 'opportunities', 'status', 'open', 'opportunities.status defaults to open');
+SELECT col_not_null('crm', 'quotes', 'status', 'quotes.status is NOT NULL');
+SELECT col_default_is('crm', 'quotes', 'status', 'draft', 'quotes.status defaults to draft');
+SELECT col_not_null('crm', 'contracts', 'status', 'contracts.status is NOT NULL');
+SELECT col_default_is('crm', 'contracts', 'status', 'draft', 'contracts.status defaults to draft');
+SELECT col_not_null('crm', 'customers', 'credit_status', 'customers.credit_status is NOT NULL');
+SELECT col_default_is('crm', 'customers', 'credit_status', 'good', 'customers.credit_status defaults to good');
+SELECT col_not_null('crm', 'customers', 'kind', 'customers.kind is NOT NULL');
+SELECT col_default_is('crm', 'customers', 'kind', 'company', 'customers.kind defaults to company');
+
+-- created_at: always set, to the transaction time by default.
+SELECT col_not_null('crm', 'customers', 'created_at', 'customers.created_at is NOT NULL');
+SELECT col_has_default('crm', 'customers', 'created_at', 'customers.created_at has a default');
+SELECT col_default_is('crm', 'customers', 'created_at', 'now()', 'customers.created_at defaults to now()');
+SELECT col_not_null('crm', 'campaigns', 'created_at', 'campaigns.created_at is NOT NULL');
+SELECT col_default_is('crm', 'campaigns', 'created_at', 'now()', 'campaigns.created_at defaults to now()');
+SELECT col_not_null('crm', 'opportunities', 'created_at', 'opportunities.created_at is NOT NULL');
+SELECT col_default_is('crm', 'opportunities', 'created_at', 'now()', 'opportunities.created_at defaults to now()');
+SELECT col_not_null('crm', 'quotes', 'created_at', 'quotes.created_at is NOT NULL');
+SELECT col_default_is('crm', 'quotes', 'created_at', 'now()', 'quotes.created_at defaults to now()');
+SELECT col_not_null('crm', 'contracts', 'created_at', 'contracts.created_at is NOT NULL');
+SELECT col_default_is('crm', 'contracts', 'created_at', 'now()', 'contracts.created_at defaults to now()');
+
+-- updated_at is maintained by triggers; it still needs a value on INSERT.
+SELECT col_not_null('crm', 'customers', 'updated_at', 'customers.updated_at is NOT NULL');
+SELECT col_has_default('crm', 'customers', 'updated_at', 'customers.updated_at has a default');
+SELECT col_not_null('crm', 'opportunities', 'updated_at', 'opportunities.updated_at is NOT NULL');
+SELECT col_has_default('crm', 'opportunities', 'updated_at', 'opportunities.updated_at has a default');
+SELECT col_not_null('crm', 'contracts', 'updated_at', 'contracts.updated_at is NOT NULL');
+SELECT col_has_default('crm', 'contracts', 'updated_at', 'contracts.updated_at has a default');
+
+-- tags and attributes are never NULL, so filters need no coalesce().
+SELECT col_not_null('crm', 'customers', 'tags', 'customers.tags is NOT NULL');
+SELECT col_has_default('crm', 'customers', 'tags', 'customers.tags has a default');
+SELECT col_default_is('crm', 'customers', 'tags', '{}'::text[], 'customers.tags defaults to the empty array');
+SELECT col_not_null('crm', 'customers', 'attributes', 'customers.attributes is NOT NULL');
+SELECT col_has_default('crm', 'customers', 'attributes', 'customers.attributes has a default');
+SELECT col_default_is('crm', 'customers', 'attributes', '{}'::jsonb, 'customers.attributes defaults to the empty object');
+
+-- History rows say who made the change.
+SELECT col_not_null('crm', 'opportunity_history', 'changed_by', 'opportunity_history.changed_by is NOT NULL');
+SELECT col_default_is('crm', 'opportunity_history', 'changed_by', 'CURRENT_USER', 'opportunity_history.changed_by defaults to CURRENT_USER');
+SELECT col_not_null('crm', 'contract_history', 'changed_by', 'contract_history.changed_by is NOT NULL');
+SELECT col_default_is('crm', 'contract_history', 'changed_by', 'CURRENT_USER', 'contract_history.changed_by defaults to CURRENT_USER');
+
+-- A quote's version has no default: the quotes_version trigger numbers it.
+SELECT col_not_null('crm', 'quotes', 'version', 'quotes.version is NOT NULL');
+SELECT col_hasnt_default('crm', 'quotes', 'version', 'quotes.version has no default (set by trigger)');
+
+-- A new opportunity follows the default pipeline.
+SELECT col_default_is('crm', 'opportunities', 'pipeline', 'project', 'opportunities.pipeline defaults to project');
+
+-- Every id is an identity column (GENERATED BY DEFAULT, so that imports
+-- and pg_restore can keep their keys).
+SELECT results_eq(
+	$$SELECT c.relname::text, a.attidentity::text
+		FROM pg_catalog.pg_attribute a
+		JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+	   WHERE c.relnamespace = 'crm'::regnamespace AND a.attidentity <> ''
+	   ORDER BY 1$$,
+	$$VALUES ('campaigns', 'd'), ('contacts', 'd'), ('contract_history', 'd'),
+			 ('contracts', 'd'), ('customers', 'd'), ('opportunities', 'd'),
+			 ('opportunity_history', 'd'), ('orders', 'd'), ('quotas', 'd'),
+			 ('quotes', 'd'), ('service_costs', 'd')$$,
+	'identity columns: the id of 11 tables, all GENERATED BY DEFAULT'
+);
+
+--------------------------------------------------------------------------
+-- Enum types, labels in order (the order is the lifecycle order)
+--------------------------------------------------------------------------
+
+SELECT enums_are('crm', ARRAY[
+	'customer_kind', 'credit_status', 'service_cost_kind', 'campaign_status',
+	'opportunity_status', 'quote_status', 'contract_status'
+]);
+
+SELECT has_enum('crm', 'customer_kind', 'enum crm.customer_kind should exist');
+SELECT enum_has_labels('crm', 'customer_kind', ARRAY['company', 'person'],
+	'crm.customer_kind labels');
+SELECT has_enum('crm', 'credit_status', 'enum crm.credit_status should exist');
+SELECT enum_has_labels('crm', 'credit_status', ARRAY['good', 'watch', 'hold', 'blocked'],
+	'crm.credit_status labels');
+SELECT has_enum('crm', 'service_cost_kind', 'enum crm.service_cost_kind should exist');
+SELECT enum_has_labels('crm', 'service_cost_kind', ARRAY['visit', 'discount', 'support', 'other'],
+	'crm.service_cost_kind labels');
+SELECT has_enum('crm', 'campaign_status', 'enum crm.campaign_status should exist');
+SELECT enum_has_labels('crm', 'campaign_status',
+	ARRAY['planned', 'submitted', 'approved', 'active', 'completed', 'cancelled'],
+	'crm.campaign_status labels');
+SELECT has_enum('crm', 'opportunity_status', 'enum crm.opportunity_status should exist');
+SELECT enum_has_labels('crm', 'opportunity_status',
+	ARRAY['open', 'suspended', 'terminated', 'won', 'lost', 'archived'],
+	'crm.opportunity_status labels');
+SELECT has_enum('crm', 'quote_status', 'enum crm.quote_status should exist');
+SELECT enum_has_labels('crm', 'quote_status', ARRAY['draft', 'submitted', 'approved', 'rejected'],
+	'crm.quote_status labels');
+SELECT has_enum('crm', 'contract_status', 'enum crm.contract_status should exist');
+SELECT enum_has_labels('crm', 'contract_status',
+	ARRAY['draft', 'submitted', 'approved', 'executing', 'interrupted', 'completed', 'closed'],
+	'crm.contract_status labels');
+
+--------------------------------------------------------------------------
+-- The state machines in crm.status_transitions
+--------------------------------------------------------------------------
+
+-- The shipped transitions, exactly.
+SELECT results_eq(
+	$$SELECT object, from_status, allowed::text FROM crm.status_transitions ORDER BY object, from_status$$,
+	$$VALUES ('campaign', 'active', '{completed,cancelled}'),
+			 ('campaign', 'approved', '{active,cancelled}'),
+			 ('campaign', 'cancelled', '{}'),
+			 ('campaign', 'completed', '{}'),
+			 ('campaign', 'planned', '{submitted,cancelled}'),
+			 ('campaign', 'submitted', '{planned,approved,cancelled}'),
+			 ('contract', 'approved', '{executing,closed}'),
+			 ('contract', 'closed', '{}'),
+			 ('contract', 'completed', '{closed}'),
+			 ('contract', 'draft', '{submitted,closed}'),
+			 ('contract', 'executing', '{interrupted,completed}'),
+			 ('contract', 'interrupted', '{executing,closed}'),
+			 ('contract', 'submitted', '{draft,approved,closed}'),
+			 ('opportunity', 'archived', '{}'),
+			 ('opportunity', 'lost', '{archived}'),
+			 ('opportunity', 'open', '{suspended,terminated,won,lost}'),
+			 ('opportunity', 'suspended', '{open,terminated}'),
+			 ('opportunity', 'terminated', '{archived}'),
+			 ('opportunity', 'won', '{archived}')$$,
+	'status_transitions holds the shipped state machines'
+);
+
+-- Every label of the three status enums has a row, and every allowed target
+-- is a label of its enum: otherwise the triggers would reject valid moves or
+-- name impossible ones in their hint.
+SELECT set_eq(
+	$$SELECT object, from_status FROM crm.status_transitions$$,
+	$$SELECT 'opportunity', e::text FROM pg_catalog.unnest(pg_catalog.enum_range(NULL::crm.opportunity_status)) e
+	  UNION ALL
+	  SELECT 'campaign', e::text FROM pg_catalog.unnest(pg_catalog.enum_range(NULL::crm.campaign_status)) e
+	  UNION ALL
+	  SELECT 'contract', e::text FROM pg_catalog.unnest(pg_catalog.enum_range(NULL::crm.contract_status)) e$$,
+	'status_transitions has one row per status of each state machine'
+);
+SELECT is_empty(
+	$$SELECT t.object, a
+		FROM crm.status_transitions t, pg_catalog.unnest(t.allowed) a
+	   WHERE NOT EXISTS (SELECT FROM crm.status_transitions u
+						  WHERE u.object = t.object AND u.from_status = a)$$,
+	'every allowed target status is a status of the same state machine'
+);
+
+--------------------------------------------------------------------------
+-- Functions
+--------------------------------------------------------------------------
+
+SELECT functions_are('crm', ARRAY[
+	'check_status_transition', 'opportunities_before', 'opportunities_history',
+	'opportunity_owners_check', 'quotes_version', 'campaigns_before',
+	'contracts_before', 'contracts_history', 'touch_updated_at',
+	'contacts_no_cycle', 'decision_path', 'pipeline_stages_before',
+	'demo_uniform', 'demo_normal', 'demo_pick', 'demo_orders',
+	'generate_demo_data'
+]);
+
+SELECT has_function('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text']);
+SELECT has_function('crm', 'opportunities_before', ARRAY[]::name[]);
+SELECT has_function('crm', 'opportunities_history', ARRAY[]::name[]);
+SELECT has_function('crm', 'opportunity_owners_check', ARRAY[]::name[]);
+SELECT has_function('crm', 'quotes_version', ARRAY[]::name[]);
+SELECT has_function('crm', 'campaigns_before', ARRAY[]::name[]);
+SELECT has_function('crm', 'contracts_before', ARRAY[]::name[]);
+SELECT has_function('crm', 'contracts_history', ARRAY[]::name[]);
+SELECT has_function('crm', 'touch_updated_at', ARRAY[]::name[]);
+SELECT has_function('crm', 'contacts_no_cycle', ARRAY[]::name[]);
+SELECT has_function('crm', 'decision_path', ARRAY['bigint']);
+SELECT has_function('crm', 'pipeline_stages_before', ARRAY[]::name[]);
+SELECT has_function('crm', 'demo_uniform', ARRAY['bigint', 'integer', 'bigint']);
+SELECT has_function('crm', 'demo_normal', ARRAY['bigint', 'integer', 'bigint']);
+SELECT has_function('crm', 'demo_pick', ARRAY['bigint', 'integer', 'bigint', 'text[]']);
+SELECT has_function('crm', 'demo_orders', ARRAY['bigint', 'bigint', 'timestamp with time zone',
+	'timestamp with time zone', 'double precision', 'double precision']);
+SELECT has_function('crm', 'generate_demo_data', ARRAY['integer', 'integer']);
+
+-- Return types of the functions users call.
+SELECT function_returns('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text'], 'void');
+SELECT function_returns('crm', 'decision_path', ARRAY['bigint'], 'setof record');
+SELECT function_returns('crm', 'demo_uniform', ARRAY['bigint', 'integer', 'bigint'], 'double precision');
+SELECT function_returns('crm', 'demo_normal', ARRAY['bigint', 'integer', 'bigint'], 'double precision');
+SELECT function_returns('crm', 'demo_pick', ARRAY['bigint', 'integer', 'bigint', 'text[]'], 'text');
+SELECT function_returns('crm', 'demo_orders', ARRAY['bigint', 'bigint', 'timestamp with time zone',
+	'timestamp with time zone', 'double precision', 'double precision'], 'setof record');
+SELECT function_returns('crm', 'generate_demo_data', ARRAY['integer', 'integer'], 'setof record');
+
+-- The ten trigger functions return trigger and pin their search_path, so
+-- that nothing planted in another schema can capture their lookups.
+SELECT results_eq(
+	$$SELECT p.proname::text, p.proconfig::text
+		FROM pg_catalog.pg_proc p
+	   WHERE p.pronamespace = 'crm'::regnamespace
+		 AND p.prorettype = 'trigger'::regtype
+	   ORDER BY 1$$,
+	$$SELECT n, '{"search_path=pg_catalog, pg_temp"}'
+		FROM pg_catalog.unnest('{campaigns_before,contacts_no_cycle,contracts_before,contracts_history,opportunities_before,opportunities_history,opportunity_owners_check,pipeline_stages_before,quotes_version,touch_updated_at}'::text[]) n
+	   ORDER BY 1$$,
+	'trigger functions: all ten, each with SET search_path = pg_catalog, pg_temp'
+);
+
+-- The optional arguments of demo_orders and generate_demo_data.
+SELECT is(
+	(SELECT pg_catalog.pg_get_function_arguments('crm.demo_orders(bigint, bigint, timestamptz, timestamptz, float8, float8)'::regprocedure)),
+	'seed bigint, customer_id bigint, first_purchase timestamp with time zone, until timestamp with time zone, spend_scale double precision DEFAULT 1, dropout_scale double precision DEFAULT 1',
+	'demo_orders: spend_scale and dropout_scale default to 1'
+);
+SELECT is(
+	(SELECT pg_catalog.pg_get_function_arguments('crm.generate_demo_data(integer, integer)'::regprocedure)),
+	'customers integer, seed integer DEFAULT 42',
+	'generate_demo_data: seed defaults to 42'
+);
+
+--------------------------------------------------------------------------
+-- Triggers
+--------------------------------------------------------------------------
+
+SELECT triggers_are('crm', 'customers', ARRAY['customers_touch']);
+SELECT triggers_are('crm', 'contacts', ARRAY['contacts_no_cycle']);
+SELECT triggers_are('crm', 'campaigns', ARRAY['campaigns_before']);
+SELECT triggers_are('crm', 'pipeline_stages', ARRAY['pipeline_stages_before']);
+SELECT triggers_are('crm', 'opportunities', ARRAY['opportunities_before', 'opportunities_history']);
+SELECT triggers_are('crm', 'opportunity_owners', ARRAY['opportunity_owners_sum']);
+SELECT triggers_are('crm', 'quotes', ARRAY['quotes_version']);
+SELECT triggers_are('crm', 'contracts', ARRAY['contracts_before', 'contracts_history']);
+
+SELECT has_trigger('crm', 'customers', 'customers_touch'::name);
+SELECT has_trigger('crm', 'contacts', 'contacts_no_cycle'::name);
+SELECT has_trigger('crm', 'campaigns', 'campaigns_before'::name);
+SELECT has_trigger('crm', 'pipeline_stages', 'pipeline_stages_before'::name);
+SELECT has_trigger('crm', 'opportunities', 'opportunities_before'::name);
+SELECT has_trigger('crm', 'opportunities', 'opportunities_history'::name);
+SELECT has_trigger('crm', 'opportunity_owners', 'opportunity_owners_sum'::name);
+SELECT has_trigger('crm', 'quotes', 'quotes_version'::name);
+SELECT has_trigger('crm', 'contracts', 'contracts_before'::name);
+SELECT has_trigger('crm', 'contracts', 'contracts_history'::name);
+
+-- Each trigger's function, timing, events and level; the share check is a
+-- deferred constraint trigger so that shares can be moved within a
+-- transaction.  No other table has triggers.
+SELECT results_eq(
+	$$SELECT t.tgrelid::regclass::text, t.tgname::text, t.tgfoid::regproc::text,
+			 CASE WHEN t.tgtype & 2 <> 0 THEN 'BEFORE' ELSE 'AFTER' END,
+			 pg_catalog.concat_ws(' OR ',
+				CASE WHEN t.tgtype & 4 <> 0 THEN 'INSERT' END,
+				CASE WHEN t.tgtype & 16 <> 0 THEN 'UPDATE' END,
+				CASE WHEN t.tgtype & 8 <> 0 THEN 'DELETE' END),
+			 CASE WHEN t.tgtype & 1 <> 0 THEN 'ROW' ELSE 'STATEMENT' END,
+			 (SELECT pg_catalog.string_agg(a.attname::text, ', ' ORDER BY a.attnum)
+				FROM pg_catalog.pg_attribute a
+			   WHERE a.attrelid = t.tgrelid AND a.attnum = ANY (t.tgattr)),
+			 t.tgqual IS NOT NULL, t.tgconstraint <> 0, t.tgdeferrable, t.tginitdeferred
+		FROM pg_catalog.pg_trigger t
+		JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+	   WHERE c.relnamespace = 'crm'::regnamespace AND NOT t.tgisinternal
+	   ORDER BY 1, 2$$,
+	$$VALUES
+		('crm.campaigns', 'campaigns_before', 'crm.campaigns_before', 'BEFORE', 'UPDATE', 'ROW', 'status', false, false, false, false),
+		('crm.contacts', 'contacts_no_cycle', 'crm.contacts_no_cycle', 'BEFORE', 'UPDATE', 'ROW', 'reports_to', true, false, false, false),
+		('crm.contracts', 'contracts_before', 'crm.contracts_before', 'BEFORE', 'UPDATE', 'ROW', NULL, false, false, false, false),
+		('crm.contracts', 'contracts_history', 'crm.contracts_history', 'AFTER', 'UPDATE', 'ROW', NULL, true, false, false, false),
+		('crm.customers', 'customers_touch', 'crm.touch_updated_at', 'BEFORE', 'UPDATE', 'ROW', NULL, false, false, false, false),
+		('crm.opportunities', 'opportunities_before', 'crm.opportunities_before', 'BEFORE', 'INSERT OR UPDATE', 'ROW', NULL, false, false, false, false),
+		('crm.opportunities', 'opportunities_history', 'crm.opportunities_history', 'AFTER', 'UPDATE', 'ROW', NULL, true, false, false, false),
+		('crm.opportunity_owners', 'opportunity_owners_sum', 'crm.opportunity_owners_check', 'AFTER', 'INSERT OR UPDATE OR DELETE', 'ROW', NULL, false, true, true, true),
+		('crm.pipeline_stages', 'pipeline_stages_before', 'crm.pipeline_stages_before', 'BEFORE', 'INSERT OR UPDATE', 'ROW', NULL, false, false, false, false),
+		('crm.quotes', 'quotes_version', 'crm.quotes_version', 'BEFORE', 'INSERT', 'ROW', NULL, false, false, false, false)
+	$$,
+	'triggers of crm: function, timing, events, level, UPDATE OF columns, WHEN, deferral'
+);
+
+--------------------------------------------------------------------------
+-- Indexes
+--------------------------------------------------------------------------
+
+-- The named indexes and the columns they cover.
+SELECT has_index('crm', 'customers', 'customers_owner_idx', ARRAY['owner']);
+SELECT has_index('crm', 'customers', 'customers_region_idx', ARRAY['region']);
+SELECT has_index('crm', 'customers', 'customers_tags_idx', ARRAY['tags']);
+SELECT has_index('crm', 'contacts', 'contacts_customer_idx', ARRAY['customer_id']);
+SELECT has_index('crm', 'orders', 'orders_customer_idx', ARRAY['customer_id', 'ordered_at']);
+SELECT has_index('crm', 'service_costs', 'service_costs_customer_idx', ARRAY['customer_id', 'incurred_on']);
+SELECT has_index('crm', 'campaign_members', 'campaign_members_customer_idx', ARRAY['customer_id']);
+SELECT has_index('crm', 'pipeline_stages', 'pipeline_stages_one_final_idx', ARRAY['pipeline']);
+SELECT has_index('crm', 'opportunities', 'opportunities_customer_idx', ARRAY['customer_id']);
+SELECT has_index('crm', 'opportunities', 'opportunities_owner_idx', ARRAY['owner']);
+SELECT has_index('crm', 'opportunities', 'opportunities_campaign_idx', ARRAY['campaign_id']);
+SELECT has_index('crm', 'opportunity_history', 'opportunity_history_opportunity_idx', ARRAY['opportunity_id', 'changed_at']);
+SELECT has_index('crm', 'contracts', 'contracts_customer_idx', ARRAY['customer_id']);
+SELECT has_index('crm', 'contracts', 'contracts_opportunity_idx', ARRAY['opportunity_id']);
+SELECT has_index('crm', 'contracts', 'contracts_campaign_idx', ARRAY['campaign_id']);
+SELECT has_index('crm', 'contract_history', 'contract_history_contract_idx', ARRAY['contract_id', 'changed_at']);
+
+-- Tag filters (tags @> ...) need GIN; one final stage per pipeline needs a
+-- unique partial index; the owner index only covers live opportunities.
+SELECT index_is_type('crm', 'customers', 'customers_tags_idx', 'gin');
+SELECT index_is_unique('crm', 'pipeline_stages', 'pipeline_stages_one_final_idx');
+SELECT is(
+	(SELECT pg_catalog.pg_get_expr(i.indpred, i.indrelid)
+	   FROM pg_catalog.pg_index i
+	  WHERE i.indexrelid = 'crm.pipeline_stages_one_final_idx'::regclass),
+	'is_final',
+	'pipeline_stages_one_final_idx covers only the final stages'
+);
+SELECT is(
+	(SELECT pg_catalog.pg_get_expr(i.indpred, i.indrelid)
+	   FROM pg_catalog.pg_index i
+	  WHERE i.indexrelid = 'crm.opportunities_owner_idx'::regclass),
+	'(status = ANY (ARRAY[''open''::crm.opportunity_status, ''suspended''::crm.opportunity_status]))',
+	'opportunities_owner_idx covers only open and suspended opportunities'
+);
+
+-- All indexes of the schema, the constraint-made ones included.
+SELECT set_eq(
+	$$SELECT c.relname::text FROM pg_catalog.pg_class c
+	   WHERE c.relnamespace = 'crm'::regnamespace AND c.relkind = 'i'$$,
+	ARRAY[
+		'campaign_members_customer_idx', 'campaign_members_pkey', 'campaigns_pkey',
+		'contacts_customer_id_id_key', 'contacts_customer_idx', 'contacts_pkey',
+		'contract_history_contract_idx', 'contract_history_pkey', 'contract_versions_pkey',
+		'contracts_campaign_idx', 'contracts_customer_idx', 'contracts_opportunity_idx',
+		'contracts_pkey', 'customers_owner_idx', 'customers_pkey', 'customers_region_idx',
+		'customers_tags_idx', 'opportunities_campaign_idx', 'opportunities_customer_idx',
+		'opportunities_owner_idx', 'opportunities_pkey', 'opportunity_history_opportunity_idx',
+		'opportunity_history_pkey', 'opportunity_owners_pkey', 'orders_customer_idx',
+		'orders_pkey', 'pipeline_stages_one_final_idx', 'pipeline_stages_pipeline_position_key',
+		'pipeline_stages_pkey', 'quotas_period_start_period_end_owner_region_product_channel_key',
+		'quotas_pkey', 'quotes_opportunity_id_version_key', 'quotes_pkey',
+		'service_costs_customer_idx', 'service_costs_pkey', 'status_transitions_pkey'
+	],
+	'the 36 indexes of crm'
+);
+
+-- One quota per combination, NULL meaning "all": NULLS NOT DISTINCT.
+SELECT is(
+	(SELECT i.indnullsnotdistinct FROM pg_catalog.pg_index i
+	  WHERE i.indexrelid = 'crm.quotas_period_start_period_end_owner_region_product_channel_key'::regclass),
+	true,
+	'the unique key of quotas treats NULLs as equal'
+);
+
+--------------------------------------------------------------------------
+-- Sequences, and what pg_dump keeps (pg_extension_config_dump)
+--------------------------------------------------------------------------
+
+SELECT sequences_are('crm', ARRAY[
+	'customers_id_seq', 'contacts_id_seq', 'orders_id_seq', 'service_costs_id_seq',
+	'campaigns_id_seq', 'opportunities_id_seq', 'opportunity_history_id_seq',
+	'quotes_id_seq', 'contracts_id_seq', 'contract_history_id_seq', 'quotas_id_seq'
+]);
+
+-- Objects of an extension are left out of a dump unless registered; these
+-- are the user's data and must be dumped, their sequences too, so that new
+-- keys continue after the restored ones.
+SELECT set_eq(
+	$$SELECT c.relname::text
+		FROM pg_catalog.pg_extension e,
+			 pg_catalog.unnest(e.extconfig) AS x(reloid)
+		JOIN pg_catalog.pg_class c ON c.oid = x.reloid
+	   WHERE e.extname = 'crm'$$,
+	ARRAY[
+		'customers', 'customers_id_seq', 'contacts', 'contacts_id_seq',
+		'orders', 'orders_id_seq', 'service_costs', 'service_costs_id_seq',
+		'campaigns', 'campaigns_id_seq', 'campaign_members', 'pipeline_stages',
+		'opportunities', 'opportunities_id_seq', 'opportunity_owners',
+		'opportunity_history', 'opportunity_history_id_seq', 'quotes', 'quotes_id_seq',
+		'contracts', 'contracts_id_seq', 'contract_versions', 'contract_history',
+		'contract_history_id_seq', 'quotas', 'quotas_id_seq'
+	],
+	'pg_extension_config_dump: the 15 user-data tables and 11 identity sequences'
+);
+
+-- The same rule derived from the catalog, so that a table or identity
+-- column added later without registration fails here: every table but
+-- status_transitions, and every sequence owned by an identity column.
+SELECT set_eq(
+	$$SELECT x.reloid::regclass::text
+		FROM pg_catalog.pg_extension e,
+			 pg_catalog.unnest(e.extconfig) AS x(reloid)
+	   WHERE e.extname = 'crm'$$,
+	$$SELECT c.oid::regclass::text
+		FROM pg_catalog.pg_class c
+	   WHERE c.relnamespace = 'crm'::regnamespace AND c.relkind = 'r'
+		 AND c.relname <> 'status_transitions'
+	  UNION ALL
+	  SELECT d.objid::regclass::text
+		FROM pg_catalog.pg_depend d
+		JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
+	   WHERE d.classid = 'pg_catalog.pg_class'::regclass
+		 AND d.refclassid = 'pg_catalog.pg_class'::regclass
+		 AND d.deptype = 'i'
+		 AND t.relnamespace = 'crm'::regnamespace
+		 AND (SELECT s.relkind FROM pg_catalog.pg_class s WHERE s.oid = d.objid) = 'S'$$,
+	'every table but status_transitions and every identity sequence is registered'
+);
+
+-- status_transitions is the extension's own reference data: CREATE
+-- EXTENSION writes it, so dumping it would duplicate its rows on restore.
+SELECT is(
+	(SELECT 'crm.status_transitions'::regclass = ANY (e.extconfig)
+	   FROM pg_catalog.pg_extension e WHERE e.extname = 'crm'),
+	false,
+	'status_transitions is not registered with pg_extension_config_dump'
+);
+
+-- Only the user's pipeline stages are dumped: the shipped (builtin) rows
+-- come back with CREATE EXTENSION.  All other tables are dumped whole.
+SELECT results_eq(
+	$$SELECT x.reloid::regclass::text, x.cond
+		FROM pg_catalog.pg_extension e,
+			 pg_catalog.unnest(e.extconfig, e.extcondition) AS x(reloid, cond)
+	   WHERE e.extname = 'crm' AND x.cond <> ''$$,
+	$$VALUES ('crm.pipeline_stages', 'WHERE NOT builtin')$$,
+	'the only dump filter is WHERE NOT builtin on pipeline_stages'
+);
+
+--------------------------------------------------------------------------
+-- The default pipeline shipped with the extension
+--------------------------------------------------------------------------
+
+-- potential -> bid -> negotiation -> contract, with the seed's conversion
+-- rates, mean durations (a month = 30.4375 days) and visit rates; the final
+-- stage has no rate and no duration.
+SELECT results_eq(
+	$$SELECT stage, position, is_final, conversion_rate, mean_days, visits_per_week
+		FROM crm.pipeline_stages
+	   WHERE pipeline = 'project'
+	   ORDER BY position$$,
+	$$VALUES ('potential'::text,   1, false, 0.5::float8, 60.875::float8,  1::float8),
+			 ('bid',               2, false, 0.8,         30.4375,         2),
+			 ('negotiation',       3, false, 0.9,         30.4375,         3),
+			 ('contract',          4, true,  NULL,        NULL,            NULL)$$,
+	'the default pipeline project has its four stages'
+);
+
+-- They are marked builtin (left out of dumps) and are the only rows.
+SELECT results_eq(
+	$$SELECT pipeline, pg_catalog.count(*), pg_catalog.bool_and(builtin)
+		FROM crm.pipeline_stages GROUP BY pipeline$$,
+	$$VALUES ('project'::text, 4::bigint, true)$$,
+	'pipeline_stages holds only the four builtin rows of project'
+);
+
+--------------------------------------------------------------------------
+-- Comments: the catalog documents itself (\d+, \df+, \dT+)
+--------------------------------------------------------------------------
+
+SELECT is_empty(
+	$$SELECT c.relname::text, NULL::text
+		FROM pg_catalog.pg_class c
+	   WHERE c.relnamespace = 'crm'::regnamespace AND c.relkind = 'r'
+		 AND pg_catalog.obj_description(c.oid, 'pg_class') IS NULL
+	  UNION ALL
+	  SELECT c.relname::text, a.attname::text
+		FROM pg_catalog.pg_class c
+		JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+	   WHERE c.relnamespace = 'crm'::regnamespace AND c.relkind = 'r'
+		 AND a.attnum > 0 AND NOT a.attisdropped
+		 AND pg_catalog.col_description(c.oid, a.attnum) IS NULL$$,
+	'every table and every column of crm has a comment'
+);
+
+SELECT is_empty(
+	$$SELECT p.oid::regprocedure::text
+		FROM pg_catalog.pg_proc p
+	   WHERE p.pronamespace = 'crm'::regnamespace
+		 AND pg_catalog.obj_description(p.oid, 'pg_proc') IS NULL
+	  UNION ALL
+	  SELECT t.oid::regtype::text
+		FROM pg_catalog.pg_type t
+	   WHERE t.typnamespace = 'crm'::regnamespace AND t.typtype = 'e'
+		 AND pg_catalog.obj_description(t.oid, 'pg_type') IS NULL$$,
+	'every function and every enum type of crm has a comment'
+);
+
+SELECT * FROM finish();
+ROLLBACK;
