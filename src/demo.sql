@@ -261,12 +261,14 @@ BEGIN
 		GET DIAGNOSTICS rows_done = ROW_COUNT;
 		n_orders := n_orders + rows_done;
 
-		-- Costs to serve buyers: visits for business customers (more for
-		-- larger ones), support and discounts for everyone.
+		-- Costs to serve buyers while they buy (until 30 days after their
+		-- last order): visits for business customers (more for larger ones),
+		-- support and discounts for everyone.
 		INSERT INTO @extschema@.service_costs (customer_id, incurred_on, kind, amount, note)
 		SELECT c.id,
 			   (c.created_at AT TIME ZONE 'UTC')::date
-				 + floor((as_of - (c.created_at AT TIME ZONE 'UTC')::date) * @extschema@.demo_uniform(s, 61, 64 * c.id + j))::integer,
+				 + floor((least(as_of, (b.last_order AT TIME ZONE 'UTC')::date + 30) - (c.created_at AT TIME ZONE 'UTC')::date)
+						 * @extschema@.demo_uniform(s, 61, 64 * c.id + j))::integer,
 			   k.kind,
 			   round((CASE WHEN k.kind = 'visit' AND c.attributes #>> '{characteristics,size}' = 'small'
 							   THEN 30 + 120 * @extschema@.demo_uniform(s, 62, 64 * c.id + j)
@@ -276,6 +278,8 @@ BEGIN
 						   ELSE 10 + 490 * @extschema@.demo_uniform(s, 62, 64 * c.id + j) END)::numeric, 2),
 			   CASE k.kind WHEN 'visit' THEN 'on-site visit' WHEN 'support' THEN 'support ticket' ELSE 'price discount' END
 		  FROM @extschema@.customers c
+		 CROSS JOIN LATERAL (SELECT max(o.ordered_at) AS last_order FROM @extschema@.orders o
+							  WHERE o.customer_id = c.id) b
 		 CROSS JOIN LATERAL generate_series(1, CASE c.attributes #>> '{characteristics,size}'
 												WHEN 'large' THEN 20 WHEN 'medium' THEN 8 WHEN 'small' THEN 3 ELSE 2 END) j
 		 CROSS JOIN LATERAL (SELECT (CASE WHEN c.kind = 'company'
@@ -283,8 +287,8 @@ BEGIN
 										  ELSE @extschema@.demo_pick(s, 63, 64 * c.id + j, '{support,support,discount}')
 									 END)::@extschema@.service_cost_kind AS kind) k
 		 WHERE c.id BETWEEN lo AND hi
-		   AND @extschema@.demo_uniform(s, 60, 64 * c.id + j) < 0.5
-		   AND EXISTS (SELECT FROM @extschema@.orders o WHERE o.customer_id = c.id);
+		   AND b.last_order IS NOT NULL
+		   AND @extschema@.demo_uniform(s, 60, 64 * c.id + j) < 0.5;
 
 		-- Campaign members: up to two invitations per customer, to campaigns
 		-- that ran after the customer was known.
@@ -319,7 +323,7 @@ BEGIN
 					WHEN y.outcome IS NOT NULL THEN y.outcome
 					WHEN @extschema@.demo_uniform(s, 96, w.id) < 0.06 THEN 'suspended'
 					ELSE 'open' END::@extschema@.opportunity_status
-		  FROM (SELECT o.id, o.customer_id, o.owner, k.id AS campaign_id, o.product, o.amount, o.created,
+		  FROM (SELECT o.id, o.customer_id, o.owner, o.campaign_id, o.product, o.amount, o.created,
 					   o.created + o.d1 * interval '1 day' AS t1,
 					   o.created + (o.d1 + o.d2) * interval '1 day' AS t2,
 					   o.created + (o.d1 + o.d2 + o.d3) * interval '1 day' AS t3,
@@ -330,19 +334,28 @@ BEGIN
 							   @extschema@.demo_pick(s, 80, 3 * (c.id - 1) + j, '{software,hardware,services,support,training}') AS product,
 							   round((CASE c.attributes #>> '{characteristics,size}' WHEN 'large' THEN 200000 WHEN 'medium' THEN 40000 ELSE 8000 END
 									  * exp(0.8 * @extschema@.demo_normal(s, 82, 3 * (c.id - 1) + j)))::numeric, -2) AS amount,
-							   c.created_at + ((until - c.created_at) * @extschema@.demo_uniform(s, 83, 3 * (c.id - 1) + j)) AS created,
+							   CASE WHEN r.campaign_id IS NOT NULL AND j = 1 THEN r.campaign_id END AS campaign_id,
+							   CASE WHEN r.campaign_id IS NOT NULL AND j = 1
+									THEN r.responded_at + (30 * @extschema@.demo_uniform(s, 83, 3 * (c.id - 1) + j)) * interval '1 day'
+									ELSE c.created_at + ((until - c.created_at) * @extschema@.demo_uniform(s, 83, 3 * (c.id - 1) + j))
+							   END AS created,
 							   -60.875 * ln(1 - @extschema@.demo_uniform(s, 87, 3 * (c.id - 1) + j)) AS d1,
 							   -30.4375 * ln(1 - @extschema@.demo_uniform(s, 88, 3 * (c.id - 1) + j)) AS d2,
 							   -30.4375 * ln(1 - @extschema@.demo_uniform(s, 89, 3 * (c.id - 1) + j)) AS d3
 						  FROM @extschema@.customers c
+						 -- a response to a campaign leads to the first opportunity
+						 -- in 60 % of cases, within 30 days
+						 LEFT JOIN LATERAL (
+								SELECT m.campaign_id, m.responded_at
+								  FROM @extschema@.campaign_members m
+								 WHERE m.customer_id = c.id AND m.responded_at < until - interval '30 days'
+								   AND @extschema@.demo_uniform(s, 90, c.id) < 0.6
+								 ORDER BY m.responded_at LIMIT 1) r ON true
 						 CROSS JOIN generate_series(1, 3) j
 						 WHERE c.id BETWEEN lo AND hi
 						   AND c.kind = 'company'
-						   AND j <= floor(4 * @extschema@.demo_uniform(s, 81, c.id) ^ 2)) o
-				  LEFT JOIN @extschema@.campaigns k
-						 ON @extschema@.demo_uniform(s, 90, o.id) < 0.3
-						AND k.id = 1 + floor(ncamp * @extschema@.demo_uniform(s, 91, o.id))::integer
-						AND k.started_on <= (o.created AT TIME ZONE 'UTC')::date) w
+						   AND j <= greatest(floor(4 * @extschema@.demo_uniform(s, 81, c.id) ^ 2),
+											 CASE WHEN r.campaign_id IS NOT NULL THEN 1 ELSE 0 END)) o) w
 		 CROSS JOIN LATERAL (
 				SELECT CASE WHEN w.t1 > until OR NOT w.p1 THEN 'potential'
 							WHEN w.t2 > until OR NOT w.p2 THEN 'bid'

@@ -1,0 +1,79 @@
+-- The analytics the demo prints, on the demo data (as of 2025-12-31).
+\pset footer off
+\pset null '-'
+
+\echo
+\echo '== Customers by kind and region'
+SELECT kind, region, count(*) AS customers,
+	   count(*) FILTER (WHERE confidentiality = 3) AS key_accounts,
+	   round(avg(satisfaction), 1) AS avg_satisfaction
+  FROM crm.customers
+ GROUP BY ROLLUP (kind, region)
+ ORDER BY kind NULLS LAST, region NULLS LAST;
+
+\echo '== Revenue, cost to serve and net value per year'
+SELECT y AS year, sum(revenue) AS revenue, sum(cost) AS cost_to_serve, sum(revenue) - sum(cost) AS net_value,
+	   round(100 * (sum(revenue) / lag(sum(revenue)) OVER (ORDER BY y) - 1), 1) AS growth_pct
+  FROM (SELECT extract(year FROM ordered_at AT TIME ZONE 'UTC')::integer AS y, amount AS revenue, 0 AS cost FROM crm.orders
+		UNION ALL
+		SELECT extract(year FROM incurred_on)::integer, 0, amount FROM crm.service_costs) t
+ GROUP BY y ORDER BY y;
+
+\echo '== 80/20: share of 2025 revenue from the top 20 % of customers'
+WITH r AS (SELECT customer_id, sum(amount) AS revenue FROM crm.orders
+			WHERE ordered_at >= '2025-01-01 00:00+00' GROUP BY customer_id),
+	 ranked AS (SELECT revenue, ntile(5) OVER (ORDER BY revenue DESC) AS quintile FROM r)
+SELECT quintile, count(*) AS customers, sum(revenue) AS revenue,
+	   round(100 * sum(revenue) / sum(sum(revenue)) OVER (), 1) AS pct_of_revenue
+  FROM ranked GROUP BY quintile ORDER BY quintile;
+
+\echo '== Customers in arrears (unpaid past due on 2025-12-31), largest first'
+SELECT c.id, c.name, c.credit_status, c.owner, sum(o.amount - o.amount_paid) AS arrears,
+	   min(o.due_date) AS oldest_due
+  FROM crm.orders o JOIN crm.customers c ON c.id = o.customer_id
+ WHERE o.due_date < date '2025-12-31' AND o.amount_paid < o.amount
+ GROUP BY c.id ORDER BY arrears DESC LIMIT 8;
+
+\echo '== Open pipeline by stage (default pipeline, conversion to the end)'
+WITH RECURSIVE s AS (SELECT stage, position, conversion_rate, visits_per_week,
+							exp(sum(ln(conversion_rate)) OVER (ORDER BY position DESC)) AS to_win
+					   FROM crm.pipeline_stages WHERE pipeline = 'project' AND NOT is_final)
+SELECT s.stage, count(o.id) AS open, sum(o.amount) AS amount, round(s.to_win::numeric, 3) AS win_probability,
+	   round(sum(o.amount * coalesce(o.win_probability, s.to_win))::numeric, 0) AS weighted,
+	   s.visits_per_week * count(o.id) AS visits_per_week
+  FROM s LEFT JOIN crm.opportunities o ON o.pipeline = 'project' AND o.stage = s.stage AND o.status = 'open'
+ GROUP BY s.stage, s.position, s.to_win, s.visits_per_week ORDER BY s.position;
+
+\echo '== Opportunities by status'
+SELECT status, count(*), sum(amount) AS amount, round(avg(cost), 0) AS avg_cost
+  FROM crm.opportunities GROUP BY status ORDER BY status;
+
+\echo '== Campaigns: best and worst return on cost (completed campaigns)'
+WITH k AS (
+	SELECT k.id, k.name, k.actual_cost,
+		   (SELECT count(*) FROM crm.campaign_members m WHERE m.campaign_id = k.id) AS members,
+		   (SELECT count(*) FROM crm.campaign_members m WHERE m.campaign_id = k.id AND m.responded_at IS NOT NULL) AS responded,
+		   (SELECT count(*) FROM crm.opportunities o WHERE o.campaign_id = k.id) AS opportunities,
+		   (SELECT coalesce(sum(c.amount), 0) FROM crm.contracts c WHERE c.campaign_id = k.id) AS contracts_amount
+	  FROM crm.campaigns k WHERE k.status = 'completed')
+SELECT *, round((contracts_amount - actual_cost) / nullif(actual_cost, 0), 2) AS roi
+  FROM k ORDER BY roi DESC NULLS LAST;
+
+\echo '== Contracts by status'
+SELECT status, count(*), sum(amount) AS amount, round(avg(percent_complete), 1) AS avg_pct_complete,
+	   count(*) FILTER (WHERE version > 1) AS amended
+  FROM crm.contracts GROUP BY status ORDER BY status;
+
+\echo '== 2025 target vs actual by region'
+SELECT q.region, q.target, a.actual, round(100 * a.actual / q.target, 1) AS attainment_pct
+  FROM crm.quotas q
+  JOIN (SELECT c.region, sum(o.amount) AS actual FROM crm.orders o JOIN crm.customers c ON c.id = o.customer_id
+		 WHERE o.ordered_at >= '2025-01-01 00:00+00' AND o.ordered_at < '2026-01-01 00:00+00'
+		 GROUP BY c.region) a ON a.region = q.region
+ WHERE q.period_start = '2025-01-01' AND q.owner IS NULL
+ ORDER BY q.region;
+
+\echo '== Decision path above a user at a key account'
+SELECT p.* FROM (SELECT ct.id FROM crm.contacts ct JOIN crm.customers c ON c.id = ct.customer_id
+				  WHERE c.confidentiality = 3 AND ct.decision_role = 'user' ORDER BY c.id LIMIT 1) x,
+		   crm.decision_path(x.id) p;
