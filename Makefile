@@ -1,7 +1,8 @@
 # crm: PostgreSQL extension for customer relationship analytics (PGXS build)
 #
 #   make && make install     build and install into the PostgreSQL of pg_config
-#   make installcheck        pg_regress suite (sql/, expected/) against a running server
+#   make installcheck        pg_regress suite (sql/, expected/) and isolation
+#                            specs (test/specs/, test/expected/) against a running server
 #   make demo / make test    the README's two commands: see scripts/
 #
 # Each capability is one C file in src/ plus the SQL that declares it; the
@@ -19,6 +20,8 @@ DATA_built = crm--$(EXTVERSION).sql
 
 REGRESS = setup customers opportunities campaigns contracts pipeline demo_data
 REGRESS_OPTS = --inputdir=. --load-extension=crm
+ISOLATION = contacts_cycle
+ISOLATION_OPTS = --inputdir=test --load-extension=crm
 
 PG_CFLAGS = -Werror -Wall -Wmissing-prototypes
 EXTRA_CLEAN = crm--$(EXTVERSION).sql

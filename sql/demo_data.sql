@@ -7,6 +7,9 @@ SELECT try($$SELECT crm.generate_demo_data(NULL)$$) AS null_customers;
 SELECT try($$SELECT crm.generate_demo_data(10, NULL)$$) AS null_seed;
 SELECT try($$SELECT * FROM crm.demo_orders(1, 1, '2025-01-01', '2025-12-31', 0, 1)$$) AS zero_spend_scale;
 SELECT try($$SELECT * FROM crm.demo_orders(1, 1, '2025-01-01', 'infinity', 1, 1)$$) AS infinite_until;
+SELECT try($$SELECT crm.demo_pick(1, 1, 1, '{{a,b},{c,d}}')$$) AS two_dimensional_choices;
+SELECT crm.demo_pick(1, 1, 1, '{}') IS NULL AS empty_choices_null,
+	   crm.demo_pick(1, 1, 1, '[0:2]={x,y,z}') = crm.demo_pick(1, 1, 1, '{x,y,z}') AS lower_bound_ignored;
 
 SELECT * FROM crm.generate_demo_data(2000, 7);
 

@@ -37,8 +37,14 @@ SELECT stage, conversion_rate, builtin FROM crm.pipeline_stages WHERE pipeline =
 INSERT INTO crm.pipeline_stages (pipeline, stage, position, conversion_rate, mean_days, visits_per_week)
 VALUES ('project', 'bid', 2, 0.75, 30.4375, 2);
 SELECT stage, conversion_rate, builtin FROM crm.pipeline_stages WHERE pipeline = 'project' ORDER BY position;
--- but a user's row is never replaced silently
+-- but a user's row is never replaced
 SELECT try($$INSERT INTO crm.pipeline_stages (pipeline, stage, position) VALUES ('project', 'potential', 1)$$) AS user_row_kept;
+-- nor a shipped stage in use
+INSERT INTO crm.opportunities (id, customer_id, name, stage, owner) VALUES (3, 1, 'press line', 'negotiation', 'rep_01');
+SELECT try($$INSERT INTO crm.pipeline_stages (pipeline, stage, position) VALUES ('project', 'closing', 3)$$) AS shipped_stage_in_use;
+-- and no row a user writes counts as shipped (it would be lost by pg_dump)
+INSERT INTO crm.pipeline_stages (pipeline, stage, position, builtin) VALUES ('retail', 'follow-up', 4, true);
+SELECT stage, builtin FROM crm.pipeline_stages WHERE pipeline = 'retail' AND stage = 'follow-up';
 
 -- Quotas: one target per period and combination of dimensions (NULL = all).
 INSERT INTO crm.quotas (period_start, period_end, region, target) VALUES ('2026-01-01', '2026-12-31', 'East', 1000000);

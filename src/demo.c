@@ -27,7 +27,9 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 /* BG/NBD purchase and dropout process, time unit = day */
@@ -184,6 +186,43 @@ crm_demo_normal(PG_FUNCTION_ARGS)
 
 	rng.state = demo_key(PG_GETARG_INT64(0), PG_GETARG_INT32(1), PG_GETARG_INT64(2));
 	PG_RETURN_FLOAT8(rng_normal(&rng));
+}
+
+/*
+ * crm.demo_pick(seed, stream, key, choices) -> one element of a
+ * one-dimensional array, chosen uniformly by demo_uniform(seed, stream, key);
+ * NULL for an empty array.
+ */
+PG_FUNCTION_INFO_V1(crm_demo_pick);
+Datum
+crm_demo_pick(PG_FUNCTION_ARGS)
+{
+	ArrayType  *choices = PG_GETARG_ARRAYTYPE_P(3);
+	double		u = bits_to_unit(demo_key(PG_GETARG_INT64(0), PG_GETARG_INT32(1), PG_GETARG_INT64(2)));
+	int			n;
+	int			index;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	bool		isnull;
+	Datum		element;
+
+	if (ARR_NDIM(choices) == 0)
+		PG_RETURN_NULL();
+	if (ARR_NDIM(choices) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("choices must be a one-dimensional array, got %d dimensions", ARR_NDIM(choices)),
+				 errhint("Pass a list such as '{north,east,south}'.")));
+
+	n = ARR_DIMS(choices)[0];
+	index = ARR_LBOUND(choices)[0] + (int) (u * n);
+	get_typlenbyvalalign(ARR_ELEMTYPE(choices), &elmlen, &elmbyval, &elmalign);
+	element = array_get_element(PointerGetDatum(choices), 1, &index, -1,
+								elmlen, elmbyval, elmalign, &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(element);
 }
 
 /*

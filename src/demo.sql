@@ -24,11 +24,10 @@ COMMENT ON FUNCTION @extschema@.demo_normal(bigint, integer, bigint) IS
 
 CREATE FUNCTION @extschema@.demo_pick(seed bigint, stream integer, key bigint, choices text[])
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN choices[1 OPERATOR(pg_catalog.+) pg_catalog.floor(
-		@extschema@.demo_uniform(seed, stream, key) OPERATOR(pg_catalog.*) pg_catalog.cardinality(choices))::integer];
+AS 'MODULE_PATHNAME', 'crm_demo_pick'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.demo_pick(bigint, integer, bigint, text[]) IS
-	'One element of choices, picked uniformly and deterministically for (seed, stream, key)';
+	'One element of a one-dimensional array, picked uniformly and deterministically for (seed, stream, key): element 1 + floor(n * demo_uniform(seed, stream, key)); NULL for an empty array';
 
 CREATE FUNCTION @extschema@.demo_orders(seed bigint, customer_id bigint,
 										first_purchase timestamptz, until timestamptz,

@@ -4,8 +4,8 @@
  *
  * Every table a user fills is registered with pg_extension_config_dump, its
  * identity sequence too, so that pg_dump keeps the data.  Rows written by
- * this script itself (the default pipeline) are dumped as well; see the
- * restore note at the end of this file.
+ * this script itself (the default pipeline) are marked builtin and left out
+ * of dumps while untouched; see pipeline_stages_before in states.sql.
  *
  * Everything is schema-qualified: objects of the extension as @extschema@,
  * built-in functions as pg_catalog.  Nothing here depends on search_path.

@@ -346,6 +346,10 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	-- reports_to stays within one customer: changes of one customer's
+	-- hierarchy wait for each other, so two concurrent moves cannot close a
+	-- cycle that neither sees
+	PERFORM FROM @extschema@.customers c WHERE c.id = NEW.customer_id FOR NO KEY UPDATE;
 	IF EXISTS (
 		WITH RECURSIVE chain(id) AS (
 			SELECT NEW.reports_to
@@ -382,33 +386,53 @@ BEGIN ATOMIC
 		UNION ALL
 		SELECT chain.level OPERATOR(pg_catalog.+) 1, c.id, c.name, c.title, c.decision_role, c.reports_to
 		  FROM chain JOIN @extschema@.contacts c ON c.id OPERATOR(pg_catalog.=) chain.reports_to
-	)
-	SELECT chain.level, chain.id, chain.name, chain.title, chain.decision_role FROM chain ORDER BY chain.level;
+	) CYCLE id SET is_cycle USING path	-- stop at a cycle written around the trigger
+	SELECT chain.level, chain.id, chain.name, chain.title, chain.decision_role
+	  FROM chain WHERE NOT chain.is_cycle ORDER BY chain.level;
 END;
 COMMENT ON FUNCTION @extschema@.decision_path(bigint) IS
 	'The decision path above a contact: level 0 is the contact, level 1 whom they report to, and so on up';
 
--- Rows shipped by the extension (builtin) give way to a restored or
--- re-entered row with the same stage or position: see schema.sql.
+-- Rows shipped by the extension are marked builtin until changed; pg_dump
+-- leaves out the untouched ones, which CREATE EXTENSION writes again.  A
+-- user's edit of a shipped row is dumped, and at restore it meets the row
+-- CREATE EXTENSION just wrote: so an inserted row replaces an untouched
+-- shipped row with the same stage or position (saying so), unless that
+-- shipped stage is in use.  Any row written by a user is not builtin.
 CREATE FUNCTION @extschema@.pipeline_stages_before()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	shipped record;
 BEGIN
+	NEW.builtin := false;
 	IF TG_OP = 'INSERT' THEN
-		DELETE FROM @extschema@.pipeline_stages s
-		 WHERE s.builtin
-		   AND s.pipeline = NEW.pipeline
-		   AND (s.stage = NEW.stage OR s.position = NEW.position);
-	ELSE
-		NEW.builtin := false;
+		FOR shipped IN
+			SELECT s.stage, s.position FROM @extschema@.pipeline_stages s
+			 WHERE s.builtin
+			   AND s.pipeline = NEW.pipeline
+			   AND (s.stage = NEW.stage OR s.position = NEW.position)
+		LOOP
+			IF EXISTS (SELECT FROM @extschema@.opportunities o
+						WHERE o.pipeline = NEW.pipeline AND o.stage = shipped.stage) THEN
+				RAISE EXCEPTION 'stage "%" of pipeline "%" is in use: a new stage cannot take its place', shipped.stage, NEW.pipeline
+					USING ERRCODE = 'unique_violation',
+						  HINT = format('Change the existing stage with UPDATE crm.pipeline_stages ... WHERE pipeline = %L AND stage = %L.',
+										NEW.pipeline, shipped.stage);
+			END IF;
+			RAISE NOTICE 'stage "%" (position %) replaces the shipped stage "%" (position %) of pipeline "%"',
+				NEW.stage, NEW.position, shipped.stage, shipped.position, NEW.pipeline;
+			DELETE FROM @extschema@.pipeline_stages s
+			 WHERE s.pipeline = NEW.pipeline AND s.stage = shipped.stage;
+		END LOOP;
 	END IF;
 	RETURN NEW;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.pipeline_stages_before() IS
-	'Trigger: an inserted stage replaces an untouched shipped row with the same stage or position; an update marks the row as the user''s';
+	'Trigger: an inserted stage replaces an untouched shipped row with the same stage or position (NOTICE; error when that stage is in use); every written row is the user''s (builtin = false)';
 
 CREATE TRIGGER pipeline_stages_before
 	BEFORE INSERT OR UPDATE ON @extschema@.pipeline_stages
