@@ -18,7 +18,7 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 SQL_SOURCES = src/schema.sql src/states.sql src/demo.sql
 DATA_built = crm--$(EXTVERSION).sql
 
-REGRESS = setup customers opportunities campaigns contracts pipeline demo_data
+REGRESS = setup customers opportunities campaigns contracts pipeline keys demo_data
 REGRESS_OPTS = --inputdir=. --load-extension=crm
 ISOLATION = contacts_cycle
 ISOLATION_OPTS = --inputdir=test --load-extension=crm

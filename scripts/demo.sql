@@ -1,6 +1,8 @@
 -- The analytics the demo prints, on the demo data (as of 2025-12-31).
+\set QUIET on
 \pset footer off
 \pset null '-'
+\set QUIET off
 
 \echo
 \echo '== Customers by kind and region'
