@@ -57,7 +57,7 @@ INSERT INTO @extschema@.status_transitions (object, from_status, allowed) VALUES
 -- Raise the standard error for a forbidden status change of one object.
 CREATE FUNCTION @extschema@.check_status_transition(object text, object_id bigint, old_status text, new_status text)
 RETURNS void
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -93,7 +93,7 @@ COMMENT ON FUNCTION @extschema@.check_status_transition(text, bigint, text, text
 -- because the stage was renamed (ON UPDATE CASCADE), not because it moved.
 CREATE FUNCTION @extschema@.stage_renamed(pipeline text, stage text)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 RETURN NOT EXISTS (SELECT FROM @extschema@.pipeline_stages s
 					WHERE s.pipeline OPERATOR(pg_catalog.=) stage_renamed.pipeline
 					  AND s.stage OPERATOR(pg_catalog.=) stage_renamed.stage);
