@@ -20,11 +20,12 @@ SELECT plan(78);
 -- Catalog properties of the C functions
 --------------------------------------------------------------------------
 
--- The C functions are exactly these four.
+-- The demo helpers written in C are exactly these four.
 SELECT is(
 	(SELECT pg_catalog.array_agg(p.proname::text ORDER BY p.proname)
 	   FROM pg_catalog.pg_proc p
 	  WHERE p.pronamespace = 'crm'::regnamespace
+		AND p.proname LIKE 'demo\_%'
 		AND p.prolang = (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname = 'c')),
 	ARRAY['demo_normal', 'demo_orders', 'demo_pick', 'demo_uniform'],
 	'the C functions of crm are demo_normal, demo_orders, demo_pick and demo_uniform'

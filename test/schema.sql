@@ -376,7 +376,10 @@ SELECT functions_are('crm', ARRAY[
 	'contracts_before', 'contracts_history', 'touch_updated_at',
 	'contacts_no_cycle', 'decision_path', 'pipeline_stages_before',
 	'stage_renamed', 'demo_uniform', 'demo_normal', 'demo_pick', 'demo_orders',
-	'generate_demo_data'
+	'generate_demo_data',
+	'purchase_stats', 'purchase_stats_trans', 'purchase_stats_combine',
+	'purchase_stats_serialize', 'purchase_stats_deserialize', 'purchase_stats_final',
+	'rfm_summary'
 ]);
 
 SELECT has_function('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text']);

@@ -1,0 +1,157 @@
+/*
+ * purchase_stats.sql: the purchase history of a customer in one aggregate
+ * (C in purchase_stats.c), and its Fader-Hardie-Lee summary for lifetime
+ * value models.
+ */
+
+CREATE TYPE @extschema@.purchase_stats AS (
+	first_purchase		date,
+	last_purchase		date,
+	orders				bigint,
+	purchase_days		integer,
+	revenue				numeric,
+	cost				numeric,
+	net_value			numeric,
+	mean_order_value	numeric,
+	mean_repeat_value	numeric,
+	trend				float8
+);
+COMMENT ON TYPE @extschema@.purchase_stats IS
+	'A customer''s purchase history: first and last purchase day, orders, distinct purchase days, revenue, cost to serve, net value = revenue - cost, mean order value, mean value of the repeat purchase days (all days after the first), and trend in [-1, 1] = (spend in the later half of the span between first and last purchase day - spend in the earlier half) / total spend';
+
+-- One transition function serves every signature: it looks at its argument
+-- types once per call site.  The timestamptz forms are STABLE because the
+-- purchase day of a timestamptz is its date in the session time zone, as
+-- ordered_at::date would give.
+CREATE FUNCTION @extschema@.purchase_stats_trans(internal, date, numeric)
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_stats_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.purchase_stats_trans(internal, date, numeric, numeric)
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_stats_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.purchase_stats_trans(internal, date, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_stats_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.purchase_stats_trans(internal, date, float8, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_stats_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.purchase_stats_trans(internal, timestamptz, numeric)
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_stats_trans' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.purchase_stats_trans(internal, timestamptz, numeric, numeric)
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_stats_trans' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.purchase_stats_trans(internal, timestamptz, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_stats_trans' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.purchase_stats_trans(internal, timestamptz, float8, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_stats_trans' LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.purchase_stats_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_stats_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.purchase_stats_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'crm_purchase_stats_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.purchase_stats_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'crm_purchase_stats_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.purchase_stats_final(internal)
+RETURNS @extschema@.purchase_stats AS 'MODULE_PATHNAME', 'crm_purchase_stats_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.purchase_stats_trans(internal, date, numeric) IS 'Transition function of crm.purchase_stats(date, numeric)';
+COMMENT ON FUNCTION @extschema@.purchase_stats_trans(internal, date, numeric, numeric) IS 'Transition function of crm.purchase_stats(date, numeric, numeric)';
+COMMENT ON FUNCTION @extschema@.purchase_stats_trans(internal, date, float8) IS 'Transition function of crm.purchase_stats(date, float8)';
+COMMENT ON FUNCTION @extschema@.purchase_stats_trans(internal, date, float8, float8) IS 'Transition function of crm.purchase_stats(date, float8, float8)';
+COMMENT ON FUNCTION @extschema@.purchase_stats_trans(internal, timestamptz, numeric) IS 'Transition function of crm.purchase_stats(timestamptz, numeric)';
+COMMENT ON FUNCTION @extschema@.purchase_stats_trans(internal, timestamptz, numeric, numeric) IS 'Transition function of crm.purchase_stats(timestamptz, numeric, numeric)';
+COMMENT ON FUNCTION @extschema@.purchase_stats_trans(internal, timestamptz, float8) IS 'Transition function of crm.purchase_stats(timestamptz, float8)';
+COMMENT ON FUNCTION @extschema@.purchase_stats_trans(internal, timestamptz, float8, float8) IS 'Transition function of crm.purchase_stats(timestamptz, float8, float8)';
+COMMENT ON FUNCTION @extschema@.purchase_stats_combine(internal, internal) IS 'Support function of crm.purchase_stats: merges two partial states';
+COMMENT ON FUNCTION @extschema@.purchase_stats_serialize(internal) IS 'Support function of crm.purchase_stats: the state as versioned, architecture-independent bytes';
+COMMENT ON FUNCTION @extschema@.purchase_stats_deserialize(bytea, internal) IS 'Support function of crm.purchase_stats: a state from its bytes, lengths checked';
+COMMENT ON FUNCTION @extschema@.purchase_stats_final(internal) IS 'Support function of crm.purchase_stats: the crm.purchase_stats composite; NULL for no rows';
+
+-- The final function sorts and merges the purchase days in place: the state
+-- keeps its value, so it may still be shared and read again (READ_ONLY).
+CREATE AGGREGATE @extschema@.purchase_stats(ordered_at date, amount numeric) (
+	SFUNC = @extschema@.purchase_stats_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.purchase_stats_final, FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.purchase_stats_combine,
+	SERIALFUNC = @extschema@.purchase_stats_serialize, DESERIALFUNC = @extschema@.purchase_stats_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.purchase_stats(ordered_at date, amount numeric, cost numeric) (
+	SFUNC = @extschema@.purchase_stats_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.purchase_stats_final, FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.purchase_stats_combine,
+	SERIALFUNC = @extschema@.purchase_stats_serialize, DESERIALFUNC = @extschema@.purchase_stats_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.purchase_stats(ordered_at date, amount float8) (
+	SFUNC = @extschema@.purchase_stats_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.purchase_stats_final, FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.purchase_stats_combine,
+	SERIALFUNC = @extschema@.purchase_stats_serialize, DESERIALFUNC = @extschema@.purchase_stats_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.purchase_stats(ordered_at date, amount float8, cost float8) (
+	SFUNC = @extschema@.purchase_stats_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.purchase_stats_final, FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.purchase_stats_combine,
+	SERIALFUNC = @extschema@.purchase_stats_serialize, DESERIALFUNC = @extschema@.purchase_stats_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.purchase_stats(ordered_at timestamptz, amount numeric) (
+	SFUNC = @extschema@.purchase_stats_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.purchase_stats_final, FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.purchase_stats_combine,
+	SERIALFUNC = @extschema@.purchase_stats_serialize, DESERIALFUNC = @extschema@.purchase_stats_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.purchase_stats(ordered_at timestamptz, amount numeric, cost numeric) (
+	SFUNC = @extschema@.purchase_stats_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.purchase_stats_final, FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.purchase_stats_combine,
+	SERIALFUNC = @extschema@.purchase_stats_serialize, DESERIALFUNC = @extschema@.purchase_stats_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.purchase_stats(ordered_at timestamptz, amount float8) (
+	SFUNC = @extschema@.purchase_stats_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.purchase_stats_final, FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.purchase_stats_combine,
+	SERIALFUNC = @extschema@.purchase_stats_serialize, DESERIALFUNC = @extschema@.purchase_stats_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.purchase_stats(ordered_at timestamptz, amount float8, cost float8) (
+	SFUNC = @extschema@.purchase_stats_trans, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.purchase_stats_final, FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.purchase_stats_combine,
+	SERIALFUNC = @extschema@.purchase_stats_serialize, DESERIALFUNC = @extschema@.purchase_stats_deserialize,
+	PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.purchase_stats(date, numeric) IS
+	'Purchase history of a group of orders as crm.purchase_stats: days, orders, distinct purchase days, revenue (exact), mean order and repeat-day values, trend; NULL amounts are skipped';
+COMMENT ON AGGREGATE @extschema@.purchase_stats(date, numeric, numeric) IS
+	'Purchase history with cost to serve: a row with amount NULL adds only its cost; net_value = revenue - cost';
+COMMENT ON AGGREGATE @extschema@.purchase_stats(date, float8) IS
+	'Purchase history of float8 amounts (summed exactly at 0.0001)';
+COMMENT ON AGGREGATE @extschema@.purchase_stats(date, float8, float8) IS
+	'Purchase history of float8 amounts with cost to serve';
+COMMENT ON AGGREGATE @extschema@.purchase_stats(timestamptz, numeric) IS
+	'Purchase history; purchase days are dates in the session time zone';
+COMMENT ON AGGREGATE @extschema@.purchase_stats(timestamptz, numeric, numeric) IS
+	'Purchase history with cost to serve; purchase days are dates in the session time zone';
+COMMENT ON AGGREGATE @extschema@.purchase_stats(timestamptz, float8) IS
+	'Purchase history of float8 amounts; purchase days are dates in the session time zone';
+COMMENT ON AGGREGATE @extschema@.purchase_stats(timestamptz, float8, float8) IS
+	'Purchase history of float8 amounts with cost to serve; purchase days are dates in the session time zone';
+
+CREATE TYPE @extschema@.rfm_summary AS (
+	frequency	integer,
+	recency		float8,
+	age			float8,
+	monetary	numeric
+);
+COMMENT ON TYPE @extschema@.rfm_summary IS
+	'Customer summary of Fader, Hardie & Lee (2005): frequency x = repeat purchase days, recency t_x = first to last purchase day, age T = first purchase day to as_of (in the chosen unit), monetary = mean value of the repeat purchase days';
+
+CREATE FUNCTION @extschema@.rfm_summary(stats @extschema@.purchase_stats, as_of date, unit text DEFAULT 'week')
+RETURNS @extschema@.rfm_summary
+AS 'MODULE_PATHNAME', 'crm_rfm_summary'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_summary(@extschema@.purchase_stats, date, text) IS
+	'(x, t_x, T, monetary) of a purchase history at as_of in unit day, week (7 days), month (30.4375 days) or year (365.25 days); NULL without purchases; error when as_of is before the last purchase';
+
+-- Every customer's history from the CRM tables, costs to serve included.
+CREATE VIEW @extschema@.customer_purchase_stats AS
+SELECT h.customer_id, @extschema@.purchase_stats(h.ordered_at, h.amount, h.cost) AS stats
+  FROM (SELECT o.customer_id, o.ordered_at, o.amount, NULL::numeric AS cost FROM @extschema@.orders o
+		UNION ALL
+		SELECT s.customer_id, NULL::timestamptz, NULL::numeric, s.amount FROM @extschema@.service_costs s) h
+ GROUP BY h.customer_id;
+COMMENT ON VIEW @extschema@.customer_purchase_stats IS
+	'crm.purchase_stats of every customer with orders or costs to serve: orders and service_costs in one pass';

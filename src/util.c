@@ -1,0 +1,207 @@
+/*
+ * util.c: helpers shared by the C files of crm (see util.h).
+ *
+ * crm_numeric_to_money reads numeric's on-disk representation directly:
+ * base-10000 digits with a weight and a sign, the format that pg_upgrade
+ * relies on staying stable.  Going through numeric_out and a string per row
+ * would cost several times more than the aggregate itself.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "util.h"
+
+/* numeric header layout (src/backend/utils/adt/numeric.c, on-disk format) */
+#define NUMERIC_FLAG_MASK		0xC000
+#define NUMERIC_FLAG_NEG		0x4000
+#define NUMERIC_FLAG_SHORT		0x8000
+#define NUMERIC_FLAG_SPECIAL	0xC000
+#define NUMERIC_SHORT_SIGN		0x2000
+#define NUMERIC_SHORT_DSCALE_MASK	0x1F80
+#define NUMERIC_SHORT_DSCALE_SHIFT	7
+#define NUMERIC_SHORT_WEIGHT_SIGN	0x0040
+#define NUMERIC_SHORT_WEIGHT_MASK	0x003F
+#define NUMERIC_LONG_DSCALE_MASK	0x3FFF
+#define NUMERIC_BASE			10000
+
+/* 10^14 currency units in 0.0001 units: the largest amount accepted, excluded */
+#define CRM_MONEY_LIMIT			INT64CONST(1000000000000000000)
+
+/* The parts of a numeric: sign, weight of the first digit, digits. */
+typedef struct NumericParts
+{
+	bool		special;		/* NaN or +-Infinity */
+	bool		negative;
+	int			weight;			/* first digit is times NUMERIC_BASE^weight */
+	int			dscale;
+	int			ndigits;
+	const uint16 *digits;
+} NumericParts;
+
+static void
+numeric_parts(Numeric num, NumericParts *parts)
+{
+	const char *data = VARDATA_ANY(num);
+	uint16		header;
+	Size		size = VARSIZE_ANY_EXHDR(num);
+
+	memcpy(&header, data, sizeof(uint16));
+	parts->special = (header & NUMERIC_FLAG_MASK) == NUMERIC_FLAG_SPECIAL;
+	if (parts->special)
+	{
+		parts->negative = false;
+		parts->weight = parts->dscale = parts->ndigits = 0;
+		parts->digits = NULL;
+		return;
+	}
+	if ((header & NUMERIC_FLAG_MASK) == NUMERIC_FLAG_SHORT)
+	{
+		parts->negative = (header & NUMERIC_SHORT_SIGN) != 0;
+		parts->dscale = (header & NUMERIC_SHORT_DSCALE_MASK) >> NUMERIC_SHORT_DSCALE_SHIFT;
+		parts->weight = (header & NUMERIC_SHORT_WEIGHT_MASK);
+		if (header & NUMERIC_SHORT_WEIGHT_SIGN)
+			parts->weight |= ~NUMERIC_SHORT_WEIGHT_MASK;
+		parts->digits = (const uint16 *) (data + sizeof(uint16));
+		parts->ndigits = (size - sizeof(uint16)) / sizeof(uint16);
+	}
+	else
+	{
+		int16		weight;
+
+		parts->negative = (header & NUMERIC_FLAG_MASK) == NUMERIC_FLAG_NEG;
+		parts->dscale = header & NUMERIC_LONG_DSCALE_MASK;
+		memcpy(&weight, data + sizeof(uint16), sizeof(int16));
+		parts->weight = weight;
+		parts->digits = (const uint16 *) (data + 2 * sizeof(uint16));
+		parts->ndigits = (size - 2 * sizeof(uint16)) / sizeof(uint16);
+	}
+}
+
+int
+crm_numeric_dscale(Datum num)
+{
+	NumericParts parts;
+
+	numeric_parts(DatumGetNumeric(num), &parts);
+	return parts.dscale;
+}
+
+/*
+ * The numeric as a count of 0.0001 units, rounded half away from zero
+ * beyond four decimals.  Non-finite values and values of 10^14 or more are
+ * refused: they are not amounts of money.
+ */
+int64
+crm_numeric_to_money(Datum num, const char *what)
+{
+	NumericParts parts;
+	int128		acc = 0;
+	int			p;
+
+	numeric_parts(DatumGetNumeric(num), &parts);
+	if (parts.special)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be a finite number", what),
+				 errhint("Filter out NaN and infinite values.")));
+	/* the groups of four digits from NUMERIC_BASE^weight down to 10^-4 */
+	for (p = parts.weight; p >= -1 && acc < CRM_MONEY_LIMIT; p--)
+	{
+		int			i = parts.weight - p;
+
+		acc = acc * NUMERIC_BASE + (i < parts.ndigits ? parts.digits[i] : 0);
+	}
+	if (acc >= CRM_MONEY_LIMIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s %s is out of range", what,
+						DatumGetCString(DirectFunctionCall1(numeric_out, num))),
+				 errhint("Amounts must be below 10^14 currency units.")));
+	/* round on the next group (10^-5 to 10^-8) */
+	{
+		int			i = parts.weight + 2;
+
+		if (i >= 0 && i < parts.ndigits && parts.digits[i] >= NUMERIC_BASE / 2)
+			acc++;
+	}
+	return (int64) (parts.negative ? -acc : acc);
+}
+
+int64
+crm_float8_to_money(double value, const char *what)
+{
+	if (isnan(value) || isinf(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be a finite number", what),
+				 errhint("Filter out NaN and infinite values.")));
+	if (fabs(value) * (double) CRM_MONEY_SCALE >= (double) CRM_MONEY_LIMIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s %g is out of range", what, value),
+				 errhint("Amounts must be below 10^14 currency units.")));
+	return (int64) rint(value * (double) CRM_MONEY_SCALE);
+}
+
+/*
+ * An amount in 0.0001 units as numeric with dscale decimals, or with as few
+ * as it needs (trailing zeros dropped) when dscale < 0.
+ */
+Datum
+crm_money_to_numeric(int128 value, int dscale)
+{
+	char		buf[64];
+	char		digits[48];
+	char		fraction[CRM_MONEY_DIGITS + 1];
+	char	   *p = digits + sizeof(digits) - 1;
+	uint128		v = value < 0 ? -(uint128) value : (uint128) value;
+	uint128		whole = v / CRM_MONEY_SCALE;
+
+	snprintf(fraction, sizeof(fraction), "%04d", (int) (v % CRM_MONEY_SCALE));
+	if (dscale < 0)
+		for (dscale = CRM_MONEY_DIGITS; dscale > 0 && fraction[dscale - 1] == '0'; dscale--)
+			;
+	fraction[Min(dscale, CRM_MONEY_DIGITS)] = '\0';
+
+	*p = '\0';
+	do
+	{
+		*--p = '0' + (int) (whole % 10);
+		whole /= 10;
+	} while (whole > 0);
+	snprintf(buf, sizeof(buf), "%s%s%s%s", value < 0 ? "-" : "", p,
+			 dscale > 0 ? "." : "", fraction);
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+int32
+crm_day_of(Datum value, Oid type, const char *what)
+{
+	DateADT		day;
+
+	if (type == DATEOID)
+		day = DatumGetDateADT(value);
+	else
+	{
+		TimestampTz ts = DatumGetTimestampTz(value);
+
+		if (TIMESTAMP_NOT_FINITE(ts))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("%s must be finite", what),
+					 errhint("Filter out -infinity and infinity.")));
+		day = DatumGetDateADT(DirectFunctionCall1(timestamptz_date, value));
+	}
+	if (DATE_NOT_FINITE(day))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be finite", what),
+				 errhint("Filter out -infinity and infinity.")));
+	return day;
+}
