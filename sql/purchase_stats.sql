@@ -71,6 +71,32 @@ SELECT (crm.purchase_stats(at, 1.0)).purchase_days AS shanghai_days,
   FROM (VALUES ('2025-01-01 15:30+00'::timestamptz), ('2025-01-01 23:30+00')) v(at);
 SET TimeZone = 'UTC';
 
+-- The day of a timestamptz comes from a cached UTC offset and the time it
+-- next changes (purchase_stats.c): it equals ::date in every zone, for
+-- every time from 1960 to 2060 in steps of 7 h 13 min and for the instants
+-- around DST changes, whatever the row order.
+CREATE TEMP TABLE instants AS
+SELECT t FROM generate_series(timestamptz '1960-01-01 00:00+00', '2060-01-01 00:00+00', interval '7 hours 13 minutes') t
+UNION ALL
+SELECT b + d FROM (VALUES ('2025-03-09 07:00+00'::timestamptz), ('2025-11-02 06:00+00'), ('2025-03-30 01:00+00'),
+					  ('2025-10-26 01:00+00'), ('2025-04-05 15:00+00'), ('2025-10-04 15:30+00'), ('2099-03-08 07:00+00')) v(b),
+				  (VALUES (interval '-1 microsecond'), (interval '0'), (interval '1 microsecond')) w(d);
+CREATE FUNCTION pg_temp.day_mismatches(zone text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+	PERFORM set_config('TimeZone', zone, true);
+	SELECT count(*) INTO n
+	  FROM (SELECT t, (crm.purchase_stats(t, 1.0)).first_purchase AS day
+			  FROM (SELECT t FROM instants ORDER BY md5(t::text)) s GROUP BY t) g
+	 WHERE g.day <> g.t::date;
+	RETURN n;
+END;
+$$;
+SELECT zone, pg_temp.day_mismatches(zone) AS mismatches
+  FROM unnest('{UTC,America/New_York,Europe/London,Asia/Shanghai,Australia/Lord_Howe,America/St_Johns,Pacific/Chatham,Asia/Kathmandu}'::text[]) zone;
+SELECT count(*) AS instants FROM instants;
+SET TimeZone = 'UTC';
+
 -- Errors, each with its message and hint.
 SELECT try($$SELECT crm.purchase_stats(date '2025-01-01', -5.00)$$) AS negative_amount;
 SELECT try($$SELECT crm.purchase_stats(date '2025-01-01', 5.00, -1)$$) AS negative_cost;

@@ -40,6 +40,15 @@
 
 #define PURCHASE_STATS_FORMAT 1
 
+/* attribute numbers of the crm.purchase_stats composite (purchase_stats.sql) */
+#define STATS_FIRST_PURCHASE	1
+#define STATS_LAST_PURCHASE		2
+#define STATS_PURCHASE_DAYS		4
+#define STATS_MEAN_REPEAT_VALUE	9
+
+/* purchase days kept inside the state: most customers need no more */
+#define STATE_INLINE_DAYS 6
+
 /* the money of one purchase day */
 typedef struct PurchaseDay
 {
@@ -56,7 +65,8 @@ typedef struct PurchaseStatsState
 	bool		sorted;			/* days ascending and distinct */
 	int32		ndays;
 	int32		capacity;
-	PurchaseDay *days;
+	PurchaseDay *days;			/* inline_days until more are needed */
+	PurchaseDay inline_days[STATE_INLINE_DAYS];
 } PurchaseStatsState;
 
 /* what one call site passes, looked up once */
@@ -64,6 +74,7 @@ typedef struct PurchaseStatsArgs
 {
 	Oid			time_type;		/* DATEOID or TIMESTAMPTZOID */
 	bool		numeric_money;	/* numeric amounts (else float8) */
+	CrmDayCache days;			/* the session time zone's offset */
 } PurchaseStatsArgs;
 
 static PurchaseStatsState *
@@ -73,8 +84,8 @@ state_new(MemoryContext context)
 
 	state->dscale = -1;
 	state->sorted = true;
-	state->capacity = 8;
-	state->days = MemoryContextAlloc(context, state->capacity * sizeof(PurchaseDay));
+	state->capacity = STATE_INLINE_DAYS;
+	state->days = state->inline_days;
 	return state;
 }
 
@@ -89,7 +100,13 @@ state_reserve(PurchaseStatsState *state, int32 more)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("purchase_stats: too many purchase days in one group")));
-		state->days = repalloc(state->days, capacity * sizeof(PurchaseDay));
+		if (state->days == state->inline_days)
+		{
+			state->days = MemoryContextAlloc(GetMemoryChunkContext(state), capacity * sizeof(PurchaseDay));
+			memcpy(state->days, state->inline_days, state->ndays * sizeof(PurchaseDay));
+		}
+		else
+			state->days = repalloc(state->days, capacity * sizeof(PurchaseDay));
 		state->capacity = (int32) capacity;
 	}
 }
@@ -154,8 +171,10 @@ money_arg(FunctionCallInfo fcinfo, int argno, bool numeric_money, const char *wh
 
 	if (numeric_money)
 	{
-		money = crm_numeric_to_money(value, what);
-		state->dscale = Max(state->dscale, Min(crm_numeric_dscale(value), CRM_MONEY_DIGITS));
+		int			dscale;
+
+		money = crm_numeric_to_money(value, what, &dscale);
+		state->dscale = Max(state->dscale, Min(dscale, CRM_MONEY_DIGITS));
 	}
 	else
 		money = crm_float8_to_money(DatumGetFloat8(value), what);
@@ -187,7 +206,7 @@ crm_purchase_stats_trans(PG_FUNCTION_ARGS)
 
 	if (args == NULL)
 	{
-		args = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(PurchaseStatsArgs));
+		args = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PurchaseStatsArgs));
 		args->time_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
 		args->numeric_money = get_fn_expr_argtype(fcinfo->flinfo, 2) == NUMERICOID;
 		fcinfo->flinfo->fn_extra = args;
@@ -214,7 +233,7 @@ crm_purchase_stats_trans(PG_FUNCTION_ARGS)
 					 errmsg("purchase_stats: a purchase must have a time, got ordered_at NULL"),
 					 errhint("Leave such rows out (WHERE ordered_at IS NOT NULL); a row with amount NULL may carry a cost alone.")));
 		amount = money_arg(fcinfo, 2, args->numeric_money, "amount", state);
-		state_add_day(state, crm_day_of(PG_GETARG_DATUM(1), args->time_type, "ordered_at"), amount);
+		state_add_day(state, crm_day_of(PG_GETARG_DATUM(1), args->time_type, "ordered_at", &args->days), amount);
 		state->orders++;
 		state->revenue += amount;
 	}
@@ -397,6 +416,25 @@ spend_trend(const PurchaseStatsState *state, bool *isnull)
 	return Float8GetDatum((later - earlier) / (earlier + later));
 }
 
+/* The blessed descriptor of the function's row type, looked up once per call site. */
+static TupleDesc
+result_tupdesc(FunctionCallInfo fcinfo)
+{
+	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+
+	if (tupdesc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = tupdesc;
+	}
+	return tupdesc;
+}
+
 /* Final: the crm.purchase_stats composite; NULL for no rows at all. */
 PG_FUNCTION_INFO_V1(crm_purchase_stats_final);
 Datum
@@ -413,9 +451,7 @@ crm_purchase_stats_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	state = (PurchaseStatsState *) PG_GETARG_POINTER(0);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "crm_purchase_stats_final: return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
+	tupdesc = result_tupdesc(fcinfo);
 
 	state_normalize(state);
 	dscale = state->dscale;
@@ -488,13 +524,13 @@ crm_rfm_summary(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("rfm_summary: as_of must be a finite date")));
 
-	purchase_days = DatumGetInt32(GetAttributeByName(stats, "purchase_days", &isnull));
+	purchase_days = DatumGetInt32(GetAttributeByNum(stats, STATS_PURCHASE_DAYS, &isnull));
 	if (isnull || purchase_days < 1)
 		PG_RETURN_NULL();		/* no purchase: no summary */
-	first = DatumGetDateADT(GetAttributeByName(stats, "first_purchase", &isnull));
+	first = DatumGetDateADT(GetAttributeByNum(stats, STATS_FIRST_PURCHASE, &isnull));
 	if (isnull)
 		PG_RETURN_NULL();
-	last = DatumGetDateADT(GetAttributeByName(stats, "last_purchase", &isnull));
+	last = DatumGetDateADT(GetAttributeByNum(stats, STATS_LAST_PURCHASE, &isnull));
 	if (isnull || last < first)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -507,13 +543,11 @@ crm_rfm_summary(PG_FUNCTION_ARGS)
 						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(last)))),
 				 errhint("Compute the purchase stats from the orders up to as_of only (calibration period).")));
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "crm_rfm_summary: return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
+	tupdesc = result_tupdesc(fcinfo);
 
 	values[0] = Int32GetDatum(purchase_days - 1);
 	values[1] = Float8GetDatum((last - first) / days_per_unit);
 	values[2] = Float8GetDatum((as_of - first) / days_per_unit);
-	values[3] = GetAttributeByName(stats, "mean_repeat_value", &nulls[3]);
+	values[3] = GetAttributeByNum(stats, STATS_MEAN_REPEAT_VALUE, &nulls[3]);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

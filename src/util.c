@@ -13,6 +13,7 @@
 #include "utils/date.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
+#include "pgtime.h"
 
 #include "util.h"
 
@@ -82,28 +83,22 @@ numeric_parts(Numeric num, NumericParts *parts)
 	}
 }
 
-int
-crm_numeric_dscale(Datum num)
-{
-	NumericParts parts;
-
-	numeric_parts(DatumGetNumeric(num), &parts);
-	return parts.dscale;
-}
-
 /*
  * The numeric as a count of 0.0001 units, rounded half away from zero
  * beyond four decimals.  Non-finite values and values of 10^14 or more are
  * refused: they are not amounts of money.
  */
 int64
-crm_numeric_to_money(Datum num, const char *what)
+crm_numeric_to_money(Datum num, const char *what, int *dscale)
 {
 	NumericParts parts;
 	int128		acc = 0;
 	int			p;
 
-	numeric_parts(DatumGetNumeric(num), &parts);
+	/* packed: a short-header value is read in place, not copied */
+	numeric_parts((Numeric) PG_DETOAST_DATUM_PACKED(num), &parts);
+	if (dscale)
+		*dscale = parts.dscale;
 	if (parts.special)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -150,58 +145,100 @@ crm_float8_to_money(double value, const char *what)
 
 /*
  * An amount in 0.0001 units as numeric with dscale decimals, or with as few
- * as it needs (trailing zeros dropped) when dscale < 0.
+ * as it needs (trailing zeros dropped) when dscale < 0.  The decimals beyond
+ * dscale are zero by construction (the inputs had no more).
  */
 Datum
 crm_money_to_numeric(int128 value, int dscale)
 {
-	char		buf[64];
-	char		digits[48];
-	char		fraction[CRM_MONEY_DIGITS + 1];
-	char	   *p = digits + sizeof(digits) - 1;
-	uint128		v = value < 0 ? -(uint128) value : (uint128) value;
-	uint128		whole = v / CRM_MONEY_SCALE;
+	int			drop;
 
-	snprintf(fraction, sizeof(fraction), "%04d", (int) (v % CRM_MONEY_SCALE));
 	if (dscale < 0)
-		for (dscale = CRM_MONEY_DIGITS; dscale > 0 && fraction[dscale - 1] == '0'; dscale--)
-			;
-	fraction[Min(dscale, CRM_MONEY_DIGITS)] = '\0';
+		for (dscale = CRM_MONEY_DIGITS; dscale > 0; dscale--)
+		{
+			int128		unit = 1;
 
-	*p = '\0';
-	do
+			for (drop = dscale; drop < CRM_MONEY_DIGITS + 1; drop++)
+				unit *= 10;
+			if (value % (unit / 10) != 0)
+				break;
+		}
+	for (drop = dscale; drop < CRM_MONEY_DIGITS; drop++)
+		value /= 10;
+	if (value >= PG_INT64_MIN && value <= PG_INT64_MAX)
+		return NumericGetDatum(int64_div_fast_to_numeric((int64) value, dscale));
+
+	/* beyond int64 (a sum of over 10^14 currency units): through text */
 	{
-		*--p = '0' + (int) (whole % 10);
-		whole /= 10;
-	} while (whole > 0);
-	snprintf(buf, sizeof(buf), "%s%s%s%s", value < 0 ? "-" : "", p,
-			 dscale > 0 ? "." : "", fraction);
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
-							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+		char		digits[48];
+		char	   *p = digits + sizeof(digits) - 1;
+		uint128		v = value < 0 ? -(uint128) value : (uint128) value;
+		int			n = 0;
+
+		*p = '\0';
+		do
+		{
+			if (n++ == dscale && dscale > 0)
+				*--p = '.';
+			*--p = '0' + (int) (v % 10);
+			v /= 10;
+		} while (v > 0 || n <= dscale);
+		if (value < 0)
+			*--p = '-';
+		return DirectFunctionCall3(numeric_in, CStringGetDatum(p),
+								   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	}
 }
 
 int32
-crm_day_of(Datum value, Oid type, const char *what)
+crm_day_of(Datum value, Oid type, const char *what, CrmDayCache *cache)
 {
-	DateADT		day;
+	TimestampTz ts;
+	int64		local;
 
 	if (type == DATEOID)
-		day = DatumGetDateADT(value);
-	else
 	{
-		TimestampTz ts = DatumGetTimestampTz(value);
+		DateADT		day = DatumGetDateADT(value);
 
-		if (TIMESTAMP_NOT_FINITE(ts))
+		if (DATE_NOT_FINITE(day))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 					 errmsg("%s must be finite", what),
 					 errhint("Filter out -infinity and infinity.")));
-		day = DatumGetDateADT(DirectFunctionCall1(timestamptz_date, value));
+		return day;
 	}
-	if (DATE_NOT_FINITE(day))
+
+	ts = DatumGetTimestampTz(value);
+	if (TIMESTAMP_NOT_FINITE(ts))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("%s must be finite", what),
 				 errhint("Filter out -infinity and infinity.")));
-	return day;
+
+	if (cache->tz != session_timezone || ts < cache->from || ts >= cache->until)
+	{
+		/* the offset at ts, and the next time it changes */
+		pg_time_t	t = (pg_time_t) (ts / USECS_PER_SEC -
+									 (ts % USECS_PER_SEC < 0 ? 1 : 0)) +
+			(pg_time_t) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+		long int	before_gmtoff,
+					after_gmtoff;
+		int			before_isdst,
+					after_isdst;
+		pg_time_t	boundary;
+		int			found = pg_next_dst_boundary(&t, &before_gmtoff, &before_isdst,
+												 &boundary, &after_gmtoff, &after_isdst,
+												 session_timezone);
+
+		if (found < 0)
+			return DatumGetDateADT(DirectFunctionCall1(timestamptz_date, value));
+		cache->tz = session_timezone;
+		cache->from = ts;
+		cache->until = found == 0 ? DT_NOEND :
+			((TimestampTz) boundary - (TimestampTz) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY) * USECS_PER_SEC;
+		cache->offset = (int64) before_gmtoff * USECS_PER_SEC;
+	}
+
+	local = ts + cache->offset;
+	return (int32) (local / USECS_PER_DAY - (local % USECS_PER_DAY < 0 ? 1 : 0));
 }

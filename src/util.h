@@ -9,21 +9,35 @@
 #define CRM_UTIL_H
 
 #include "fmgr.h"
+#include "datatype/timestamp.h"
 
 #define CRM_MONEY_DIGITS 4
 #define CRM_MONEY_SCALE INT64CONST(10000)
 
-/* decimal places of a numeric value as written (its display scale) */
-extern int	crm_numeric_dscale(Datum num);
-
-/* a numeric or float8 amount in units of 0.0001; what names the argument */
-extern int64 crm_numeric_to_money(Datum num, const char *what);
+/*
+ * A numeric or float8 amount in units of 0.0001; what names the argument.
+ * For numeric, *dscale (when not NULL) receives its decimals as written.
+ */
+extern int64 crm_numeric_to_money(Datum num, const char *what, int *dscale);
 extern int64 crm_float8_to_money(double value, const char *what);
 
 /* an amount in units of 0.0001 as numeric with dscale decimals (0..4; < 0: as few as needed) */
 extern Datum crm_money_to_numeric(int128 value, int dscale);
 
-/* a day number (DateADT) of a date or a timestamptz in the session time zone */
-extern int32 crm_day_of(Datum value, Oid type, const char *what);
+/*
+ * The day (DateADT) of a date, or of a timestamptz in the session time zone
+ * as ::date gives it.  A call site keeps a CrmDayCache (zeroed at first): the
+ * UTC offset of the time zone and the interval it holds for, so most rows
+ * cost a comparison and a division.
+ */
+typedef struct CrmDayCache
+{
+	void	   *tz;				/* the pg_tz the interval belongs to */
+	TimestampTz from;			/* the offset holds from here ... */
+	TimestampTz until;			/* ... to before here */
+	int64		offset;			/* local time - UTC, microseconds */
+} CrmDayCache;
+
+extern int32 crm_day_of(Datum value, Oid type, const char *what, CrmDayCache *cache);
 
 #endif

@@ -28,7 +28,7 @@ SELECT is(
 		AND p.proname LIKE 'demo\_%'
 		AND p.prolang = (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname = 'c')),
 	ARRAY['demo_normal', 'demo_orders', 'demo_pick', 'demo_uniform'],
-	'the C functions of crm are demo_normal, demo_orders, demo_pick and demo_uniform'
+	'the demo helpers written in C are demo_normal, demo_orders, demo_pick and demo_uniform'
 );
 
 -- IMMUTABLE: the same arguments always give the same result, so the

@@ -23,8 +23,8 @@ SELECT is((SELECT count(*)::integer FROM pg_catalog.pg_aggregate a JOIN pg_catal
 		  8, 'every signature has combine, serialize, deserialize, final and is PARALLEL SAFE');
 SELECT is((SELECT count(*)::integer FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid
 			WHERE p.pronamespace = 'crm'::regnamespace AND p.proname = 'purchase_stats'
-			  AND a.aggtransspace = 256 AND a.aggfinalmodify = 'r'),
-		  8, 'every signature declares SSPACE 256 and a read-only final function');
+			  AND a.aggtransspace = 512 AND a.aggfinalmodify = 'r'),
+		  8, 'every signature declares SSPACE 512 and a read-only final function');
 SELECT function_returns('crm', 'purchase_stats', ARRAY['timestamp with time zone', 'numeric', 'numeric'], 'crm.purchase_stats');
 SELECT is((SELECT ARRAY[p.provolatile::text, p.proisstrict::text, p.proparallel::text] FROM pg_catalog.pg_proc p
 			WHERE p.oid = 'crm.rfm_summary(crm.purchase_stats, date, text)'::regprocedure),

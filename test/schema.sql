@@ -289,7 +289,8 @@ SELECT results_eq(
 
 SELECT enums_are('crm', ARRAY[
 	'customer_kind', 'credit_status', 'service_cost_kind', 'campaign_status',
-	'opportunity_status', 'quote_status', 'contract_status'
+	'opportunity_status', 'quote_status', 'contract_status',
+	'lifecycle_stage', 'relationship_state'
 ]);
 
 SELECT has_enum('crm', 'customer_kind', 'enum crm.customer_kind should exist');
@@ -379,7 +380,9 @@ SELECT functions_are('crm', ARRAY[
 	'generate_demo_data',
 	'purchase_stats', 'purchase_stats_trans', 'purchase_stats_combine',
 	'purchase_stats_serialize', 'purchase_stats_deserialize', 'purchase_stats_final',
-	'rfm_summary'
+	'rfm_summary',
+	'value_score', 'rfm_segment', 'lifecycle', 'relationship', 'segment',
+	'segment_strategy'
 ]);
 
 SELECT has_function('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text']);

@@ -1,0 +1,44 @@
+-- bench.sql: timing helpers for the benchmarks (schema bench of the
+-- benchmark database; not part of the extension).
+--
+-- bench.time_ms(query, workers, repetitions) runs SELECT count(q) over the
+-- query q (the whole row is counted, so every column of every row is
+-- computed, and none is sent to the client) once to
+-- warm up and then `repetitions` times, with max_parallel_workers_per_gather
+-- = workers, and returns the median time in milliseconds measured in the
+-- server.  bench.compare times a crm query and its baseline in the same way
+-- and gives their ratio.
+
+CREATE SCHEMA IF NOT EXISTS bench;
+
+CREATE OR REPLACE FUNCTION bench.time_ms(query text, workers integer, repetitions integer DEFAULT 5)
+RETURNS float8
+LANGUAGE plpgsql AS $$
+DECLARE
+	started timestamptz;
+	times float8[] := '{}';
+	i integer;
+BEGIN
+	PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
+	EXECUTE format('SELECT count(q) FROM (%s) q', query);	-- warm-up
+	FOR i IN 1 .. repetitions LOOP
+		started := clock_timestamp();
+		EXECUTE format('SELECT count(q) FROM (%s) q', query);
+		times := times || extract(epoch FROM clock_timestamp() - started) * 1000;
+	END LOOP;
+	RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) FROM unnest(times) t);
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION bench.compare(name text, crm_query text, baseline_query text,
+										 workers integer, repetitions integer DEFAULT 5)
+RETURNS TABLE (benchmark text, parallel_workers integer, crm_ms numeric, baseline_ms numeric, ratio numeric)
+LANGUAGE plpgsql AS $$
+DECLARE
+	c float8 := bench.time_ms(crm_query, workers, repetitions);
+	b float8 := bench.time_ms(baseline_query, workers, repetitions);
+BEGIN
+	RETURN QUERY SELECT name, compare.workers, round(c::numeric, 1), round(b::numeric, 1),
+						round((c / b)::numeric, 3);
+END;
+$$;

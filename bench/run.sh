@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Benchmarks (`make bench`): a throwaway cluster with demo data, then every
+# bench/*.sql measurement, each printing crm's time, its baseline's time in
+# the same run, and their ratio.
+#
+#   CRM_BENCH_CUSTOMERS   demo data scale (default 1000000: about 9.5 M orders;
+#                         100000 for a quick run)
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+
+customers=${CRM_BENCH_CUSTOMERS:-1000000}
+
+crm_require_packages
+crm_build_install
+crm_start_cluster
+trap crm_stop_cluster EXIT
+
+createdb crm_bench
+psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c 'CREATE EXTENSION crm'
+crm_say "demo data: $customers customers"
+psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c "SELECT sum(row_count) AS rows FROM crm.generate_demo_data($customers, 42)"
+psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c 'VACUUM ANALYZE' -f "$CRM_ROOT/bench/bench.sql"
+for script in "$CRM_ROOT"/bench/*.sql; do
+	[ "$(basename "$script")" = bench.sql ] && continue
+	psql -X -v ON_ERROR_STOP=1 -d crm_bench -f "$script"
+done
