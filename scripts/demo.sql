@@ -1,5 +1,7 @@
 -- The analytics the demo prints, on the demo data (as of 2025-12-31).
 \set QUIET on
+-- the demo data is stamped in UTC: count its days in UTC too
+SET TimeZone = 'UTC';
 \pset footer off
 \pset null '-'
 \set QUIET off
@@ -79,3 +81,37 @@ SELECT q.region, q.target, a.actual, round(100 * a.actual / q.target, 1) AS atta
 SELECT p.* FROM (SELECT ct.id FROM crm.contacts ct JOIN crm.customers c ON c.id = ct.customer_id
 				  WHERE c.confidentiality = 3 AND ct.decision_role = 'user' ORDER BY c.id LIMIT 1) x,
 		   crm.decision_path(x.id) p;
+
+\echo
+\echo '== Grading every customer as of 2025-12-31 (crm.refresh_grades)'
+SELECT * FROM crm.refresh_grades('2025-12-31');
+
+\echo '== Segment matrix: satisfaction x purchase volume of the last 365 days (customers)'
+SELECT * FROM crm.segment_matrix;
+
+\echo '== Lifecycle distribution'
+SELECT coalesce(lifecycle_stage::text, '(never bought)') AS lifecycle_stage, customers,
+	   round(100 * share_of_customers, 1) AS pct_customers, revenue, net_value
+  FROM crm.lifecycle_summary;
+
+\echo '== Pareto split by net value: A = the fewest customers that bring 80 %, B up to 95 %'
+SELECT pareto_class, count(*) AS customers,
+	   round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct_customers,
+	   coalesce(sum(net_value) FILTER (WHERE net_value > 0), 0) AS positive_net_value,
+	   round(100 * coalesce(sum(net_value) FILTER (WHERE net_value > 0), 0)
+			 / sum(sum(net_value) FILTER (WHERE net_value > 0)) OVER (), 1) AS pct_of_value
+  FROM crm.customer_grades
+ GROUP BY pareto_class ORDER BY pareto_class;
+
+\echo '== Top 10 key accounts with their segment and strategy'
+SELECT c.id, c.name, c.region, g.net_value, round(g.value_score::numeric, 1) AS score, g.lifecycle_stage,
+	   g.segment, s.sales_strategy, s.service_strategy
+  FROM crm.customer_grades g
+  JOIN crm.customers c ON c.id = g.customer_id
+  LEFT JOIN crm.segment_strategies s ON s.segment = g.segment
+ WHERE g.pareto_class = 'A'
+ ORDER BY g.net_value DESC, c.id
+ LIMIT 10;
+
+\echo '== Key accounts by region'
+SELECT * FROM crm.region_summary;

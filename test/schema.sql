@@ -11,7 +11,7 @@
  */
 BEGIN;
 
-SELECT plan(224);
+SELECT plan(236);
 
 --------------------------------------------------------------------------
 -- Schema and tables
@@ -24,7 +24,7 @@ SELECT tables_are('crm', ARRAY[
 	'customers', 'contacts', 'orders', 'service_costs', 'campaigns',
 	'campaign_members', 'pipeline_stages', 'opportunities', 'opportunity_owners',
 	'opportunity_history', 'quotes', 'contracts', 'contract_versions',
-	'contract_history', 'quotas', 'status_transitions'
+	'contract_history', 'quotas', 'status_transitions', 'customer_grades', 'grade_history'
 ]);
 
 SELECT has_table('crm', 'customers', 'crm.customers should exist');
@@ -43,6 +43,8 @@ SELECT has_table('crm', 'contract_versions', 'crm.contract_versions should exist
 SELECT has_table('crm', 'contract_history', 'crm.contract_history should exist');
 SELECT has_table('crm', 'quotas', 'crm.quotas should exist');
 SELECT has_table('crm', 'status_transitions', 'crm.status_transitions should exist');
+SELECT has_table('crm', 'customer_grades', 'crm.customer_grades should exist');
+SELECT has_table('crm', 'grade_history', 'crm.grade_history should exist');
 
 --------------------------------------------------------------------------
 -- Columns: the exact list of every table
@@ -113,6 +115,15 @@ SELECT columns_are('crm', 'quotas', ARRAY[
 SELECT columns_are('crm', 'status_transitions', ARRAY[
 	'object', 'from_status', 'allowed'
 ]);
+SELECT columns_are('crm', 'customer_grades', ARRAY[
+	'customer_id', 'as_of', 'lifecycle_stage', 'value_score', 'segment', 'relationship',
+	'pareto_class', 'revenue', 'net_value', 'volume', 'arrears', 'graded_at'
+]);
+SELECT columns_are('crm', 'grade_history', ARRAY[
+	'id', 'customer_id', 'changed_at', 'as_of', 'old_lifecycle_stage', 'new_lifecycle_stage',
+	'old_segment', 'new_segment', 'old_relationship', 'new_relationship',
+	'old_pareto_class', 'new_pareto_class', 'old_value_score', 'new_value_score', 'reason'
+]);
 
 -- Types of the columns other code relies on: the enum-typed status and kind
 -- columns, tags (GIN-indexed text[]), attributes (a jsonb object) and money.
@@ -148,6 +159,8 @@ SELECT col_is_pk('crm', 'contract_versions', ARRAY['contract_id', 'version'], 'c
 SELECT col_is_pk('crm', 'contract_history', ARRAY['id'], 'contract_history: primary key (id)');
 SELECT col_is_pk('crm', 'quotas', ARRAY['id'], 'quotas: primary key (id)');
 SELECT col_is_pk('crm', 'status_transitions', ARRAY['object', 'from_status'], 'status_transitions: primary key (object, from_status)');
+SELECT col_is_pk('crm', 'customer_grades', ARRAY['customer_id'], 'customer_grades: primary key (customer_id)');
+SELECT col_is_pk('crm', 'grade_history', ARRAY['id'], 'grade_history: primary key (id)');
 
 -- The unique keys the composite foreign keys and the version numbering need.
 SELECT col_is_unique('crm', 'contacts', ARRAY['customer_id', 'id'], 'contacts: unique (customer_id, id), target of reports_to');
@@ -177,6 +190,8 @@ SELECT fk_ok('crm', 'contracts', ARRAY['opportunity_id'], 'crm', 'opportunities'
 SELECT fk_ok('crm', 'contracts', ARRAY['campaign_id'], 'crm', 'campaigns', ARRAY['id']);
 SELECT fk_ok('crm', 'contract_versions', ARRAY['contract_id'], 'crm', 'contracts', ARRAY['id']);
 SELECT fk_ok('crm', 'contract_history', ARRAY['contract_id'], 'crm', 'contracts', ARRAY['id']);
+SELECT fk_ok('crm', 'customer_grades', ARRAY['customer_id'], 'crm', 'customers', ARRAY['id']);
+SELECT fk_ok('crm', 'grade_history', ARRAY['customer_id'], 'crm', 'customers', ARRAY['id']);
 
 -- No other foreign keys, and each with the intended delete / update action:
 -- child rows of a customer, campaign, opportunity or contract go with it,
@@ -197,6 +212,8 @@ SELECT results_eq(
 			 ('crm.contracts', 'crm.customers', 'c', 'a'),
 			 ('crm.contracts', 'crm.opportunities', 'n', 'a'),
 			 ('crm.contracts', 'crm.campaigns', 'n', 'a'),
+			 ('crm.customer_grades', 'crm.customers', 'c', 'a'),
+			 ('crm.grade_history', 'crm.customers', 'c', 'a'),
 			 ('crm.opportunities', 'crm.customers', 'c', 'a'),
 			 ('crm.opportunities', 'crm.campaigns', 'n', 'a'),
 			 ('crm.opportunities', 'crm.pipeline_stages', 'a', 'c'),
@@ -205,7 +222,7 @@ SELECT results_eq(
 			 ('crm.orders', 'crm.customers', 'c', 'a'),
 			 ('crm.quotes', 'crm.opportunities', 'c', 'a'),
 			 ('crm.service_costs', 'crm.customers', 'c', 'a')$$,
-	'all 17 foreign keys of crm, with their ON DELETE / ON UPDATE actions'
+	'all 19 foreign keys of crm, with their ON DELETE / ON UPDATE actions'
 );
 
 --------------------------------------------------------------------------
@@ -277,10 +294,10 @@ SELECT results_eq(
 	   WHERE c.relnamespace = 'crm'::regnamespace AND a.attidentity <> ''
 	   ORDER BY 1$$,
 	$$VALUES ('campaigns', 'd'), ('contacts', 'd'), ('contract_history', 'd'),
-			 ('contracts', 'd'), ('customers', 'd'), ('opportunities', 'd'),
+			 ('contracts', 'd'), ('customers', 'd'), ('grade_history', 'd'), ('opportunities', 'd'),
 			 ('opportunity_history', 'd'), ('orders', 'd'), ('quotas', 'd'),
 			 ('quotes', 'd'), ('service_costs', 'd')$$,
-	'identity columns: the id of 11 tables, all GENERATED BY DEFAULT'
+	'identity columns: the id of 12 tables, all GENERATED BY DEFAULT'
 );
 
 --------------------------------------------------------------------------
@@ -382,7 +399,8 @@ SELECT functions_are('crm', ARRAY[
 	'purchase_stats_serialize', 'purchase_stats_deserialize', 'purchase_stats_final',
 	'rfm_summary',
 	'value_score', 'rfm_segment', 'lifecycle', 'relationship', 'segment',
-	'segment_strategy'
+	'segment_strategy',
+	'pareto_classes', 'refresh_grades'
 ]);
 
 SELECT has_function('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text']);
@@ -404,6 +422,8 @@ SELECT has_function('crm', 'demo_pick', ARRAY['bigint', 'integer', 'bigint', 'te
 SELECT has_function('crm', 'demo_orders', ARRAY['bigint', 'bigint', 'timestamp with time zone',
 	'timestamp with time zone', 'double precision', 'double precision']);
 SELECT has_function('crm', 'generate_demo_data', ARRAY['integer', 'integer']);
+SELECT has_function('crm', 'pareto_classes', ARRAY['date', 'text', 'numeric', 'numeric']);
+SELECT has_function('crm', 'refresh_grades', ARRAY['date']);
 
 -- Return types of the functions users call.
 SELECT function_returns('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text'], 'void');
@@ -521,6 +541,7 @@ SELECT has_index('crm', 'contracts', 'contracts_customer_idx', ARRAY['customer_i
 SELECT has_index('crm', 'contracts', 'contracts_opportunity_idx', ARRAY['opportunity_id']);
 SELECT has_index('crm', 'contracts', 'contracts_campaign_idx', ARRAY['campaign_id']);
 SELECT has_index('crm', 'contract_history', 'contract_history_contract_idx', ARRAY['contract_id', 'changed_at']);
+SELECT has_index('crm', 'grade_history', 'grade_history_customer_idx', ARRAY['customer_id', 'changed_at']);
 
 -- Tag filters (tags @> ...) need GIN; one final stage per pipeline needs a
 -- unique partial index; the owner index only covers live opportunities.
@@ -550,8 +571,9 @@ SELECT set_eq(
 		'contacts_customer_id_id_key', 'contacts_customer_idx', 'contacts_pkey',
 		'contract_history_contract_idx', 'contract_history_pkey', 'contract_versions_pkey',
 		'contracts_campaign_idx', 'contracts_customer_idx', 'contracts_opportunity_idx',
-		'contracts_pkey', 'customers_owner_idx', 'customers_pkey', 'customers_region_idx',
-		'customers_tags_idx', 'opportunities_campaign_idx', 'opportunities_customer_idx',
+		'contracts_pkey', 'customer_grades_pkey', 'customers_owner_idx', 'customers_pkey', 'customers_region_idx',
+		'customers_tags_idx', 'grade_history_customer_idx', 'grade_history_pkey',
+		'opportunities_campaign_idx', 'opportunities_customer_idx',
 		'opportunities_owner_idx', 'opportunities_pkey', 'opportunity_history_opportunity_idx',
 		'opportunity_history_pkey', 'opportunity_owners_pkey', 'orders_customer_idx',
 		'orders_pkey', 'pipeline_stages_one_final_idx', 'pipeline_stages_pipeline_position_key',
@@ -559,7 +581,7 @@ SELECT set_eq(
 		'quotes_opportunity_id_version_key', 'quotes_pkey', 'service_costs_customer_idx',
 		'service_costs_pkey', 'status_transitions_pkey'
 	],
-	'the 36 indexes of crm'
+	'the 39 indexes of crm'
 );
 
 -- One quota per combination, NULL meaning "all": the unique constraint
@@ -581,7 +603,8 @@ SELECT is(
 SELECT sequences_are('crm', ARRAY[
 	'customers_id_seq', 'contacts_id_seq', 'orders_id_seq', 'service_costs_id_seq',
 	'campaigns_id_seq', 'opportunities_id_seq', 'opportunity_history_id_seq',
-	'quotes_id_seq', 'contracts_id_seq', 'contract_history_id_seq', 'quotas_id_seq'
+	'quotes_id_seq', 'contracts_id_seq', 'contract_history_id_seq', 'quotas_id_seq',
+	'grade_history_id_seq'
 ]);
 
 -- Objects of an extension are left out of a dump unless registered; these
@@ -600,9 +623,10 @@ SELECT set_eq(
 		'opportunities', 'opportunities_id_seq', 'opportunity_owners',
 		'opportunity_history', 'opportunity_history_id_seq', 'quotes', 'quotes_id_seq',
 		'contracts', 'contracts_id_seq', 'contract_versions', 'contract_history',
-		'contract_history_id_seq', 'quotas', 'quotas_id_seq'
+		'contract_history_id_seq', 'quotas', 'quotas_id_seq',
+		'customer_grades', 'grade_history', 'grade_history_id_seq'
 	],
-	'pg_extension_config_dump: the 15 user-data tables and 11 identity sequences'
+	'pg_extension_config_dump: the 17 user-data tables and 12 identity sequences'
 );
 
 -- The same rule derived from the catalog, so that a table or identity
@@ -706,6 +730,14 @@ SELECT is_empty(
 	   WHERE t.typnamespace = 'crm'::regnamespace AND t.typtype = 'e'
 		 AND pg_catalog.obj_description(t.oid, 'pg_type') IS NULL$$,
 	'every function and every enum type of crm has a comment'
+);
+
+SELECT is_empty(
+	$$SELECT c.relname::text
+		FROM pg_catalog.pg_class c
+	   WHERE c.relnamespace = 'crm'::regnamespace AND c.relkind = 'v'
+		 AND pg_catalog.obj_description(c.oid, 'pg_class') IS NULL$$,
+	'every view of crm has a comment'
 );
 
 SELECT * FROM finish();
