@@ -8,9 +8,10 @@
  * lifecycle and, through crm.rfm_summary, the lifetime-value models of Fader,
  * Hardie & Lee (2005), whose frequency x counts repeat purchase *days*.
  *
- * The state keeps one entry per distinct purchase day (day, amount); orders
- * on the day already last in the list are merged at once, so a history read
- * in time order stays as small as its number of purchase days.  Entries are
+ * The state keeps one entry per distinct purchase day (day, amount) in its
+ * own allocation; orders on the day already last in the list are merged at
+ * once, so a history read in time order stays as small as its number of
+ * purchase days, and a customer with up to 11 of them costs 256 bytes.  Entries are
  * sorted and merged when the final function runs, so the result does not
  * depend on the row order.  Amounts and costs are exact integers of 0.0001
  * (util.h), summed in int128.
@@ -46,9 +47,6 @@
 #define STATS_PURCHASE_DAYS		4
 #define STATS_MEAN_REPEAT_VALUE	9
 
-/* purchase days kept inside the state: most customers need no more */
-#define STATE_INLINE_DAYS 6
-
 /* the money of one purchase day */
 typedef struct PurchaseDay
 {
@@ -56,6 +54,12 @@ typedef struct PurchaseDay
 	int64		amount;			/* 0.0001 units */
 } PurchaseDay;
 
+/*
+ * The days live in the state's own allocation, which grows as a whole: a
+ * customer with up to 11 purchase days costs one 256-byte chunk.  Under a
+ * hash aggregate every customer's state stays in memory, so its size is
+ * what the per-customer aggregate costs.
+ */
 typedef struct PurchaseStatsState
 {
 	int64		orders;			/* rows with an amount */
@@ -65,9 +69,10 @@ typedef struct PurchaseStatsState
 	bool		sorted;			/* days ascending and distinct */
 	int32		ndays;
 	int32		capacity;
-	PurchaseDay *days;			/* inline_days until more are needed */
-	PurchaseDay inline_days[STATE_INLINE_DAYS];
+	PurchaseDay days[FLEXIBLE_ARRAY_MEMBER];
 } PurchaseStatsState;
+
+#define STATE_SIZE(capacity) (offsetof(PurchaseStatsState, days) + (Size) (capacity) * sizeof(PurchaseDay))
 
 /* what one call site passes, looked up once */
 typedef struct PurchaseStatsArgs
@@ -77,41 +82,55 @@ typedef struct PurchaseStatsArgs
 	CrmDayCache days;			/* the session time zone's offset */
 } PurchaseStatsArgs;
 
-static PurchaseStatsState *
-state_new(MemoryContext context)
+/* the most days that fit in an allocation of chunk bytes */
+static int32
+days_in_chunk(Size chunk)
 {
-	PurchaseStatsState *state = MemoryContextAllocZero(context, sizeof(PurchaseStatsState));
+	return (int32) ((chunk - offsetof(PurchaseStatsState, days)) / sizeof(PurchaseDay));
+}
 
+static PurchaseStatsState *
+state_new(MemoryContext context, int32 ndays)
+{
+	Size		chunk = 256;
+	PurchaseStatsState *state;
+
+	while (days_in_chunk(chunk) < ndays)
+		chunk *= 2;
+	if (chunk > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("purchase_stats: too many purchase days in one group")));
+	state = MemoryContextAlloc(context, chunk);
+	memset(state, 0, offsetof(PurchaseStatsState, days));
 	state->dscale = -1;
 	state->sorted = true;
-	state->capacity = STATE_INLINE_DAYS;
-	state->days = state->inline_days;
+	state->capacity = days_in_chunk(chunk);
 	return state;
 }
 
-static void
+/* Room for more days; the state may move, so callers use the result. */
+static PurchaseStatsState *
 state_reserve(PurchaseStatsState *state, int32 more)
 {
-	if (state->ndays + more > state->capacity)
-	{
-		int64		capacity = Max((int64) state->capacity * 2, (int64) state->ndays + more);
+	Size		chunk;
 
-		if (capacity > MaxAllocSize / sizeof(PurchaseDay))
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("purchase_stats: too many purchase days in one group")));
-		if (state->days == state->inline_days)
-		{
-			state->days = MemoryContextAlloc(GetMemoryChunkContext(state), capacity * sizeof(PurchaseDay));
-			memcpy(state->days, state->inline_days, state->ndays * sizeof(PurchaseDay));
-		}
-		else
-			state->days = repalloc(state->days, capacity * sizeof(PurchaseDay));
-		state->capacity = (int32) capacity;
-	}
+	if ((int64) state->ndays + more <= state->capacity)
+		return state;
+	chunk = STATE_SIZE(state->capacity);
+	do
+		chunk *= 2;
+	while (chunk <= MaxAllocSize && days_in_chunk(chunk) < (int64) state->ndays + more);
+	if (chunk > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("purchase_stats: too many purchase days in one group")));
+	state = repalloc(state, chunk);
+	state->capacity = days_in_chunk(chunk);
+	return state;
 }
 
-static void
+static PurchaseStatsState *
 state_add_day(PurchaseStatsState *state, int32 day, int64 amount)
 {
 	if (state->ndays > 0)
@@ -121,15 +140,16 @@ state_add_day(PurchaseStatsState *state, int32 day, int64 amount)
 		if (last->day == day)
 		{
 			last->amount += amount;
-			return;
+			return state;
 		}
 		if (day < last->day)
 			state->sorted = false;
 	}
-	state_reserve(state, 1);
+	state = state_reserve(state, 1);
 	state->days[state->ndays].day = day;
 	state->days[state->ndays].amount = amount;
 	state->ndays++;
+	return state;
 }
 
 static int
@@ -221,7 +241,7 @@ crm_purchase_stats_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(state);
 	}
 	if (state == NULL)
-		state = state_new(aggcontext);
+		state = state_new(aggcontext, 1);
 
 	if (!PG_ARGISNULL(2))
 	{
@@ -233,7 +253,7 @@ crm_purchase_stats_trans(PG_FUNCTION_ARGS)
 					 errmsg("purchase_stats: a purchase must have a time, got ordered_at NULL"),
 					 errhint("Leave such rows out (WHERE ordered_at IS NOT NULL); a row with amount NULL may carry a cost alone.")));
 		amount = money_arg(fcinfo, 2, args->numeric_money, "amount", state);
-		state_add_day(state, crm_day_of(PG_GETARG_DATUM(1), args->time_type, "ordered_at", &args->days), amount);
+		state = state_add_day(state, crm_day_of(PG_GETARG_DATUM(1), args->time_type, "ordered_at", &args->days), amount);
 		state->orders++;
 		state->revenue += amount;
 	}
@@ -261,9 +281,9 @@ crm_purchase_stats_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(left);
 	}
 	if (left == NULL)
-		left = state_new(aggcontext);
-
-	state_reserve(left, right->ndays);
+		left = state_new(aggcontext, right->ndays);
+	else
+		left = state_reserve(left, right->ndays);
 	memcpy(left->days + left->ndays, right->days, right->ndays * sizeof(PurchaseDay));
 	if (left->ndays > 0 && right->ndays > 0)
 		left->sorted = false;
@@ -348,18 +368,24 @@ crm_purchase_stats_deserialize(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("purchase_stats: unknown state format")));
-	state = state_new(aggcontext);
-	state->orders = pq_getmsgint64(&buf);
-	state->revenue = get_int128(&buf);
-	state->cost = get_int128(&buf);
-	state->dscale = (int32) pq_getmsgint(&buf, 4);
-	ndays = (int32) pq_getmsgint(&buf, 4);
-	if (ndays < 0 || ndays > (buf.len - buf.cursor) / 12 || state->dscale < -1 ||
-		state->dscale > CRM_MONEY_DIGITS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("purchase_stats: corrupt state")));
-	state_reserve(state, ndays);
+	{
+		int64		orders = pq_getmsgint64(&buf);
+		int128		revenue = get_int128(&buf);
+		int128		cost = get_int128(&buf);
+		int32		dscale = (int32) pq_getmsgint(&buf, 4);
+
+		ndays = (int32) pq_getmsgint(&buf, 4);
+		if (ndays < 0 || ndays > (buf.len - buf.cursor) / 12 || dscale < -1 ||
+			dscale > CRM_MONEY_DIGITS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("purchase_stats: corrupt state")));
+		state = state_new(aggcontext, ndays);
+		state->orders = orders;
+		state->revenue = revenue;
+		state->cost = cost;
+		state->dscale = dscale;
+	}
 	for (i = 0; i < ndays; i++)
 	{
 		state->days[i].day = (int32) pq_getmsgint(&buf, 4);
