@@ -1,0 +1,42 @@
+-- BG/NBD and Gamma-Gamma fits on the demo data (crm.generate_demo_data:
+-- 1,000,000 customers, about 9.5 M orders at the default scale), time unit
+-- = day.  Targets (issue "Customer lifetime value"): the calibration summary
+-- and BG/NBD fit end to end from crm.orders under 10 s, the fit alone under
+-- 1 s.  The demo generator draws purchase rates ~ Gamma(r = 0.9, alpha = 27
+-- days) and dropout ~ Beta(a = 0.8, b = 6) before a customer-specific
+-- dropout scale (src/demo.c), so the fitted model should land near them.
+\echo '== clv: calibration summary per customer at 2025-12-31 (days), kept for the fit-alone timings'
+DROP TABLE IF EXISTS bench.clv_summary;
+CREATE UNLOGGED TABLE bench.clv_summary AS
+SELECT customer_id, (crm.rfm_summary(crm.purchase_stats(ordered_at, amount), '2025-12-31', 'day')).*
+  FROM crm.orders GROUP BY customer_id;
+VACUUM ANALYZE bench.clv_summary;
+SELECT count(*) AS customers, count(DISTINCT (frequency, recency, age)) AS distinct_summaries,
+	   count(*) FILTER (WHERE frequency > 0) AS repeat_buyers
+  FROM bench.clv_summary;
+
+\echo '== clv: fitted models (demo truth: r 0.9, alpha 27, a 0.8, b 6 before dropout scaling; p 6, q 3.5, gamma 15 before spend scaling)'
+SELECT round(r::numeric, 4) AS r, round(alpha::numeric, 4) AS alpha, round(a::numeric, 4) AS a, round(b::numeric, 4) AS b,
+	   round(log_likelihood::numeric, 1) AS log_likelihood, customers, iterations, converged
+  FROM (SELECT (crm.bgnbd_fit(frequency, recency, age)).* FROM bench.clv_summary) f;
+SELECT round(p::numeric, 4) AS p, round(q::numeric, 4) AS q, round(gamma::numeric, 4) AS gamma,
+	   customers, skipped, iterations, converged
+  FROM (SELECT (crm.gammagamma_fit(frequency, monetary::float8)).* FROM bench.clv_summary) f;
+
+\echo '== clv: median ms of 3 runs (0 and 2 parallel workers)'
+SELECT w AS workers,
+	   round(bench.time_ms($$SELECT crm.bgnbd_fit(frequency, recency, age)
+							FROM (SELECT (crm.rfm_summary(crm.purchase_stats(ordered_at, amount), '2025-12-31', 'day')).*
+									FROM crm.orders GROUP BY customer_id) s$$, w, 3)::numeric, 1) AS summary_and_bgnbd_fit_ms,
+	   round(bench.time_ms($$SELECT crm.bgnbd_fit(frequency, recency, age) FROM bench.clv_summary$$, w, 3)::numeric, 1) AS bgnbd_fit_alone_ms,
+	   round(bench.time_ms($$SELECT crm.gammagamma_fit(frequency, monetary::float8) FROM bench.clv_summary$$, w, 3)::numeric, 1) AS gammagamma_fit_alone_ms,
+	   round(bench.time_ms($$SELECT count(*) FROM bench.clv_summary$$, w, 3)::numeric, 1) AS scan_floor_ms
+  FROM (VALUES (0), (2)) v(w);
+
+\echo '== clv: predictions for every customer (median ms of 3 runs, no parallel workers)'
+CREATE TEMP TABLE clv_models AS
+SELECT (SELECT crm.bgnbd_fit(frequency, recency, age) FROM bench.clv_summary) AS bg,
+	   (SELECT crm.gammagamma_fit(frequency, monetary::float8) FROM bench.clv_summary) AS gg;
+SELECT round(bench.time_ms($$SELECT crm.bgnbd_p_alive(m.bg, frequency, recency, age) FROM bench.clv_summary, clv_models m$$, 0, 3)::numeric, 1) AS p_alive_ms,
+	   round(bench.time_ms($$SELECT crm.bgnbd_expected_purchases(m.bg, 365, frequency, recency, age) FROM bench.clv_summary, clv_models m$$, 0, 3)::numeric, 1) AS expected_purchases_365_days_ms;
+DROP TABLE bench.clv_summary;

@@ -1,0 +1,1744 @@
+/*
+ * clv.c: customer lifetime value with the BG/NBD purchase model and the
+ * Gamma-Gamma spend model (declared in clv.sql).
+ *
+ * BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way:
+ * an alternative to the Pareto/NBD model", Marketing Science 24(2)): while
+ * alive a customer buys at Poisson rate lambda ~ Gamma(r, alpha); after
+ * every purchase she drops out with probability p ~ Beta(a, b).  A customer
+ * is summarised by x (repeat purchases), t_x (first to last purchase) and T
+ * (first purchase to the end of calibration), the output of crm.rfm_summary.
+ * Her likelihood (FHL 2005 eq. 6) is
+ *
+ *	 L = B(a, b+x)/B(a, b) G(r+x) alpha^r / (G(r) (alpha+T)^(r+x))
+ *	   + [x > 0] B(a+1, b+x-1)/B(a, b) G(r+x) alpha^r / (G(r) (alpha+t_x)^(r+x))
+ *
+ * computed in log space: ln L = A1 + A2 + logaddexp(A3, A4) with
+ * A1 = lgamma(r+x) - lgamma(r) + r ln alpha, A2 = ln B(a, b+x) - ln B(a, b),
+ * A3 = -(r+x) ln(alpha+T), A4 = ln a - ln(b+x-1) - (r+x) ln(alpha+t_x), so it
+ * stays finite for any x and T (x = 200, T = 1000 included).
+ *
+ * Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV: using iso-value
+ * curves for customer base analysis", JMR 42(4); Fader & Hardie 2013 note
+ * "The Gamma-Gamma model of monetary value"): a customer's transaction
+ * values are Gamma(p, nu) with nu ~ Gamma(q, gamma); with x repeat
+ * transactions of mean m the likelihood is
+ *
+ *	 G(px+q) / (G(px) G(q)) gamma^q m^(px-1) x^(px) / (gamma + m x)^(px+q).
+ *
+ * Fitting.  Both fits are aggregates whose state is a plain float8[] (not
+ * internal), so Citus can split them into worker partials and a coordinator
+ * combine (SCALE-OUT.md) and parallel query needs no serialization.  The
+ * state is a 4-element header (format tag, L2 penalty, number of records,
+ * reserved) followed by records: (x, t_x, T, weight) for BG/NBD, (x, mean,
+ * weight) for Gamma-Gamma.  The array may carry unused capacity beyond the
+ * records; the header says how many are valid.  Identical records are
+ * merged (weights summed) by sorting whenever the array fills up, in the
+ * combine function and in the final function, so a population of customers
+ * costs its number of distinct summaries, not its number of rows.
+ *
+ * The maximum likelihood is found by BFGS with the analytic gradient on the
+ * logarithms of the parameters (so they stay positive), a backtracking
+ * Armijo line search, steps of at most 3 in any log-parameter, and restarts
+ * with a fresh Hessian approximation when the search stalls; a second start
+ * is tried when the first does not converge, and the better one is kept.
+ * Converged means: the largest component of the gradient of the objective
+ * (minus the log-likelihood per unit of weight, plus the penalty) with
+ * respect to the log-parameters is below CLV_GTOL = 1e-8, or below
+ * CLV_GTOL_STALLED = 1e-5 when not even a steepest-descent step lowers the
+ * objective in floating point any more (a flat ridge), and no parameter
+ * beyond exp(+-12): there the likelihood keeps rising towards a boundary
+ * (no dropout in the data sends a and b to infinity) and the penalty is
+ * the remedy.  The optional L2 penalty
+ * is lifetimes' penalizer_coef: the objective adds penalty * sum of the
+ * squared parameters (per unit of weight), which keeps a and b finite on
+ * data that say little about dropout.
+ *
+ * Predictions use the conditional expectation of FHL 2005 eq. 10, which
+ * needs the Gaussian hypergeometric function 2F1(r+x, b+x; a+b+x-1; z).  It
+ * is evaluated through its integral meaning (an average over the posterior
+ * dropout probability) in one of three convergent series, see
+ * bgnbd_alive_expectation; none divides by a+b+x-1, and by a-1 only when
+ * a >= 2, so a = 1 and a + b = 1 are fine.
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+/* state header: format tag, penalty, records, reserved */
+#define CLV_HEADER			4
+#define CLV_FORMAT_BGNBD	1.0
+#define CLV_FORMAT_GG		2.0
+#define BGNBD_RECORD		4	/* x, t_x, T, weight */
+#define GG_RECORD			3	/* x, mean, weight */
+#define CLV_INITIAL_RECORDS 256
+/* a transition merges identical records only in states this large (32 MB for BG/NBD) */
+#define CLV_COMPRESS_RECORDS (1 << 20)
+
+/* optimizer */
+#define CLV_GTOL			1e-8	/* gradient of the per-weight objective */
+#define CLV_GTOL_STALLED	1e-5	/* ... when floating point allows no further decrease */
+#define CLV_MAX_ITER		1000	/* BFGS iterations per start */
+#define CLV_MAX_LOGPARAM	50.0	/* parameters within exp(+-50) */
+#define CLV_MAX_STEP		3.0		/* largest change of a log-parameter per step */
+#define CLV_RUNAWAY			12.0	/* beyond exp(+-12) a parameter is running off */
+
+/* series of the predictions */
+#define CLV_SERIES_EPS		1e-16
+#define CLV_SERIES_MAX		10000000
+
+/* ---------------------------------------------------------------------
+ * Special functions
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * digamma(x) for x > 0: recurrence up to x >= 6, then the asymptotic series
+ * (error below 1e-15 there).  libm has lgamma but no digamma.
+ */
+static double
+digamma(double x)
+{
+	double		result = 0.0;
+	double		f;
+
+	while (x < 6.0)
+	{
+		result -= 1.0 / x;
+		x += 1.0;
+	}
+	f = 1.0 / (x * x);
+	return result + log(x) - 0.5 / x -
+		f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
+}
+
+static double
+lbeta(double a, double b)
+{
+	return lgamma(a) + lgamma(b) - lgamma(a + b);
+}
+
+/* log(1 + exp(d)) without overflow */
+static inline double
+softplus(double d)
+{
+	return d > 0.0 ? d + log1p(exp(-d)) : log1p(exp(d));
+}
+
+/* expm1(e) / e, 1 at e = 0 */
+static double
+expm1_over(double e)
+{
+	if (fabs(e) < 1e-10)
+		return 1.0 + e / 2.0;
+	return expm1(e) / e;
+}
+
+/*
+ * Continued fraction of the incomplete beta function (modified Lentz, as in
+ * Numerical Recipes betacf); converges fast for x < (a+1)/(a+b+2).
+ */
+static double
+betacf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double		c = 1.0,
+				d = 1.0 - (a + b) * x / (a + 1.0),
+				h;
+	int			m;
+
+	if (fabs(d) < tiny)
+		d = tiny;
+	d = 1.0 / d;
+	h = d;
+	for (m = 1; m <= 100000; m++)
+	{
+		double		m2 = 2.0 * m;
+		double		aa = m * (b - m) * x / ((a - 1.0 + m2) * (a + m2));
+		double		del;
+
+		d = 1.0 + aa * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + aa / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		h *= d * c;
+		aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1.0 + m2));
+		d = 1.0 + aa * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + aa / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1.0) < 1e-15)
+			break;
+	}
+	return h;
+}
+
+/* regularized incomplete beta I_x(a, b), a, b > 0 */
+static double
+incomplete_beta(double a, double b, double x)
+{
+	double		lfront;
+
+	if (x <= 0.0)
+		return 0.0;
+	if (x >= 1.0)
+		return 1.0;
+	lfront = -lbeta(a, b) + a * log(x) + b * log1p(-x);
+	if (x < (a + 1.0) / (a + b + 2.0))
+		return exp(lfront) * betacf(a, b, x) / a;
+	return 1.0 - exp(lfront) * betacf(b, a, 1.0 - x) / b;
+}
+
+/* ---------------------------------------------------------------------
+ * Argument checks
+ * ---------------------------------------------------------------------
+ */
+
+/* a customer summary (x, t_x, T) as the model needs it; who names the caller */
+static void
+check_summary(const char *who, int32 x, double t_x, double T)
+{
+	if (x < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: x must not be negative, got %d", who, x),
+				 errhint("x is the number of repeat purchases (purchase days after the first).")));
+	if (isnan(t_x) || isinf(t_x) || isnan(T) || isinf(T))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: t_x and T must be finite, got t_x = %g, T = %g", who, t_x, T)));
+	if (t_x < 0.0 || t_x > T)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: need 0 <= t_x <= T, got t_x = %g, T = %g", who, t_x, T),
+				 errhint("t_x runs from the first to the last purchase, T from the first purchase to the end of the calibration period.")));
+	if (x == 0 && t_x != 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: t_x must be 0 when x = 0, got t_x = %g", who, t_x),
+				 errhint("Without repeat purchases the last purchase is the first.")));
+}
+
+static void
+check_horizon(const char *who, const char *what, double t)
+{
+	if (!(t >= 0.0) || isinf(t))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: %s must be finite and not negative, got %g", who, what, t)));
+}
+
+/* ---------------------------------------------------------------------
+ * The float8[] state
+ * ---------------------------------------------------------------------
+ */
+
+/* a new state array with room for capacity records, in the current context */
+static ArrayType *
+state_new(double format, double penalty, int record, int64 capacity)
+{
+	int64		nelems = CLV_HEADER + capacity * record;
+	Size		size = ARR_OVERHEAD_NONULLS(1) + nelems * sizeof(float8);
+	ArrayType  *array;
+	float8	   *v;
+
+	if (nelems > (int64) ((MaxAllocSize - ARR_OVERHEAD_NONULLS(1)) / sizeof(float8)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many distinct customer summaries for one fit"),
+				 errhint("Round t_x and T (e.g. to whole days) so that identical summaries merge.")));
+	array = palloc0(size);
+	SET_VARSIZE(array, size);
+	array->ndim = 1;
+	array->dataoffset = 0;
+	array->elemtype = FLOAT8OID;
+	ARR_DIMS(array)[0] = (int) nelems;
+	ARR_LBOUND(array)[0] = 1;
+	v = (float8 *) ARR_DATA_PTR(array);
+	v[0] = format;
+	v[1] = penalty;
+	v[2] = 0;
+	v[3] = 0;
+	return array;
+}
+
+/*
+ * The records of a state after checking its header: a state can reach the
+ * support functions from a user (they are callable), so it is checked.
+ */
+static float8 *
+state_records(ArrayType *array, double format, int record, int64 *n, int64 *capacity)
+{
+	float8	   *v;
+	int64		nelems;
+
+	if (ARR_NDIM(array) != 1 || ARR_HASNULL(array) || ARR_ELEMTYPE(array) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("not a model fitting state: need a one-dimensional float8[] without NULLs")));
+	nelems = ARR_DIMS(array)[0];
+	v = (float8 *) ARR_DATA_PTR(array);
+	if (nelems < CLV_HEADER || v[0] != format || (nelems - CLV_HEADER) % record != 0 ||
+		!(v[2] >= 0) || v[2] * record > nelems - CLV_HEADER || v[2] != floor(v[2]) ||
+		!(v[1] >= 0) || isinf(v[1]))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("not a %s fitting state", format == CLV_FORMAT_BGNBD ? "BG/NBD" : "Gamma-Gamma"),
+				 errdetail("The header (format, penalty, records, reserved) does not match the array length.")));
+	*n = (int64) v[2];
+	*capacity = (nelems - CLV_HEADER) / record;
+	return v + CLV_HEADER;
+}
+
+/* the records as structs, for sorting (no padding: all float8) */
+typedef struct BgnbdRecord
+{
+	float8		x,
+				t_x,
+				T,
+				weight;
+} BgnbdRecord;
+
+typedef struct GgRecord
+{
+	float8		x,
+				mean,
+				weight;
+} GgRecord;
+
+/* records compare on all but their weight */
+static inline int
+bgnbd_record_cmp(const BgnbdRecord *a, const BgnbdRecord *b)
+{
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->t_x != b->t_x)
+		return a->t_x < b->t_x ? -1 : 1;
+	if (a->T != b->T)
+		return a->T < b->T ? -1 : 1;
+	return 0;
+}
+
+static inline int
+gg_record_cmp(const GgRecord *a, const GgRecord *b)
+{
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->mean != b->mean)
+		return a->mean < b->mean ? -1 : 1;
+	return 0;
+}
+
+static inline int
+float8_cmp_inline(const float8 *a, const float8 *b)
+{
+	return (*a > *b) - (*a < *b);
+}
+
+/* specialized sorts (lib/sort_template.h): a generic qsort costs twice as much */
+#define ST_SORT sort_bgnbd_records
+#define ST_ELEMENT_TYPE BgnbdRecord
+#define ST_COMPARE(a, b) bgnbd_record_cmp(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+#define ST_SORT sort_gg_records
+#define ST_ELEMENT_TYPE GgRecord
+#define ST_COMPARE(a, b) gg_record_cmp(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+#define ST_SORT sort_float8
+#define ST_ELEMENT_TYPE float8
+#define ST_COMPARE(a, b) float8_cmp_inline(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/* Sort records and merge identical ones (weights summed); the new count. */
+static int64
+records_compress(float8 *rec, int64 n, int record)
+{
+	int64		i,
+				m = 0;
+
+	if (n <= 1)
+		return n;
+	if (record == BGNBD_RECORD)
+	{
+		BgnbdRecord *r = (BgnbdRecord *) rec;
+
+		sort_bgnbd_records(r, n);
+		for (i = 0; i < n; i++)
+		{
+			if (m > 0 && bgnbd_record_cmp(&r[m - 1], &r[i]) == 0)
+				r[m - 1].weight += r[i].weight;
+			else
+				r[m++] = r[i];
+		}
+	}
+	else
+	{
+		GgRecord   *r = (GgRecord *) rec;
+
+		sort_gg_records(r, n);
+		for (i = 0; i < n; i++)
+		{
+			if (m > 0 && gg_record_cmp(&r[m - 1], &r[i]) == 0)
+				r[m - 1].weight += r[i].weight;
+			else
+				r[m++] = r[i];
+		}
+	}
+	return m;
+}
+
+/*
+ * Append one record to the state (NULL: a new one).  In an aggregate the
+ * array is updated in place while it has room; when it is full the records
+ * are merged first, and only if that does not free half of it a copy with
+ * twice the room is returned (the executor moves it into the aggregate
+ * context).  Outside an aggregate the input is never modified.
+ */
+static ArrayType *
+state_append(FunctionCallInfo fcinfo, ArrayType *array, double format, int record,
+			 double penalty, const float8 *values)
+{
+	int64		n,
+				capacity;
+	float8	   *rec;
+
+	if (array == NULL)
+		array = state_new(format, penalty, record, CLV_INITIAL_RECORDS);
+	else if (!AggCheckCallContext(fcinfo, NULL))
+		array = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(array));
+
+	rec = state_records(array, format, record, &n, &capacity);
+	if (rec[-CLV_HEADER + 1] != penalty)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the penalty must be the same on every row, got %g and %g",
+						rec[-CLV_HEADER + 1], penalty)));
+	if (n == capacity)
+	{
+		/*
+		 * Merging pays only when many summaries repeat; below
+		 * CLV_COMPRESS_RECORDS the array just grows and the final function
+		 * merges once.
+		 */
+		if (capacity >= CLV_COMPRESS_RECORDS)
+		{
+			n = records_compress(rec, n, record);
+			rec[-CLV_HEADER + 2] = (float8) n;
+		}
+		if (n > capacity / 2)
+		{
+			ArrayType  *bigger = state_new(format, penalty, record, Max(capacity * 2, CLV_INITIAL_RECORDS));
+			float8	   *to = (float8 *) ARR_DATA_PTR(bigger);
+
+			memcpy(to + CLV_HEADER, rec, n * record * sizeof(float8));
+			to[2] = (float8) n;
+			to[3] = rec[-CLV_HEADER + 3];	/* Gamma-Gamma: rows skipped */
+			array = bigger;
+			rec = to + CLV_HEADER;
+		}
+	}
+	memcpy(rec + n * record, values, record * sizeof(float8));
+	rec[-CLV_HEADER + 2] = (float8) (n + 1);
+	return array;
+}
+
+/* The union of two states, merged, in a new array. */
+static ArrayType *
+state_combine(ArrayType *left, ArrayType *right, double format, int record)
+{
+	int64		nl,
+				nr,
+				cl,
+				cr,
+				n;
+	float8	   *l = state_records(left, format, record, &nl, &cl);
+	float8	   *r = state_records(right, format, record, &nr, &cr);
+	ArrayType  *result;
+	float8	   *to;
+
+	if (l[-CLV_HEADER + 1] != r[-CLV_HEADER + 1])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the penalty must be the same on every row, got %g and %g",
+						l[-CLV_HEADER + 1], r[-CLV_HEADER + 1])));
+	result = state_new(format, l[-CLV_HEADER + 1], record, nl + nr);
+	to = (float8 *) ARR_DATA_PTR(result) + CLV_HEADER;
+	memcpy(to, l, nl * record * sizeof(float8));
+	memcpy(to + nl * record, r, nr * record * sizeof(float8));
+	n = records_compress(to, nl + nr, record);
+	to[-CLV_HEADER + 2] = (float8) n;
+	/* the array keeps its full length: the unused tail is zeros */
+	return result;
+}
+
+/* The records of a state, merged, in a palloc'd copy (the state is read-only). */
+static float8 *
+state_final_records(ArrayType *array, double format, int record, int64 *n, double *penalty)
+{
+	int64		capacity;
+	float8	   *rec = state_records(array, format, record, n, &capacity);
+	float8	   *copy = palloc(Max(*n, 1) * record * sizeof(float8));
+
+	*penalty = rec[-CLV_HEADER + 1];
+	memcpy(copy, rec, *n * record * sizeof(float8));
+	*n = records_compress(copy, *n, record);
+	return copy;
+}
+
+/* The blessed descriptor of the function's row type, looked up once per call site. */
+static TupleDesc
+result_tupdesc(FunctionCallInfo fcinfo)
+{
+	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+
+	if (tupdesc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = tupdesc;
+	}
+	return tupdesc;
+}
+
+/* ---------------------------------------------------------------------
+ * BFGS on log-parameters
+ * ---------------------------------------------------------------------
+ */
+
+#define CLV_MAX_PARAMS 4
+
+/*
+ * Objective: value and gradient at u (log-parameters); false when not
+ * finite there.
+ */
+typedef bool (*objective_fn) (void *data, const double *u, double *f, double *g);
+
+static bool
+objective_at(objective_fn fn, void *data, int dim, const double *u, double *f, double *g)
+{
+	int			i;
+
+	for (i = 0; i < dim; i++)
+		if (!(fabs(u[i]) <= CLV_MAX_LOGPARAM))
+			return false;
+	if (!fn(data, u, f, g) || !isfinite(*f))
+		return false;
+	for (i = 0; i < dim; i++)
+		if (!isfinite(g[i]))
+			return false;
+	return true;
+}
+
+static double
+max_abs(const double *g, int dim)
+{
+	double		m = 0.0;
+	int			i;
+
+	for (i = 0; i < dim; i++)
+		m = Max(m, fabs(g[i]));
+	return m;
+}
+
+/*
+ * Minimize fn from u (updated in place) by BFGS on the inverse Hessian;
+ * returns whether the gradient fell below CLV_GTOL, adds the iterations to
+ * *iterations.  A failed line search resets the Hessian approximation (a
+ * restart); two failures in a row end the search.
+ */
+static bool
+bfgs(objective_fn fn, void *data, int dim, double *u, double *fu, int *iterations)
+{
+	double		H[CLV_MAX_PARAMS][CLV_MAX_PARAMS];
+	double		g[CLV_MAX_PARAMS],
+				d[CLV_MAX_PARAMS],
+				un[CLV_MAX_PARAMS],
+				gn[CLV_MAX_PARAMS],
+				s[CLV_MAX_PARAMS],
+				y[CLV_MAX_PARAMS];
+	double		f,
+				fn_new = 0.0;
+	bool		fresh = true;
+	int			failures = 0;
+	int			iter,
+				i,
+				j;
+
+	if (!objective_at(fn, data, dim, u, &f, g))
+		return false;
+	for (iter = 0; iter < CLV_MAX_ITER; iter++)
+	{
+		double		slope = 0.0,
+					step = 1.0,
+					dmax,
+					sy = 0.0,
+					yy = 0.0;
+		bool		accepted = false;
+
+		CHECK_FOR_INTERRUPTS();
+		if (max_abs(g, dim) < CLV_GTOL)
+		{
+			*fu = f;
+			return true;
+		}
+		if (fresh)
+			for (i = 0; i < dim; i++)
+				for (j = 0; j < dim; j++)
+					H[i][j] = i == j ? 1.0 : 0.0;
+		for (i = 0; i < dim; i++)
+		{
+			d[i] = 0.0;
+			for (j = 0; j < dim; j++)
+				d[i] -= H[i][j] * g[j];
+			slope += d[i] * g[i];
+		}
+		if (!(slope < 0.0))
+		{
+			/* not a descent direction: steepest descent */
+			for (i = 0; i < dim; i++)
+				d[i] = -g[i];
+			slope = 0.0;
+			for (i = 0; i < dim; i++)
+				slope -= g[i] * g[i];
+			fresh = true;
+		}
+		dmax = max_abs(d, dim);
+		if (dmax > CLV_MAX_STEP)
+			step = CLV_MAX_STEP / dmax;
+
+		/* backtracking Armijo line search */
+		for (j = 0; j < 60; j++)
+		{
+			for (i = 0; i < dim; i++)
+				un[i] = u[i] + step * d[i];
+			/* strictly lower: at the rounding level of f, "not higher" would loop forever */
+			if (objective_at(fn, data, dim, un, &fn_new, gn) &&
+				fn_new < f && fn_new <= f + 1e-4 * step * slope)
+			{
+				accepted = true;
+				break;
+			}
+			step *= 0.5;
+		}
+		(*iterations)++;
+		if (!accepted)
+		{
+			/*
+			 * No decrease even along the steepest descent: near the optimum
+			 * the objective changes by about g^2 / curvature, which on a flat
+			 * ridge falls below its rounding before g reaches CLV_GTOL.
+			 */
+			if (fresh || ++failures >= 2)
+			{
+				*fu = f;
+				return max_abs(g, dim) < CLV_GTOL_STALLED;
+			}
+			fresh = true;
+			continue;
+		}
+		failures = 0;
+		for (i = 0; i < dim; i++)
+		{
+			s[i] = un[i] - u[i];
+			y[i] = gn[i] - g[i];
+			sy += s[i] * y[i];
+			yy += y[i] * y[i];
+		}
+		memcpy(u, un, dim * sizeof(double));
+		memcpy(g, gn, dim * sizeof(double));
+		f = fn_new;
+		if (sy > 1e-14 * sqrt(yy) * max_abs(s, dim))
+		{
+			double		Hy[CLV_MAX_PARAMS],
+						yHy = 0.0;
+
+			if (fresh)
+			{
+				/* scale the identity to the curvature seen (Nocedal & Wright 6.20) */
+				for (i = 0; i < dim; i++)
+					H[i][i] = sy / yy;
+				fresh = false;
+			}
+			for (i = 0; i < dim; i++)
+			{
+				Hy[i] = 0.0;
+				for (j = 0; j < dim; j++)
+					Hy[i] += H[i][j] * y[j];
+				yHy += y[i] * Hy[i];
+			}
+			for (i = 0; i < dim; i++)
+				for (j = 0; j < dim; j++)
+					H[i][j] += ((sy + yHy) * s[i] * s[j]) / (sy * sy) -
+						(Hy[i] * s[j] + s[i] * Hy[j]) / sy;
+		}
+		else
+			fresh = true;
+	}
+	*fu = f;
+	return max_abs(g, dim) < CLV_GTOL;
+}
+
+/*
+ * Run BFGS from each start in turn until one converges; keep the best
+ * (lowest objective) point.  Each start gets one restart from its end
+ * point with a fresh Hessian approximation if it did not converge.
+ */
+static bool
+minimize(objective_fn fn, void *data, int dim, double starts[][CLV_MAX_PARAMS], int nstarts,
+		 double *best, int *iterations)
+{
+	double		best_f = INFINITY;
+	bool		best_converged = false;
+	int			k;
+
+	*iterations = 0;
+	for (k = 0; k < nstarts; k++)
+	{
+		double		u[CLV_MAX_PARAMS],
+					f = INFINITY;
+		bool		converged;
+
+		memcpy(u, starts[k], dim * sizeof(double));
+		converged = bfgs(fn, data, dim, u, &f, iterations);
+		if (!converged && isfinite(f))
+			converged = bfgs(fn, data, dim, u, &f, iterations);
+		if (isfinite(f) && (f < best_f || (converged && !best_converged && f <= best_f + 1e-12)))
+		{
+			best_f = f;
+			best_converged = converged;
+			memcpy(best, u, dim * sizeof(double));
+		}
+		if (best_converged)
+			break;
+	}
+	if (!isfinite(best_f))
+		memcpy(best, starts[0], dim * sizeof(double));
+
+	/*
+	 * A parameter beyond exp(+-12) (1.6e5, 6e-6) means the likelihood rises towards a
+	 * boundary (BG/NBD data without any sign of dropout send a and b to
+	 * infinity): the flat gradient there is no maximum.
+	 */
+	for (k = 0; k < dim; k++)
+		if (fabs(best[k]) > CLV_RUNAWAY)
+			best_converged = false;
+	return best_converged;
+}
+
+/* ---------------------------------------------------------------------
+ * BG/NBD fit
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The data of a fit, arranged so that one evaluation of the likelihood
+ * costs one exp and one log1p per distinct summary: everything that depends
+ * on x alone is computed once per distinct x, and ln(alpha + v) once per
+ * distinct time value v among all t_x and T.
+ */
+typedef struct BgnbdData
+{
+	int64		n;				/* records (distinct x, t_x, T) */
+	int64		nx;				/* distinct x */
+	double	   *xv;				/* value of each distinct x */
+	double	   *wx;				/* its total weight */
+	int64	   *start;			/* records of x group k: start[k] .. start[k+1]-1 */
+	int64		nv;				/* distinct time values */
+	double	   *v;				/* ... sorted */
+	int32	   *it_x;			/* index into v of each record's t_x */
+	int32	   *iT;				/* ... and T */
+	double	   *w;				/* weight of each record */
+	double		total;			/* total weight */
+	double		penalty;
+	double	   *lv;				/* scratch: ln(alpha + v) */
+	double	   *iv;				/* scratch: 1 / (alpha + v) */
+} BgnbdData;
+
+static int32
+value_index(const double *v, int64 nv, double key)
+{
+	int64		lo = 0,
+				hi = nv - 1;
+
+	while (lo < hi)
+	{
+		int64		mid = (lo + hi) / 2;
+
+		if (v[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (int32) lo;
+}
+
+/* rec: merged records sorted by x, t_x, T */
+static void
+bgnbd_data_init(BgnbdData *data, const float8 *rec, int64 n, double penalty)
+{
+	int64		i,
+				k = -1,
+				m = 0;
+
+	memset(data, 0, sizeof(*data));
+	data->n = n;
+	data->penalty = penalty;
+	data->xv = palloc(n * sizeof(double));
+	data->wx = palloc0(n * sizeof(double));
+	data->start = palloc((n + 1) * sizeof(int64));
+	data->w = palloc(n * sizeof(double));
+	data->v = palloc(2 * n * sizeof(double));
+	data->it_x = palloc(n * sizeof(int32));
+	data->iT = palloc(n * sizeof(int32));
+	for (i = 0; i < n; i++)
+	{
+		const float8 *r = rec + i * BGNBD_RECORD;
+
+		if (k < 0 || data->xv[k] != r[0])
+		{
+			k++;
+			data->xv[k] = r[0];
+			data->start[k] = i;
+		}
+		data->wx[k] += r[3];
+		data->w[i] = r[3];
+		data->total += r[3];
+		data->v[2 * i] = r[1];
+		data->v[2 * i + 1] = r[2];
+	}
+	data->nx = k + 1;
+	data->start[data->nx] = n;
+	sort_float8(data->v, 2 * n);
+	for (i = 0; i < 2 * n; i++)
+		if (m == 0 || data->v[m - 1] != data->v[i])
+			data->v[m++] = data->v[i];
+	data->nv = m;
+	for (i = 0; i < n; i++)
+	{
+		data->it_x[i] = value_index(data->v, m, rec[i * BGNBD_RECORD + 1]);
+		data->iT[i] = value_index(data->v, m, rec[i * BGNBD_RECORD + 2]);
+	}
+	data->lv = palloc(m * sizeof(double));
+	data->iv = palloc(m * sizeof(double));
+}
+
+/*
+ * Log-likelihood and its gradient with respect to (r, alpha, a, b).  With
+ * w4 = the share of the A4 term in logaddexp(A3, A4) (the posterior
+ * probability that the customer dropped out right after the last purchase):
+ *	d/dr	 = psi(r+x) - psi(r) + ln alpha - (1-w4) ln(alpha+T) - w4 ln(alpha+t_x)
+ *	d/dalpha = r/alpha - (r+x) ((1-w4)/(alpha+T) + w4/(alpha+t_x))
+ *	d/da	 = psi(a+b) - psi(a+b+x) + w4/a
+ *	d/db	 = psi(a+b) + psi(b+x) - psi(b) - psi(a+b+x) - w4/(b+x-1)
+ */
+static double
+bgnbd_loglik(BgnbdData *data, const double *theta, double *grad)
+{
+	double		r = theta[0],
+				alpha = theta[1],
+				a = theta[2],
+				b = theta[3];
+	double		ll = 0.0,
+				gr = 0.0,
+				galpha = 0.0,
+				ga = 0.0,
+				gb = 0.0;
+	double		lalpha = log(alpha),
+				lgr = lgamma(r),
+				lgb = lgamma(b),
+				lgab = lgamma(a + b),
+				psr = digamma(r),
+				psb = digamma(b),
+				psab = digamma(a + b),
+				la = log(a);
+	int64		i,
+				k;
+
+	for (i = 0; i < data->nv; i++)
+	{
+		data->lv[i] = log(alpha + data->v[i]);
+		data->iv[i] = 1.0 / (alpha + data->v[i]);
+	}
+	for (k = 0; k < data->nx; k++)
+	{
+		double		x = data->xv[k],
+					W = data->wx[k],
+					R = r + x;
+		double		sr = 0.0,
+					salpha = 0.0,
+					s4 = 0.0,
+					sll = 0.0;
+
+		if (x == 0.0)
+		{
+			for (i = data->start[k]; i < data->start[k + 1]; i++)
+			{
+				int32		iT = data->iT[i];
+
+				sll -= data->w[i] * data->lv[iT];
+				salpha -= data->w[i] * data->iv[iT];
+			}
+			ll += W * r * lalpha + r * sll;
+			gr += W * lalpha + sll;
+			galpha += W * r / alpha + r * salpha;
+			continue;
+		}
+		else
+		{
+			double		c = la - log(b + x - 1.0);
+
+			for (i = data->start[k]; i < data->start[k + 1]; i++)
+			{
+				double		lT = data->lv[data->iT[i]],
+							ltx = data->lv[data->it_x[i]],
+							dd = c + R * (lT - ltx),
+							e,
+							w4,
+							wi = data->w[i];
+
+				/* logaddexp(A3, A4) = A3 + softplus(A4 - A3); w4 = sigmoid(A4 - A3) */
+				/*
+				 * log(1 + e) rather than log1p: e < 1e-16 adds less than
+				 * 1e-16 to a term of order 1, and log is twice as fast
+				 */
+				if (dd > 0.0)
+				{
+					e = exp(-dd);
+					sll += wi * (dd + log(1.0 + e) - R * lT);
+					w4 = 1.0 / (1.0 + e);
+				}
+				else
+				{
+					e = exp(dd);
+					sll += wi * (log(1.0 + e) - R * lT);
+					w4 = e / (1.0 + e);
+				}
+				sr -= wi * ((1.0 - w4) * lT + w4 * ltx);
+				salpha -= wi * ((1.0 - w4) * data->iv[data->iT[i]] + w4 * data->iv[data->it_x[i]]);
+				s4 += wi * w4;
+			}
+			ll += sll + W * (lgamma(R) - lgr + r * lalpha +
+							 lgab + lgamma(b + x) - lgb - lgamma(a + b + x));
+			if (grad)
+			{
+				double		psabx = digamma(a + b + x);
+
+				gr += sr + W * (digamma(R) - psr + lalpha);
+				galpha += R * salpha + W * r / alpha;
+				ga += W * (psab - psabx) + s4 / a;
+				gb += W * (psab + digamma(b + x) - psb - psabx) - s4 / (b + x - 1.0);
+			}
+		}
+	}
+	if (grad)
+	{
+		grad[0] = gr;
+		grad[1] = galpha;
+		grad[2] = ga;
+		grad[3] = gb;
+	}
+	return ll;
+}
+
+/* objective: -ll / total + penalty * sum(theta^2), gradient in log-parameters */
+static bool
+bgnbd_objective(void *p, const double *u, double *f, double *g)
+{
+	BgnbdData  *data = (BgnbdData *) p;
+	double		theta[4],
+				grad[4];
+	int			i;
+
+	for (i = 0; i < 4; i++)
+		theta[i] = exp(u[i]);
+	*f = -bgnbd_loglik(data, theta, grad) / data->total;
+	for (i = 0; i < 4; i++)
+	{
+		*f += data->penalty * theta[i] * theta[i];
+		g[i] = -grad[i] * theta[i] / data->total + 2.0 * data->penalty * theta[i] * theta[i];
+	}
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(crm_bgnbd_trans);
+Datum
+crm_bgnbd_trans(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0);
+	float8		rec[BGNBD_RECORD];
+	double		penalty = 0.0;
+	int32		x;
+
+	/* a row with a NULL summary or weight is left out, as SQL aggregates do */
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
+		(PG_NARGS() > 4 && PG_ARGISNULL(4)))
+	{
+		if (state == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_ARRAYTYPE_P(state);
+	}
+	x = PG_GETARG_INT32(1);
+	rec[0] = x;
+	rec[1] = PG_GETARG_FLOAT8(2);
+	rec[2] = PG_GETARG_FLOAT8(3);
+	rec[3] = PG_NARGS() > 4 ? PG_GETARG_FLOAT8(4) : 1.0;
+	check_summary("bgnbd_fit", x, rec[1], rec[2]);
+	if (!(rec[3] > 0.0) || isinf(rec[3]))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bgnbd_fit: weight must be positive and finite, got %g", rec[3]),
+				 errhint("Leave out rows of weight 0.")));
+	if (PG_NARGS() > 5)
+	{
+		if (PG_ARGISNULL(5))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("bgnbd_fit: penalty must not be NULL"),
+					 errhint("Use 0 for no penalty.")));
+		penalty = PG_GETARG_FLOAT8(5);
+		if (!(penalty >= 0.0) || isinf(penalty))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bgnbd_fit: penalty must be finite and not negative, got %g", penalty)));
+	}
+	PG_RETURN_ARRAYTYPE_P(state_append(fcinfo, state, CLV_FORMAT_BGNBD, BGNBD_RECORD, penalty, rec));
+}
+
+PG_FUNCTION_INFO_V1(crm_bgnbd_combine);
+Datum
+crm_bgnbd_combine(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_ARRAYTYPE_P(state_combine(PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_ARRAYTYPE_P(1),
+										CLV_FORMAT_BGNBD, BGNBD_RECORD));
+}
+
+PG_FUNCTION_INFO_V1(crm_bgnbd_final);
+Datum
+crm_bgnbd_final(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
+	int64		n;
+	double		penalty;
+	float8	   *rec = state_final_records(state, CLV_FORMAT_BGNBD, BGNBD_RECORD, &n, &penalty);
+	BgnbdData	data;
+	double		starts[2][CLV_MAX_PARAMS];
+	double		u[CLV_MAX_PARAMS],
+				theta[4];
+	double		sum_x = 0.0,
+				sum_T = 0.0;
+	int			iterations,
+				i;
+	bool		converged;
+	Datum		values[8];
+	bool		nulls[8] = {false};
+	TupleDesc	tupdesc = result_tupdesc(fcinfo);
+
+	if (n == 0)
+		PG_RETURN_NULL();
+	for (i = 0; i < n; i++)
+	{
+		const float8 *r = rec + (int64) i * BGNBD_RECORD;
+
+		/* a state from a user could hold anything: records are checked again */
+		if (!(r[0] >= 0 && r[0] <= PG_INT32_MAX && r[0] == floor(r[0])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bgnbd_fit: x must be a non-negative integer, got %g", r[0])));
+		check_summary("bgnbd_fit", (int32) r[0], r[1], r[2]);
+		if (!(r[3] > 0.0) || isinf(r[3]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bgnbd_fit: weight must be positive and finite, got %g", r[3])));
+		sum_x += r[0] * r[3];
+		sum_T += r[2] * r[3];
+	}
+	bgnbd_data_init(&data, rec, n, penalty);
+
+	/*
+	 * Start at r = 1 with alpha matching the mean purchase rate sum x / sum
+	 * T, and a = b = 1; the second start (used only if the first does not
+	 * converge) assumes heavier heterogeneity and more dropout.
+	 */
+	{
+		double		alpha0 = sum_x > 0.0 && sum_T > 0.0 ? sum_T / sum_x : Max(sum_T / data.total, 1.0);
+
+		alpha0 = Min(Max(alpha0, 1e-6), 1e6);
+		starts[0][0] = 0.0;
+		starts[0][1] = log(alpha0);
+		starts[0][2] = 0.0;
+		starts[0][3] = 0.0;
+		starts[1][0] = log(0.25);
+		starts[1][1] = log(alpha0 / 4.0);
+		starts[1][2] = log(0.5);
+		starts[1][3] = log(4.0);
+	}
+	converged = minimize(bgnbd_objective, &data, 4, starts, 2, u, &iterations);
+	for (i = 0; i < 4; i++)
+		theta[i] = exp(u[i]);
+
+	values[0] = Float8GetDatum(theta[0]);
+	values[1] = Float8GetDatum(theta[1]);
+	values[2] = Float8GetDatum(theta[2]);
+	values[3] = Float8GetDatum(theta[3]);
+	values[4] = Float8GetDatum(bgnbd_loglik(&data, theta, NULL));
+	values[5] = Float8GetDatum(data.total);
+	values[6] = Int32GetDatum(iterations);
+	values[7] = BoolGetDatum(converged);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* ---------------------------------------------------------------------
+ * BG/NBD predictions
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct BgnbdModel
+{
+	double		r,
+				alpha,
+				a,
+				b;
+} BgnbdModel;
+
+static double
+model_param(HeapTupleHeader model, int attno, const char *name, const char *who)
+{
+	bool		isnull;
+	double		value = DatumGetFloat8(GetAttributeByNum(model, attno, &isnull));
+
+	if (isnull || !(value > 0.0) || isinf(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: model parameter %s must be positive and finite, got %s", who, name,
+						isnull ? "NULL" : psprintf("%g", value)),
+				 errhint("Use the result of crm.bgnbd_fit or crm.gammagamma_fit.")));
+	return value;
+}
+
+static BgnbdModel
+bgnbd_model(HeapTupleHeader model, const char *who)
+{
+	BgnbdModel	m;
+
+	m.r = model_param(model, 1, "r", who);
+	m.alpha = model_param(model, 2, "alpha", who);
+	m.a = model_param(model, 3, "a", who);
+	m.b = model_param(model, 4, "b", who);
+	return m;
+}
+
+/*
+ * Sum of the series sum_{k>=1} u_k with u_1 = first and
+ * u_{k+1} / u_k = (p + k)(q + k - 1) / ((s + k)(k + 1)) * z, carried as
+ * sign and logarithm so no term overflows before the sum does.  Stops when
+ * a term is below CLV_SERIES_EPS of the sum and the terms shrink; a series
+ * that needs more than CLV_SERIES_MAX terms is an error (see the domain in
+ * bgnbd_alive_expectation).
+ */
+static double
+hyper_series(double lfirst, double sign, double p, double q, double s, double z, const char *who)
+{
+	double		sum = 0.0,
+				lterm = lfirst,
+				lz = log(fabs(z));
+	int64		k;
+
+	if (z == 0.0)
+		return 0.0;
+	for (k = 1; k <= CLV_SERIES_MAX; k++)
+	{
+		double		term = sign * exp(lterm),
+					ratio_num = (p + k) * (q + k - 1),
+					ratio;
+
+		sum += term;
+		if (ratio_num == 0.0)
+			return sum;			/* a finite sum: p is a negative integer */
+		ratio = ratio_num / ((s + k) * (k + 1.0));
+		if (fabs(term) <= CLV_SERIES_EPS * fabs(sum) && fabs(ratio * z) < 1.0)
+			return sum;
+		if (ratio < 0.0)
+			sign = -sign;
+		if (z < 0.0)
+			sign = -sign;
+		lterm += log(fabs(ratio)) + lz;
+		if (lterm < -745.0 && fabs(ratio * z) < 1.0 && sum != 0.0)
+			return sum;			/* the rest underflows */
+		if ((k & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("%s: the hypergeometric series does not converge within %d terms", who, CLV_SERIES_MAX),
+			 errhint("The horizon t is too long for the time scale alpha + T of the model (t / (alpha + T) above about 10^5).")));
+	return 0.0;					/* keep the compiler quiet */
+}
+
+/*
+ * E[purchases in (T, T + t] | alive at T, x] of the BG/NBD model: the
+ * bracket of FHL 2005 eq. 10,
+ *
+ *	 (a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)]
+ *
+ * with z = t / (alpha+T+t).  With A = r+x, C = a+b+x-1 and s = t/(alpha+T)
+ * it equals E[(1 - (1 + p s)^-A) / p] for p ~ Beta(a, b+x), which
+ * transformations of 2F1 turn into series that never divide by C (zero when
+ * a + b = 1 and x = 0), and by a-1 only when a >= 2:
+ *
+ *	 Pfaff, w = -s: sum_{k>=1} -(A)_k (a)_{k-1} / ((C+1)_{k-1} k!) w^k, used
+ *	 when its terms at least halve from the start (s small);
+ *
+ *	 a >= 2, FHL's own form: C/(a-1) [1 - (1+s)^-A (1 + sum_{k>=1}
+ *	 (A)_k (b+x)_k / ((C)_k k!) z^k)], whose terms shrink at once when a is
+ *	 large (the Euler series would need about a terms there);
+ *
+ *	 otherwise Euler: C ln(1+s) (e^y - 1)/y - (1+s)^(1-a) sum_{k>=1}
+ *	 (C-A)_k (a)_{k-1} / ((C+1)_{k-1} k!) z^k, with y = (1-a) ln(1+s),
+ *	 smooth through a = 1.
+ *
+ * Terms are carried as logarithms (hyper_series), so none overflows.  The
+ * z series converge for every z < 1 but need about 35 (1 + s) terms, more
+ * when r is huge: the domain is t / (alpha + T) up to about 10^5 for
+ * ordinary parameters (CLV_SERIES_MAX terms), beyond which the function
+ * reports an error instead of a guess.  Checked against mpmath's hyp2f1 to
+ * 1e-12 (sql/clv.sql), and for finiteness over parameters 1e-6 .. 1e6.
+ */
+static double
+bgnbd_alive_expectation(const BgnbdModel *m, double x, double T, double t, const char *who)
+{
+	double		A = m->r + x,
+				C = m->a + m->b + x - 1.0,
+				s = t / (m->alpha + T),
+				bound;
+
+	if (t == 0.0)
+		return 0.0;
+	bound = s * Max(1.0, (A + 1.0) / 2.0) * Max(1.0, m->a / (C + 1.0));
+	if (s <= 0.5 && bound <= 0.5)
+		return -hyper_series(log(A) + log(s), -1.0, A, m->a, C, -s, who);
+	else if (m->a >= 2.0)
+	{
+		/*
+		 * a >= 2: FHL's own form, C/(a-1) [1 - (1+s)^-A - (1+s)^-A S] with
+		 * S = 2F1(A, b+x; C; z) - 1; its terms shrink at once when a (so C)
+		 * is large, where the Euler series would need about a terms.  The
+		 * factor (1+s)^-A is carried inside the terms, so they stay finite.
+		 */
+		double		L = log1p(s),
+					z = s / (1.0 + s),
+					B = m->b + x;
+
+		return Max(C / (m->a - 1.0) *
+				   (-expm1(-A * L) -
+					hyper_series(log(A) + log(B) - log(C) + log(z) - A * L, 1.0, A, B + 1.0, C, z, who)),
+				   0.0);
+	}
+	else
+	{
+		double		L = log1p(s),
+					z = s / (1.0 + s),
+					first,
+					series = 0.0;
+
+		first = C * L * expm1_over((1.0 - m->a) * L);
+		if (C - A != 0.0)
+			series = hyper_series(log(fabs(C - A)) + log(z) + (1.0 - m->a) * L,
+								  C - A > 0.0 ? 1.0 : -1.0, C - A, m->a, C, z, who);
+		return Max(first - series, 0.0);
+	}
+}
+
+/* P(alive at T | x, t_x, T), FHL 2005 eq. 11, as a logistic of the log odds */
+static double
+bgnbd_alive(const BgnbdModel *m, double x, double t_x, double T)
+{
+	double		lodds;
+
+	if (x == 0.0)
+		return 1.0;
+	lodds = log(m->a) - log(m->b + x - 1.0) +
+		(m->r + x) * (log(m->alpha + T) - log(m->alpha + t_x));
+	return lodds > 0.0 ? exp(-lodds) / (1.0 + exp(-lodds)) : 1.0 / (1.0 + exp(lodds));
+}
+
+PG_FUNCTION_INFO_V1(crm_bgnbd_expected_purchases);
+Datum
+crm_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
+{
+	const char *who = "bgnbd_expected_purchases";
+	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0), who);
+	double		t = PG_GETARG_FLOAT8(1);
+	int32		x = PG_GETARG_INT32(2);
+	double		t_x = PG_GETARG_FLOAT8(3);
+	double		T = PG_GETARG_FLOAT8(4);
+
+	check_horizon(who, "t", t);
+	check_summary(who, x, t_x, T);
+	PG_RETURN_FLOAT8(bgnbd_alive(&m, x, t_x, T) * bgnbd_alive_expectation(&m, x, T, t, who));
+}
+
+PG_FUNCTION_INFO_V1(crm_bgnbd_p_alive);
+Datum
+crm_bgnbd_p_alive(PG_FUNCTION_ARGS)
+{
+	const char *who = "bgnbd_p_alive";
+	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0), who);
+	int32		x = PG_GETARG_INT32(1);
+	double		t_x = PG_GETARG_FLOAT8(2);
+	double		T = PG_GETARG_FLOAT8(3);
+
+	check_summary(who, x, t_x, T);
+	PG_RETURN_FLOAT8(bgnbd_alive(&m, x, t_x, T));
+}
+
+/* E[X(t)], FHL 2005 eq. 9: the conditional expectation of a customer just acquired */
+PG_FUNCTION_INFO_V1(crm_bgnbd_expected_purchases_unconditional);
+Datum
+crm_bgnbd_expected_purchases_unconditional(PG_FUNCTION_ARGS)
+{
+	const char *who = "bgnbd_expected_purchases_unconditional";
+	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0), who);
+	double		t = PG_GETARG_FLOAT8(1);
+
+	check_horizon(who, "t", t);
+	PG_RETURN_FLOAT8(bgnbd_alive_expectation(&m, 0.0, 0.0, t, who));
+}
+
+/*
+ * P(X(t) = n), FHL 2005 eq. 8:
+ *	 B(a, b+n)/B(a, b) NB(n; r, alpha/(alpha+t))
+ *	 + [n > 0] B(a+1, b+n-1)/B(a, b) P(NB >= n)
+ * where NB is the negative binomial of the purchases of a customer who
+ * never drops out.  Its upper tail 1 - sum_{j<n} NB(j) is the regularized
+ * incomplete beta I_q(n, r), q = t/(alpha+t), computed directly so that it
+ * does not cancel when it is small.
+ */
+PG_FUNCTION_INFO_V1(crm_bgnbd_p_purchases);
+Datum
+crm_bgnbd_p_purchases(PG_FUNCTION_ARGS)
+{
+	const char *who = "bgnbd_p_purchases";
+	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0), who);
+	double		t = PG_GETARG_FLOAT8(1);
+	int32		n = PG_GETARG_INT32(2);
+	double		lp0,
+				p;
+
+	check_horizon(who, "t", t);
+	if (n < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: n must not be negative, got %d", who, n)));
+	if (t == 0.0)
+		PG_RETURN_FLOAT8(n == 0 ? 1.0 : 0.0);
+	lp0 = lbeta(m.a, m.b + n) - lbeta(m.a, m.b) +
+		lgamma(m.r + n) - lgamma(m.r) - lgamma(n + 1.0) -
+		m.r * log1p(t / m.alpha);
+	if (n > 0)
+		lp0 += n * (log(t) - log(m.alpha + t));
+	p = exp(lp0);
+	if (n > 0)
+		p += exp(lbeta(m.a + 1.0, m.b + n - 1.0) - lbeta(m.a, m.b)) *
+			incomplete_beta(n, m.r, t / (m.alpha + t));
+	PG_RETURN_FLOAT8(Min(Max(p, 0.0), 1.0));
+}
+
+/* ---------------------------------------------------------------------
+ * Gamma-Gamma
+ * ---------------------------------------------------------------------
+ */
+
+/* data: records (x, mean, weight) sorted by x, with per-record ln(mean x) */
+typedef struct GgData
+{
+	int64		n;
+	int64		nx;
+	double	   *xv;
+	double	   *wx;				/* total weight of x group */
+	double	   *wlmx;			/* sum of weight * ln(m x) of the group */
+	int64	   *start;
+	double	   *mx;				/* m x of each record */
+	double	   *w;
+	double		total;
+	double		penalty;
+} GgData;
+
+/*
+ * Log-likelihood per record: lgamma(px+q) - lgamma(px) - lgamma(q)
+ * + q ln gamma + (px-1) ln(mx) + ln x - (px+q) ln(gamma + mx); gradient
+ *	d/dp	 = x (psi(px+q) - psi(px) + ln(mx) - ln(gamma + mx))
+ *	d/dq	 = psi(px+q) - psi(q) + ln gamma - ln(gamma + mx)
+ *	d/dgamma = q/gamma - (px+q)/(gamma + mx)
+ */
+static double
+gg_loglik(GgData *data, const double *theta, double *grad)
+{
+	double		p = theta[0],
+				q = theta[1],
+				g = theta[2];
+	double		ll = 0.0,
+				gp = 0.0,
+				gq = 0.0,
+				gg = 0.0,
+				lg = log(g),
+				lgq = lgamma(q),
+				psq = digamma(q);
+	int64		i,
+				k;
+
+	for (k = 0; k < data->nx; k++)
+	{
+		double		x = data->xv[k],
+					W = data->wx[k],
+					P = p * x,
+					sl = 0.0,
+					si = 0.0;
+
+		for (i = data->start[k]; i < data->start[k + 1]; i++)
+		{
+			sl += data->w[i] * log(g + data->mx[i]);
+			si += data->w[i] / (g + data->mx[i]);
+		}
+		ll += W * (lgamma(P + q) - lgamma(P) - lgq + q * lg + log(x)) +
+			(P - 1.0) * data->wlmx[k] - (P + q) * sl;
+		if (grad)
+		{
+			double		psPq = digamma(P + q);
+
+			gp += x * (W * (psPq - digamma(P)) + data->wlmx[k] - sl);
+			gq += W * (psPq - psq + lg) - sl;
+			gg += W * q / g - (P + q) * si;
+		}
+	}
+	if (grad)
+	{
+		grad[0] = gp;
+		grad[1] = gq;
+		grad[2] = gg;
+	}
+	return ll;
+}
+
+static bool
+gg_objective(void *p, const double *u, double *f, double *g)
+{
+	GgData	   *data = (GgData *) p;
+	double		theta[3],
+				grad[3];
+	int			i;
+
+	for (i = 0; i < 3; i++)
+		theta[i] = exp(u[i]);
+	*f = -gg_loglik(data, theta, grad) / data->total;
+	for (i = 0; i < 3; i++)
+	{
+		*f += data->penalty * theta[i] * theta[i];
+		g[i] = -grad[i] * theta[i] / data->total + 2.0 * data->penalty * theta[i] * theta[i];
+	}
+	return true;
+}
+
+/*
+ * Transition: (state, x, mean_amount [, penalty]).  Rows that cannot enter
+ * the fit are counted in the header's reserved slot ("skipped"): x = 0 (no
+ * repeat purchase, so no repeat spend; their mean is NULL in rfm_summary)
+ * and rows with x or mean_amount NULL.  A repeat buyer whose mean is not
+ * positive is an error: the model's spend is Gamma distributed, positive.
+ */
+PG_FUNCTION_INFO_V1(crm_gammagamma_trans);
+Datum
+crm_gammagamma_trans(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0);
+	double		penalty = 0.0;
+	float8		rec[GG_RECORD];
+	int32		x;
+	double		mean;
+
+	if (PG_NARGS() > 3)
+	{
+		if (PG_ARGISNULL(3))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("gammagamma_fit: penalty must not be NULL"),
+					 errhint("Use 0 for no penalty.")));
+		penalty = PG_GETARG_FLOAT8(3);
+		if (!(penalty >= 0.0) || isinf(penalty))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("gammagamma_fit: penalty must be finite and not negative, got %g", penalty)));
+	}
+	if (!PG_ARGISNULL(1) && PG_GETARG_INT32(1) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("gammagamma_fit: x must not be negative, got %d", PG_GETARG_INT32(1)),
+				 errhint("x is the number of repeat purchases (purchase days after the first).")));
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_GETARG_INT32(1) == 0)
+	{
+		/* skipped: counted, not fitted */
+		int64		n,
+					capacity;
+		float8	   *r;
+
+		if (state == NULL)
+			state = state_new(CLV_FORMAT_GG, penalty, GG_RECORD, CLV_INITIAL_RECORDS);
+		else if (!AggCheckCallContext(fcinfo, NULL))
+			state = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(state));
+		r = state_records(state, CLV_FORMAT_GG, GG_RECORD, &n, &capacity);
+		r[-CLV_HEADER + 3] += 1.0;
+		PG_RETURN_ARRAYTYPE_P(state);
+	}
+	x = PG_GETARG_INT32(1);
+	mean = PG_GETARG_FLOAT8(2);
+	if (!(mean > 0.0) || isinf(mean))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("gammagamma_fit: mean_amount must be positive and finite for a repeat buyer, got %g with x = %d", mean, x),
+				 errhint("The Gamma-Gamma model needs positive spend: leave out customers whose repeat purchases are free (WHERE mean_amount > 0).")));
+	rec[0] = x;
+	rec[1] = mean;
+	rec[2] = 1.0;
+	PG_RETURN_ARRAYTYPE_P(state_append(fcinfo, state, CLV_FORMAT_GG, GG_RECORD, penalty, rec));
+}
+
+PG_FUNCTION_INFO_V1(crm_gammagamma_combine);
+Datum
+crm_gammagamma_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *left = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType  *right = PG_GETARG_ARRAYTYPE_P(1);
+	ArrayType  *result = state_combine(left, right, CLV_FORMAT_GG, GG_RECORD);
+
+	((float8 *) ARR_DATA_PTR(result))[3] =
+		((float8 *) ARR_DATA_PTR(left))[3] + ((float8 *) ARR_DATA_PTR(right))[3];
+	PG_RETURN_ARRAYTYPE_P(result);
+}
+
+PG_FUNCTION_INFO_V1(crm_gammagamma_final);
+Datum
+crm_gammagamma_final(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
+	int64		n,
+				i,
+				k = -1;
+	double		penalty,
+				skipped = ((float8 *) ARR_DATA_PTR(state))[3];
+	float8	   *rec = state_final_records(state, CLV_FORMAT_GG, GG_RECORD, &n, &penalty);
+	GgData		data;
+	double		starts[2][CLV_MAX_PARAMS];
+	double		u[CLV_MAX_PARAMS],
+				theta[3],
+				sum_m = 0.0;
+	int			iterations;
+	bool		converged;
+	Datum		values[8];
+	bool		nulls[8] = {false};
+	TupleDesc	tupdesc = result_tupdesc(fcinfo);
+
+	if (!(skipped >= 0.0) || isinf(skipped))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("not a Gamma-Gamma fitting state"),
+				 errdetail("The count of skipped rows is %g.", skipped)));
+	memset(&data, 0, sizeof(data));
+	data.penalty = penalty;
+	data.n = n;
+	data.xv = palloc(Max(n, 1) * sizeof(double));
+	data.wx = palloc0(Max(n, 1) * sizeof(double));
+	data.wlmx = palloc0(Max(n, 1) * sizeof(double));
+	data.start = palloc((n + 1) * sizeof(int64));
+	data.mx = palloc(Max(n, 1) * sizeof(double));
+	data.w = palloc(Max(n, 1) * sizeof(double));
+	for (i = 0; i < n; i++)
+	{
+		const float8 *r = rec + i * GG_RECORD;
+
+		if (!(r[0] >= 1 && r[0] <= PG_INT32_MAX && r[0] == floor(r[0])) ||
+			!(r[1] > 0.0) || isinf(r[1]) || !(r[2] > 0.0) || isinf(r[2]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("gammagamma_fit: bad record (x = %g, mean = %g, weight = %g) in the state", r[0], r[1], r[2])));
+		if (k < 0 || data.xv[k] != r[0])
+		{
+			k++;
+			data.xv[k] = r[0];
+			data.start[k] = i;
+		}
+		data.mx[i] = r[0] * r[1];
+		data.w[i] = r[2];
+		data.wx[k] += r[2];
+		data.wlmx[k] += r[2] * log(data.mx[i]);
+		data.total += r[2];
+		sum_m += r[1] * r[2];
+	}
+	data.nx = k + 1;
+	data.start[data.nx] = n;
+	if (n == 0)
+	{
+		/* no repeat buyer: no fit, but say how many rows were skipped */
+		if (skipped == 0)
+			PG_RETURN_NULL();
+		nulls[0] = nulls[1] = nulls[2] = nulls[3] = true;
+		values[4] = Float8GetDatum(0.0);
+		values[5] = Float8GetDatum(skipped);
+		values[6] = Int32GetDatum(0);
+		values[7] = BoolGetDatum(false);
+		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	}
+
+	/* start: p = 1, q = 2, gamma = mean spend (so that p gamma/(q-1) = mean) */
+	starts[0][0] = 0.0;
+	starts[0][1] = log(2.0);
+	starts[0][2] = log(sum_m / data.total);
+	starts[1][0] = log(4.0);
+	starts[1][1] = log(4.0);
+	starts[1][2] = log(sum_m / data.total * 3.0 / 4.0);
+	converged = minimize(gg_objective, &data, 3, starts, 2, u, &iterations);
+	for (i = 0; i < 3; i++)
+		theta[i] = exp(u[i]);
+	values[0] = Float8GetDatum(theta[0]);
+	values[1] = Float8GetDatum(theta[1]);
+	values[2] = Float8GetDatum(theta[2]);
+	values[3] = Float8GetDatum(gg_loglik(&data, theta, NULL));
+	values[4] = Float8GetDatum(data.total);
+	values[5] = Float8GetDatum(skipped);
+	values[6] = Int32GetDatum(iterations);
+	values[7] = BoolGetDatum(converged);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * E[mean spend | x, m] = p (gamma + x m) / (p x + q - 1) (Fader, Hardie &
+ * Lee 2005, "RFM and CLV", eq. 5): a weighted mean of the population mean
+ * p gamma / (q - 1) and the customer's own mean.  x = 0 (or a NULL mean,
+ * as rfm_summary gives without repeat purchases) gives the population mean.
+ */
+static double
+gg_expected_spend(HeapTupleHeader model, int32 x, double mean, bool mean_null, const char *who)
+{
+	double		p = model_param(model, 1, "p", who),
+				q = model_param(model, 2, "q", who),
+				g = model_param(model, 3, "gamma", who);
+
+	if (x < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: x must not be negative, got %d", who, x)));
+	if (x == 0 || mean_null)
+		x = 0, mean = 0.0;
+	else if (!(mean > 0.0) || isinf(mean))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: mean_amount must be positive and finite, got %g", who, mean)));
+	if (!(p * x + q > 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: the expected spend is infinite for p x + q <= 1 (p = %g, q = %g, x = %d)", who, p, q, x),
+				 errhint("The population mean spend p gamma / (q - 1) exists only for q > 1.")));
+	return p * (g + x * mean) / (p * x + q - 1.0);
+}
+
+PG_FUNCTION_INFO_V1(crm_gammagamma_expected_spend);
+Datum
+crm_gammagamma_expected_spend(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(gg_expected_spend(PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_INT32(1),
+									   PG_ARGISNULL(2) ? 0.0 : PG_GETARG_FLOAT8(2), PG_ARGISNULL(2),
+									   "gammagamma_expected_spend"));
+}
+
+/*
+ * clv = sum_{m=1..months} spend (E[Y(m u)] - E[Y((m-1) u)]) / (1 + d)^m,
+ * u = model time units per month (weeks_per_month), E the conditional
+ * expectation of BG/NBD and spend the Gamma-Gamma expected mean spend.
+ * Arguments: model, spend, x, t_x, T, mean_amount, months, monthly_discount,
+ * weeks_per_month.  NULL mean_amount: as for gammagamma_expected_spend.
+ */
+PG_FUNCTION_INFO_V1(crm_clv);
+Datum
+crm_clv(PG_FUNCTION_ARGS)
+{
+	const char *who = "clv";
+	BgnbdModel	m;
+	double		spend,
+				t_x,
+				T,
+				discount,
+				unit,
+				alive,
+				previous = 0.0,
+				total = 0.0;
+	int32		x,
+				months,
+				month;
+	int			i;
+
+	for (i = 0; i < 9; i++)
+		if (i != 5 && PG_ARGISNULL(i))
+			PG_RETURN_NULL();
+	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0), who);
+	x = PG_GETARG_INT32(2);
+	t_x = PG_GETARG_FLOAT8(3);
+	T = PG_GETARG_FLOAT8(4);
+	months = PG_GETARG_INT32(6);
+	discount = PG_GETARG_FLOAT8(7);
+	unit = PG_GETARG_FLOAT8(8);
+	check_summary(who, x, t_x, T);
+	if (months < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: months must not be negative, got %d", who, months)));
+	if (!(discount >= 0.0) || isinf(discount))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: monthly_discount must be finite and not negative, got %g", who, discount),
+				 errhint("A yearly rate of 10 %% is a monthly_discount of 1.1^(1/12) - 1 = 0.00797.")));
+	if (!(unit > 0.0) || isinf(unit))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: weeks_per_month must be positive and finite, got %g", who, unit),
+				 errhint("It is the model's time units per month: 4.348125 for a model fitted in weeks, 30.4375 in days.")));
+	spend = gg_expected_spend(PG_GETARG_HEAPTUPLEHEADER(1), x,
+							  PG_ARGISNULL(5) ? 0.0 : PG_GETARG_FLOAT8(5), PG_ARGISNULL(5), who);
+	alive = bgnbd_alive(&m, x, t_x, T);
+	for (month = 1; month <= months; month++)
+	{
+		double		e = alive * bgnbd_alive_expectation(&m, x, T, month * unit, who);
+
+		total += spend * (e - previous) / pow(1.0 + discount, month);
+		previous = e;
+		CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_FLOAT8(total);
+}

@@ -1,0 +1,216 @@
+-- clv.sql: BG/NBD and Gamma-Gamma lifetime value (C in clv.c).
+--
+-- Models: BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the
+-- easy way") for the number of purchases, Gamma-Gamma (Fader, Hardie & Lee
+-- 2005, "RFM and CLV") for their value.  Both are fitted by aggregates over
+-- customer summaries (x, t_x, T, monetary) of crm.rfm_summary:
+--
+--   WITH s AS (SELECT (crm.rfm_summary(crm.purchase_stats(ordered_at, amount), '2025-12-31', 'week')).*
+--                FROM crm.orders GROUP BY customer_id)
+--   SELECT (crm.bgnbd_fit(frequency, recency, age)).*,
+--          (SELECT crm.gammagamma_fit(frequency, monetary::float8) FROM s)
+--     FROM s;
+--
+-- The time unit of a model is the unit of its t_x and T (the calibration
+-- summary above: weeks); horizons t of the predictions are in that unit.
+-- crm.clv converts months to model units with weeks_per_month (4.348125 =
+-- 30.4375 / 7 for a model in weeks; 30.4375 for one in days).
+--
+-- The fit aggregates keep their state in a float8[] (a header and the
+-- distinct summaries with their weights), not internal: they run under
+-- parallel query and Citus splits them into worker partials and a
+-- coordinator combine.  Their cost grows with the number of distinct
+-- summaries, so summaries in whole days (or weeks = days / 7) merge well.
+--
+-- Orders pattern: the calibration summary at a cut-off uses only the orders
+-- up to it (rfm_summary refuses an as_of before the last purchase):
+--
+--   SELECT customer_id, crm.rfm_summary(crm.purchase_stats(ordered_at, amount), d, 'week')
+--     FROM crm.orders WHERE ordered_at < (d + 1)::timestamptz GROUP BY customer_id;
+--
+-- (ordered_at < (d + 1)::timestamptz is ordered_at::date <= d in the session
+-- time zone, and can use an index on ordered_at.)  crm.calibration_holdout
+-- does this and counts the holdout purchases too.
+
+CREATE TYPE @extschema@.bgnbd AS (
+	r				float8,
+	alpha			float8,
+	a				float8,
+	b				float8,
+	log_likelihood	float8,
+	customers		float8,
+	iterations		integer,
+	converged		boolean
+);
+COMMENT ON TYPE @extschema@.bgnbd IS
+	'A fitted BG/NBD model (Fader, Hardie & Lee 2005): purchase rate lambda ~ Gamma(r, alpha) per time unit of the fit, dropout probability after each purchase p ~ Beta(a, b); maximized log-likelihood, total weight of the customers fitted, optimizer iterations, and whether the gradient test of the optimizer was met';
+
+CREATE TYPE @extschema@.gammagamma AS (
+	p				float8,
+	q				float8,
+	gamma			float8,
+	log_likelihood	float8,
+	customers		float8,
+	skipped			float8,
+	iterations		integer,
+	converged		boolean
+);
+COMMENT ON TYPE @extschema@.gammagamma IS
+	'A fitted Gamma-Gamma spend model (Fader, Hardie & Lee 2005): transaction value ~ Gamma(p, nu), nu ~ Gamma(q, gamma), mean spend p gamma / (q - 1); maximized log-likelihood, repeat buyers fitted, rows skipped (x = 0 or a NULL argument), optimizer iterations, convergence';
+
+-- BG/NBD fit.  The transition function is not strict: it starts the state
+-- itself and leaves out rows with a NULL argument.
+CREATE FUNCTION @extschema@.bgnbd_fit_trans(float8[], integer, float8, float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_bgnbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bgnbd_fit_trans(float8[], integer, float8, float8, float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_bgnbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bgnbd_fit_trans(float8[], integer, float8, float8, float8, float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_bgnbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bgnbd_fit_combine(float8[], float8[])
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_bgnbd_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bgnbd_fit_final(float8[])
+RETURNS @extschema@.bgnbd AS 'MODULE_PATHNAME', 'crm_bgnbd_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.bgnbd_fit_trans(float8[], integer, float8, float8) IS
+	'Transition function of crm.bgnbd_fit(x, t_x, T): appends the summary to the float8[] state (header: format 1, penalty, records, 0; records: x, t_x, T, weight)';
+COMMENT ON FUNCTION @extschema@.bgnbd_fit_trans(float8[], integer, float8, float8, float8) IS
+	'Transition function of crm.bgnbd_fit(x, t_x, T, weight)';
+COMMENT ON FUNCTION @extschema@.bgnbd_fit_trans(float8[], integer, float8, float8, float8, float8) IS
+	'Transition function of crm.bgnbd_fit(x, t_x, T, weight, penalty)';
+COMMENT ON FUNCTION @extschema@.bgnbd_fit_combine(float8[], float8[]) IS
+	'Support function of crm.bgnbd_fit: the union of two states, identical summaries merged';
+COMMENT ON FUNCTION @extschema@.bgnbd_fit_final(float8[]) IS
+	'Support function of crm.bgnbd_fit: the maximum-likelihood crm.bgnbd of a state';
+
+-- SSPACE: 32 bytes per distinct summary; 256 to start with.
+CREATE AGGREGATE @extschema@.bgnbd_fit(x integer, t_x float8, "T" float8) (
+	SFUNC = @extschema@.bgnbd_fit_trans, STYPE = float8[], SSPACE = 8224,
+	FINALFUNC = @extschema@.bgnbd_fit_final,
+	COMBINEFUNC = @extschema@.bgnbd_fit_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.bgnbd_fit(x integer, t_x float8, "T" float8, weight float8) (
+	SFUNC = @extschema@.bgnbd_fit_trans, STYPE = float8[], SSPACE = 8224,
+	FINALFUNC = @extschema@.bgnbd_fit_final,
+	COMBINEFUNC = @extschema@.bgnbd_fit_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.bgnbd_fit(x integer, t_x float8, "T" float8, weight float8, penalty float8) (
+	SFUNC = @extschema@.bgnbd_fit_trans, STYPE = float8[], SSPACE = 8224,
+	FINALFUNC = @extschema@.bgnbd_fit_final,
+	COMBINEFUNC = @extschema@.bgnbd_fit_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.bgnbd_fit(integer, float8, float8) IS
+	'Maximum-likelihood BG/NBD model of customer summaries (x repeat purchases, t_x first to last purchase, T first purchase to end of calibration, one time unit) as crm.bgnbd; BFGS on log-parameters, converged when the largest gradient component of the per-customer objective is below 1e-8; rows with NULLs are left out; no rows: NULL. Errors (22023): x < 0, t_x outside [0, T], t_x <> 0 with x = 0, non-finite values';
+COMMENT ON AGGREGATE @extschema@.bgnbd_fit(integer, float8, float8, float8) IS
+	'BG/NBD fit of weighted summaries (weight > 0: e.g. the count of customers sharing a summary)';
+COMMENT ON AGGREGATE @extschema@.bgnbd_fit(integer, float8, float8, float8, float8) IS
+	'BG/NBD fit with an L2 penalty (the same on every row, >= 0): maximizes log-likelihood / total weight - penalty * (r^2 + alpha^2 + a^2 + b^2), as lifetimes'' penalizer_coef; log_likelihood reports the unpenalized value';
+
+CREATE FUNCTION @extschema@.bgnbd_expected_purchases(model @extschema@.bgnbd, t float8, x integer, t_x float8, "T" float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgnbd_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgnbd_expected_purchases(@extschema@.bgnbd, float8, integer, float8, float8) IS
+	'Expected purchases in the next t time units (of the model) of a customer with summary (x, t_x, T): FHL 2005 eq. 10, with 2F1 summed as a convergent series; domain t / (alpha + T) up to about 1e5 (beyond: error 22003). Errors (22023): t < 0, bad summary, model parameters not positive';
+
+CREATE FUNCTION @extschema@.bgnbd_p_alive(model @extschema@.bgnbd, x integer, t_x float8, "T" float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgnbd_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgnbd_p_alive(@extschema@.bgnbd, integer, float8, float8) IS
+	'Probability that a customer with summary (x, t_x, T) is still alive at T: 1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x)), FHL 2005 eq. 11';
+
+CREATE FUNCTION @extschema@.bgnbd_expected_purchases_unconditional(model @extschema@.bgnbd, t float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgnbd_expected_purchases_unconditional'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgnbd_expected_purchases_unconditional(@extschema@.bgnbd, float8) IS
+	'E[X(t)]: expected repeat purchases in the first t time units after a customer''s first purchase, FHL 2005 eq. 9';
+
+CREATE FUNCTION @extschema@.bgnbd_p_purchases(model @extschema@.bgnbd, t float8, n integer)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgnbd_p_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgnbd_p_purchases(@extschema@.bgnbd, float8, integer) IS
+	'P(X(t) = n): probability of exactly n repeat purchases in the first t time units after the first purchase, FHL 2005 eq. 8 (the tail of the negative binomial as a regularized incomplete beta)';
+
+-- Gamma-Gamma fit
+CREATE FUNCTION @extschema@.gammagamma_fit_trans(float8[], integer, float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_gammagamma_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.gammagamma_fit_trans(float8[], integer, float8, float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_gammagamma_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.gammagamma_fit_combine(float8[], float8[])
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_gammagamma_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.gammagamma_fit_final(float8[])
+RETURNS @extschema@.gammagamma AS 'MODULE_PATHNAME', 'crm_gammagamma_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.gammagamma_fit_trans(float8[], integer, float8) IS
+	'Transition function of crm.gammagamma_fit(x, mean_amount): appends the repeat buyer to the float8[] state (header: format 2, penalty, records, rows skipped; records: x, mean, weight)';
+COMMENT ON FUNCTION @extschema@.gammagamma_fit_trans(float8[], integer, float8, float8) IS
+	'Transition function of crm.gammagamma_fit(x, mean_amount, penalty)';
+COMMENT ON FUNCTION @extschema@.gammagamma_fit_combine(float8[], float8[]) IS
+	'Support function of crm.gammagamma_fit: the union of two states, identical records merged, skipped rows added';
+COMMENT ON FUNCTION @extschema@.gammagamma_fit_final(float8[]) IS
+	'Support function of crm.gammagamma_fit: the maximum-likelihood crm.gammagamma of a state';
+
+CREATE AGGREGATE @extschema@.gammagamma_fit(x integer, mean_amount float8) (
+	SFUNC = @extschema@.gammagamma_fit_trans, STYPE = float8[], SSPACE = 6176,
+	FINALFUNC = @extschema@.gammagamma_fit_final,
+	COMBINEFUNC = @extschema@.gammagamma_fit_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.gammagamma_fit(x integer, mean_amount float8, penalty float8) (
+	SFUNC = @extschema@.gammagamma_fit_trans, STYPE = float8[], SSPACE = 6176,
+	FINALFUNC = @extschema@.gammagamma_fit_final,
+	COMBINEFUNC = @extschema@.gammagamma_fit_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.gammagamma_fit(integer, float8) IS
+	'Maximum-likelihood Gamma-Gamma spend model of repeat buyers (x repeat purchases, mean_amount = mean value of the repeat purchase days, rfm_summary''s monetary) as crm.gammagamma; rows with x = 0 or a NULL are skipped and counted in skipped; only skipped rows: parameters NULL; no rows: NULL. Errors (22023): x < 0, mean_amount <= 0 or not finite with x > 0';
+COMMENT ON AGGREGATE @extschema@.gammagamma_fit(integer, float8, float8) IS
+	'Gamma-Gamma fit with an L2 penalty (the same on every row, >= 0): maximizes log-likelihood / repeat buyers - penalty * (p^2 + q^2 + gamma^2); log_likelihood reports the unpenalized value';
+
+CREATE FUNCTION @extschema@.gammagamma_expected_spend(model @extschema@.gammagamma, x integer, mean_amount float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_gammagamma_expected_spend'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gammagamma_expected_spend(@extschema@.gammagamma, integer, float8) IS
+	'Expected mean transaction value of a customer with x repeat purchases of mean mean_amount: p (gamma + x mean_amount) / (p x + q - 1) (FHL 2005, "RFM and CLV"); x = 0 or mean_amount NULL gives the population mean p gamma / (q - 1). Not strict in mean_amount only (NULL model or x: NULL). Errors (22023): p x + q <= 1 (infinite mean), mean_amount <= 0 with x > 0';
+
+CREATE FUNCTION @extschema@.clv(model @extschema@.bgnbd, spend @extschema@.gammagamma,
+								x integer, t_x float8, "T" float8, mean_amount float8,
+								months integer, monthly_discount float8,
+								weeks_per_month float8 DEFAULT 4.348125)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_clv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.clv(@extschema@.bgnbd, @extschema@.gammagamma, integer, float8, float8, float8, integer, float8, float8) IS
+	'Discounted expected value of a customer over the next months: sum over m = 1..months of expected spend * (E[purchases by month m] - E[purchases by month m - 1]) / (1 + monthly_discount)^m, BG/NBD conditional expectation with months converted to model time units by weeks_per_month (4.348125 = 30.4375 / 7 for a model in weeks); mean_amount NULL (no repeat purchase) uses the population mean spend; other NULLs give NULL';
+
+-- Calibration and holdout summaries of every customer from crm.orders.
+-- STABLE: purchase days are dates of ordered_at in the session time zone;
+-- ordered_at < (d + 1)::timestamptz is ordered_at::date <= d there, and can
+-- use an index on ordered_at.
+CREATE FUNCTION @extschema@.calibration_holdout(calibration_end date, holdout_end date, unit text DEFAULT 'week')
+RETURNS TABLE (customer_id bigint, x integer, t_x float8, "T" float8, monetary numeric,
+			   holdout_purchases integer, holdout_days float8)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	IF holdout_end < calibration_end THEN
+		RAISE EXCEPTION 'calibration_holdout: holdout_end % is before calibration_end %', holdout_end, calibration_end
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'The holdout period runs from the day after calibration_end to holdout_end.';
+	END IF;
+	RETURN QUERY
+	SELECT c.customer_id, (c.s).frequency, (c.s).recency, (c.s).age, (c.s).monetary,
+		   coalesce(h.n, 0)::integer,
+		   (holdout_end - calibration_end)::float8
+	  FROM (SELECT o.customer_id,
+				   @extschema@.rfm_summary(@extschema@.purchase_stats(o.ordered_at, o.amount), calibration_end, unit) AS s
+			  FROM @extschema@.orders o
+			 WHERE o.ordered_at < (calibration_end + 1)::timestamptz
+			   AND o.amount IS NOT NULL
+			 GROUP BY o.customer_id) c
+	  LEFT JOIN (SELECT o.customer_id, count(DISTINCT o.ordered_at::date) AS n
+				   FROM @extschema@.orders o
+				  WHERE o.ordered_at >= (calibration_end + 1)::timestamptz
+					AND o.ordered_at < (holdout_end + 1)::timestamptz
+					AND o.amount IS NOT NULL
+				  GROUP BY o.customer_id) h ON h.customer_id = c.customer_id
+	 WHERE (c.s).frequency IS NOT NULL
+	 ORDER BY c.customer_id;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.calibration_holdout(date, date, text) IS
+	'Every customer whose first purchase is on or before calibration_end, by customer_id: the rfm_summary (x, t_x, T in unit, monetary) of the orders up to calibration_end, the distinct purchase days in the holdout (calibration_end, holdout_end], and the holdout length in days (divide by 7 for t in weeks). Days are dates in the session time zone; orders without amount are not purchases. Errors (22023): holdout_end before calibration_end, unknown unit';
