@@ -11,7 +11,10 @@
 set -euo pipefail
 
 CRM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_BIN=/usr/lib/postgresql/15/bin
+# CRM_PG_BIN: the bin directory of another PostgreSQL 15 installation (a
+# relocated copy, say, so that two checkouts can build, install and test at
+# once without replacing each other's crm library)
+PG_BIN=${CRM_PG_BIN:-/usr/lib/postgresql/15/bin}
 CRM_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl"
 
 crm_say() { printf '== %s\n' "$*"; }
