@@ -5,9 +5,12 @@
 #
 #   CRM_BENCH_CUSTOMERS   demo data scale (default 1000000: about 9.5 M orders;
 #                         100000 for a quick run)
+#   CRM_BENCH_ONLY        names of the bench/*.sql to run (e.g. "clv funnel";
+#                         default: all)
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 customers=${CRM_BENCH_CUSTOMERS:-1000000}
+only=${CRM_BENCH_ONLY:-}
 
 crm_require_packages
 crm_build_install
@@ -20,6 +23,8 @@ crm_say "demo data: $customers customers"
 psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c "SELECT sum(row_count) AS rows FROM crm.generate_demo_data($customers, 42)"
 psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c 'VACUUM ANALYZE' -f "$CRM_ROOT/bench/bench.sql"
 for script in "$CRM_ROOT"/bench/*.sql; do
-	[ "$(basename "$script")" = bench.sql ] && continue
+	name=$(basename "$script" .sql)
+	[ "$name" = bench ] && continue
+	[ -n "$only" ] && [[ " $only " != *" $name "* ]] && continue
 	psql -X -v ON_ERROR_STOP=1 -d crm_bench -f "$script"
 done

@@ -115,3 +115,42 @@ SELECT c.id, c.name, c.region, g.net_value, round(g.value_score::numeric, 1) AS 
 
 \echo '== Key accounts by region'
 SELECT * FROM crm.region_summary;
+
+\echo
+\echo '== Lifetime value (BG/NBD + Gamma-Gamma): calibrated to 2025-06-30, predicted and actual purchases in the second half of 2025'
+WITH s AS (SELECT * FROM crm.calibration_holdout('2025-06-30', '2025-12-31')),
+	 m AS (SELECT crm.bgnbd_fit(x, t_x, "T") AS bg FROM s)
+SELECT least(x, 10) AS repeat_purchases_to_june, count(*) AS customers,
+	   round(avg(holdout_purchases), 2) AS actual_h2,
+	   round(avg(crm.bgnbd_expected_purchases(m.bg, holdout_days / 7, x, t_x, "T"))::numeric, 2) AS predicted_h2
+  FROM s, m GROUP BY ROLLUP (1) ORDER BY 1 NULLS LAST;
+
+\echo '== Lifetime value models fitted on all purchases to 2025-12-31 (time unit: week)'
+\set QUIET on
+CREATE TEMP TABLE clv_summary AS
+SELECT customer_id, x, t_x, "T", monetary FROM crm.calibration_holdout('2025-12-31', '2025-12-31');
+CREATE TEMP TABLE clv_model AS
+SELECT crm.bgnbd_fit(x, t_x, "T") AS bg, crm.gammagamma_fit(x, monetary::float8) AS gg FROM clv_summary;
+\set QUIET off
+SELECT round((bg).r::numeric, 3) AS r, round((bg).alpha::numeric, 3) AS alpha, round((bg).a::numeric, 3) AS a,
+	   round((bg).b::numeric, 3) AS b, (bg).converged AS bgnbd_converged,
+	   round((gg).p::numeric, 3) AS p, round((gg).q::numeric, 3) AS q, round((gg).gamma::numeric, 3) AS gamma,
+	   (gg).converged AS gammagamma_converged
+  FROM clv_model;
+
+\echo '== Highest predicted value over the next 12 months (1 % monthly discount)'
+SELECT c.id, c.name, s.x AS repeat_purchases, round((s."T" - s.t_x)::numeric, 1) AS weeks_since_last,
+	   round(crm.bgnbd_p_alive(m.bg, s.x, s.t_x, s."T")::numeric, 3) AS p_alive,
+	   round(crm.bgnbd_expected_purchases(m.bg, 52.18, s.x, s.t_x, s."T")::numeric, 1) AS purchases_12m,
+	   round(crm.gammagamma_expected_spend(m.gg, s.x, s.monetary::float8)::numeric, 0) AS spend_per_purchase,
+	   round(crm.clv(m.bg, m.gg, s.x, s.t_x, s."T", s.monetary::float8, 12, 0.01)::numeric, 0) AS value_12m
+  FROM clv_summary s JOIN crm.customers c ON c.id = s.customer_id, clv_model m
+ ORDER BY value_12m DESC, c.id LIMIT 10;
+
+\echo '== Most likely gone: the largest repeat buyers with under 5 % probability of still being a customer (win-back list)'
+SELECT c.id, c.name, c.owner, s.x AS repeat_purchases, round(s.x * s.monetary, 0) AS repeat_revenue,
+	   round((s."T" - s.t_x)::numeric, 1) AS weeks_since_last,
+	   round(crm.bgnbd_p_alive(m.bg, s.x, s.t_x, s."T")::numeric, 4) AS p_alive
+  FROM clv_summary s JOIN crm.customers c ON c.id = s.customer_id, clv_model m
+ WHERE crm.bgnbd_p_alive(m.bg, s.x, s.t_x, s."T") < 0.05
+ ORDER BY s.x * s.monetary DESC, c.id LIMIT 10;

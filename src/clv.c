@@ -73,6 +73,8 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "util.h"
+
 /* state header: format tag, penalty, records, reserved */
 #define CLV_HEADER			4
 #define CLV_FORMAT_BGNBD	1.0
@@ -233,6 +235,27 @@ check_summary(const char *who, int32 x, double t_x, double T)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: t_x must be 0 when x = 0, got t_x = %g", who, t_x),
 				 errhint("Without repeat purchases the last purchase is the first.")));
+}
+
+/* the optional L2 penalty of a fit, argument argno when given, else 0 */
+static double
+penalty_arg(FunctionCallInfo fcinfo, int argno, const char *who)
+{
+	double		penalty;
+
+	if (PG_NARGS() <= argno)
+		return 0.0;
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: penalty must not be NULL", who),
+				 errhint("Use 0 for no penalty.")));
+	penalty = PG_GETARG_FLOAT8(argno);
+	if (!(penalty >= 0.0) || isinf(penalty))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: penalty must be finite and not negative, got %g", who, penalty)));
+	return penalty;
 }
 
 static void
@@ -509,25 +532,6 @@ state_final_records(ArrayType *array, double format, int record, int64 *n, doubl
 	return copy;
 }
 
-/* The blessed descriptor of the function's row type, looked up once per call site. */
-static TupleDesc
-result_tupdesc(FunctionCallInfo fcinfo)
-{
-	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
-
-	if (tupdesc == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
-		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = tupdesc;
-	}
-	return tupdesc;
-}
-
 /* ---------------------------------------------------------------------
  * BFGS on log-parameters
  * ---------------------------------------------------------------------
@@ -536,22 +540,48 @@ result_tupdesc(FunctionCallInfo fcinfo)
 #define CLV_MAX_PARAMS 4
 
 /*
- * Objective: value and gradient at u (log-parameters); false when not
- * finite there.
+ * A fit: the log-likelihood of the data at parameters theta (and its
+ * gradient in grad, unless NULL), the number of parameters, the total
+ * weight of the data and the L2 penalty.
  */
-typedef bool (*objective_fn) (void *data, const double *u, double *f, double *g);
+typedef double (*loglik_fn) (void *data, const double *theta, double *grad);
 
-static bool
-objective_at(objective_fn fn, void *data, int dim, const double *u, double *f, double *g)
+typedef struct FitProblem
 {
+	loglik_fn	loglik;
+	void	   *data;
+	int			dim;
+	double		total;
+	double		penalty;
+} FitProblem;
+
+/*
+ * The objective minimized at u (log-parameters, theta = exp(u)):
+ * -ll / total + penalty * sum(theta^2), with its gradient in u; false when
+ * u is out of range or the value or gradient is not finite there.
+ */
+static bool
+objective_at(const FitProblem *fp, const double *u, double *f, double *g)
+{
+	double		theta[CLV_MAX_PARAMS],
+				grad[CLV_MAX_PARAMS];
 	int			i;
 
-	for (i = 0; i < dim; i++)
+	for (i = 0; i < fp->dim; i++)
+	{
 		if (!(fabs(u[i]) <= CLV_MAX_LOGPARAM))
 			return false;
-	if (!fn(data, u, f, g) || !isfinite(*f))
+		theta[i] = exp(u[i]);
+	}
+	*f = -fp->loglik(fp->data, theta, grad) / fp->total;
+	for (i = 0; i < fp->dim; i++)
+	{
+		*f += fp->penalty * theta[i] * theta[i];
+		g[i] = -grad[i] * theta[i] / fp->total + 2.0 * fp->penalty * theta[i] * theta[i];
+	}
+	if (!isfinite(*f))
 		return false;
-	for (i = 0; i < dim; i++)
+	for (i = 0; i < fp->dim; i++)
 		if (!isfinite(g[i]))
 			return false;
 	return true;
@@ -575,8 +605,9 @@ max_abs(const double *g, int dim)
  * restart); two failures in a row end the search.
  */
 static bool
-bfgs(objective_fn fn, void *data, int dim, double *u, double *fu, int *iterations)
+bfgs(const FitProblem *fp, double *u, double *fu, int *iterations)
 {
+	int			dim = fp->dim;
 	double		H[CLV_MAX_PARAMS][CLV_MAX_PARAMS];
 	double		g[CLV_MAX_PARAMS],
 				d[CLV_MAX_PARAMS],
@@ -592,7 +623,7 @@ bfgs(objective_fn fn, void *data, int dim, double *u, double *fu, int *iteration
 				i,
 				j;
 
-	if (!objective_at(fn, data, dim, u, &f, g))
+	if (!objective_at(fp, u, &f, g))
 		return false;
 	for (iter = 0; iter < CLV_MAX_ITER; iter++)
 	{
@@ -640,7 +671,7 @@ bfgs(objective_fn fn, void *data, int dim, double *u, double *fu, int *iteration
 			for (i = 0; i < dim; i++)
 				un[i] = u[i] + step * d[i];
 			/* strictly lower: at the rounding level of f, "not higher" would loop forever */
-			if (objective_at(fn, data, dim, un, &fn_new, gn) &&
+			if (objective_at(fp, un, &fn_new, gn) &&
 				fn_new < f && fn_new <= f + 1e-4 * step * slope)
 			{
 				accepted = true;
@@ -712,9 +743,10 @@ bfgs(objective_fn fn, void *data, int dim, double *u, double *fu, int *iteration
  * point with a fresh Hessian approximation if it did not converge.
  */
 static bool
-minimize(objective_fn fn, void *data, int dim, double starts[][CLV_MAX_PARAMS], int nstarts,
+minimize(const FitProblem *fp, double starts[][CLV_MAX_PARAMS], int nstarts,
 		 double *best, int *iterations)
 {
+	int			dim = fp->dim;
 	double		best_f = INFINITY;
 	bool		best_converged = false;
 	int			k;
@@ -727,9 +759,9 @@ minimize(objective_fn fn, void *data, int dim, double starts[][CLV_MAX_PARAMS], 
 		bool		converged;
 
 		memcpy(u, starts[k], dim * sizeof(double));
-		converged = bfgs(fn, data, dim, u, &f, iterations);
+		converged = bfgs(fp, u, &f, iterations);
 		if (!converged && isfinite(f))
-			converged = bfgs(fn, data, dim, u, &f, iterations);
+			converged = bfgs(fp, u, &f, iterations);
 		if (isfinite(f) && (f < best_f || (converged && !best_converged && f <= best_f + 1e-12)))
 		{
 			best_f = f;
@@ -777,7 +809,6 @@ typedef struct BgnbdData
 	int32	   *iT;				/* ... and T */
 	double	   *w;				/* weight of each record */
 	double		total;			/* total weight */
-	double		penalty;
 	double	   *lv;				/* scratch: ln(alpha + v) */
 	double	   *iv;				/* scratch: 1 / (alpha + v) */
 } BgnbdData;
@@ -802,7 +833,7 @@ value_index(const double *v, int64 nv, double key)
 
 /* rec: merged records sorted by x, t_x, T */
 static void
-bgnbd_data_init(BgnbdData *data, const float8 *rec, int64 n, double penalty)
+bgnbd_data_init(BgnbdData *data, const float8 *rec, int64 n)
 {
 	int64		i,
 				k = -1,
@@ -810,7 +841,6 @@ bgnbd_data_init(BgnbdData *data, const float8 *rec, int64 n, double penalty)
 
 	memset(data, 0, sizeof(*data));
 	data->n = n;
-	data->penalty = penalty;
 	data->xv = palloc(n * sizeof(double));
 	data->wx = palloc0(n * sizeof(double));
 	data->start = palloc((n + 1) * sizeof(int64));
@@ -860,8 +890,9 @@ bgnbd_data_init(BgnbdData *data, const float8 *rec, int64 n, double penalty)
  *	d/db	 = psi(a+b) + psi(b+x) - psi(b) - psi(a+b+x) - w4/(b+x-1)
  */
 static double
-bgnbd_loglik(BgnbdData *data, const double *theta, double *grad)
+bgnbd_loglik(void *arg, const double *theta, double *grad)
 {
+	BgnbdData  *data = (BgnbdData *) arg;
 	double		r = theta[0],
 				alpha = theta[1],
 				a = theta[2],
@@ -968,33 +999,13 @@ bgnbd_loglik(BgnbdData *data, const double *theta, double *grad)
 	return ll;
 }
 
-/* objective: -ll / total + penalty * sum(theta^2), gradient in log-parameters */
-static bool
-bgnbd_objective(void *p, const double *u, double *f, double *g)
-{
-	BgnbdData  *data = (BgnbdData *) p;
-	double		theta[4],
-				grad[4];
-	int			i;
-
-	for (i = 0; i < 4; i++)
-		theta[i] = exp(u[i]);
-	*f = -bgnbd_loglik(data, theta, grad) / data->total;
-	for (i = 0; i < 4; i++)
-	{
-		*f += data->penalty * theta[i] * theta[i];
-		g[i] = -grad[i] * theta[i] / data->total + 2.0 * data->penalty * theta[i] * theta[i];
-	}
-	return true;
-}
-
 PG_FUNCTION_INFO_V1(crm_bgnbd_trans);
 Datum
 crm_bgnbd_trans(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0);
 	float8		rec[BGNBD_RECORD];
-	double		penalty = 0.0;
+	double		penalty;
 	int32		x;
 
 	/* a row with a NULL summary or weight is left out, as SQL aggregates do */
@@ -1016,19 +1027,7 @@ crm_bgnbd_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("bgnbd_fit: weight must be positive and finite, got %g", rec[3]),
 				 errhint("Leave out rows of weight 0.")));
-	if (PG_NARGS() > 5)
-	{
-		if (PG_ARGISNULL(5))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("bgnbd_fit: penalty must not be NULL"),
-					 errhint("Use 0 for no penalty.")));
-		penalty = PG_GETARG_FLOAT8(5);
-		if (!(penalty >= 0.0) || isinf(penalty))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("bgnbd_fit: penalty must be finite and not negative, got %g", penalty)));
-	}
+	penalty = penalty_arg(fcinfo, 5, "bgnbd_fit");
 	PG_RETURN_ARRAYTYPE_P(state_append(fcinfo, state, CLV_FORMAT_BGNBD, BGNBD_RECORD, penalty, rec));
 }
 
@@ -1059,7 +1058,7 @@ crm_bgnbd_final(PG_FUNCTION_ARGS)
 	bool		converged;
 	Datum		values[8];
 	bool		nulls[8] = {false};
-	TupleDesc	tupdesc = result_tupdesc(fcinfo);
+	TupleDesc	tupdesc = crm_result_tupdesc(fcinfo);
 
 	if (n == 0)
 		PG_RETURN_NULL();
@@ -1080,7 +1079,7 @@ crm_bgnbd_final(PG_FUNCTION_ARGS)
 		sum_x += r[0] * r[3];
 		sum_T += r[2] * r[3];
 	}
-	bgnbd_data_init(&data, rec, n, penalty);
+	bgnbd_data_init(&data, rec, n);
 
 	/*
 	 * Start at r = 1 with alpha matching the mean purchase rate sum x / sum
@@ -1100,7 +1099,11 @@ crm_bgnbd_final(PG_FUNCTION_ARGS)
 		starts[1][2] = log(0.5);
 		starts[1][3] = log(4.0);
 	}
-	converged = minimize(bgnbd_objective, &data, 4, starts, 2, u, &iterations);
+	{
+		FitProblem	fp = {bgnbd_loglik, &data, 4, data.total, penalty};
+
+		converged = minimize(&fp, starts, 2, u, &iterations);
+	}
 	for (i = 0; i < 4; i++)
 		theta[i] = exp(u[i]);
 
@@ -1388,7 +1391,6 @@ typedef struct GgData
 	double	   *mx;				/* m x of each record */
 	double	   *w;
 	double		total;
-	double		penalty;
 } GgData;
 
 /*
@@ -1399,8 +1401,9 @@ typedef struct GgData
  *	d/dgamma = q/gamma - (px+q)/(gamma + mx)
  */
 static double
-gg_loglik(GgData *data, const double *theta, double *grad)
+gg_loglik(void *arg, const double *theta, double *grad)
 {
+	GgData	   *data = (GgData *) arg;
 	double		p = theta[0],
 				q = theta[1],
 				g = theta[2];
@@ -1447,25 +1450,6 @@ gg_loglik(GgData *data, const double *theta, double *grad)
 	return ll;
 }
 
-static bool
-gg_objective(void *p, const double *u, double *f, double *g)
-{
-	GgData	   *data = (GgData *) p;
-	double		theta[3],
-				grad[3];
-	int			i;
-
-	for (i = 0; i < 3; i++)
-		theta[i] = exp(u[i]);
-	*f = -gg_loglik(data, theta, grad) / data->total;
-	for (i = 0; i < 3; i++)
-	{
-		*f += data->penalty * theta[i] * theta[i];
-		g[i] = -grad[i] * theta[i] / data->total + 2.0 * data->penalty * theta[i] * theta[i];
-	}
-	return true;
-}
-
 /*
  * Transition: (state, x, mean_amount [, penalty]).  Rows that cannot enter
  * the fit are counted in the header's reserved slot ("skipped"): x = 0 (no
@@ -1478,24 +1462,12 @@ Datum
 crm_gammagamma_trans(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0);
-	double		penalty = 0.0;
+	double		penalty;
 	float8		rec[GG_RECORD];
 	int32		x;
 	double		mean;
 
-	if (PG_NARGS() > 3)
-	{
-		if (PG_ARGISNULL(3))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("gammagamma_fit: penalty must not be NULL"),
-					 errhint("Use 0 for no penalty.")));
-		penalty = PG_GETARG_FLOAT8(3);
-		if (!(penalty >= 0.0) || isinf(penalty))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("gammagamma_fit: penalty must be finite and not negative, got %g", penalty)));
-	}
+	penalty = penalty_arg(fcinfo, 3, "gammagamma_fit");
 	if (!PG_ARGISNULL(1) && PG_GETARG_INT32(1) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1562,7 +1534,7 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
 	bool		converged;
 	Datum		values[8];
 	bool		nulls[8] = {false};
-	TupleDesc	tupdesc = result_tupdesc(fcinfo);
+	TupleDesc	tupdesc = crm_result_tupdesc(fcinfo);
 
 	if (!(skipped >= 0.0) || isinf(skipped))
 		ereport(ERROR,
@@ -1570,7 +1542,6 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
 				 errmsg("not a Gamma-Gamma fitting state"),
 				 errdetail("The count of skipped rows is %g.", skipped)));
 	memset(&data, 0, sizeof(data));
-	data.penalty = penalty;
 	data.n = n;
 	data.xv = palloc(Max(n, 1) * sizeof(double));
 	data.wx = palloc0(Max(n, 1) * sizeof(double));
@@ -1622,7 +1593,11 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
 	starts[1][0] = log(4.0);
 	starts[1][1] = log(4.0);
 	starts[1][2] = log(sum_m / data.total * 3.0 / 4.0);
-	converged = minimize(gg_objective, &data, 3, starts, 2, u, &iterations);
+	{
+		FitProblem	fp = {gg_loglik, &data, 3, data.total, penalty};
+
+		converged = minimize(&fp, starts, 2, u, &iterations);
+	}
 	for (i = 0; i < 3; i++)
 		theta[i] = exp(u[i]);
 	values[0] = Float8GetDatum(theta[0]);

@@ -442,25 +442,6 @@ spend_trend(const PurchaseStatsState *state, bool *isnull)
 	return Float8GetDatum((later - earlier) / (earlier + later));
 }
 
-/* The blessed descriptor of the function's row type, looked up once per call site. */
-static TupleDesc
-result_tupdesc(FunctionCallInfo fcinfo)
-{
-	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
-
-	if (tupdesc == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
-		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = tupdesc;
-	}
-	return tupdesc;
-}
-
 /* Final: the crm.purchase_stats composite; NULL for no rows at all. */
 PG_FUNCTION_INFO_V1(crm_purchase_stats_final);
 Datum
@@ -477,7 +458,7 @@ crm_purchase_stats_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	state = (PurchaseStatsState *) PG_GETARG_POINTER(0);
-	tupdesc = result_tupdesc(fcinfo);
+	tupdesc = crm_result_tupdesc(fcinfo);
 
 	state_normalize(state);
 	dscale = state->dscale;
@@ -569,7 +550,7 @@ crm_rfm_summary(PG_FUNCTION_ARGS)
 						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(last)))),
 				 errhint("Compute the purchase stats from the orders up to as_of only (calibration period).")));
 
-	tupdesc = result_tupdesc(fcinfo);
+	tupdesc = crm_result_tupdesc(fcinfo);
 
 	values[0] = Int32GetDatum(purchase_days - 1);
 	values[1] = Float8GetDatum((last - first) / days_per_unit);

@@ -9,6 +9,7 @@
 #define CRM_UTIL_H
 
 #include "fmgr.h"
+#include "access/tupdesc.h"
 #include "datatype/timestamp.h"
 
 #define CRM_MONEY_DIGITS 4
@@ -39,5 +40,11 @@ typedef struct CrmDayCache
 } CrmDayCache;
 
 extern int32 crm_day_of(Datum value, Oid type, const char *what, CrmDayCache *cache);
+
+/*
+ * The blessed descriptor of the calling function's row type, looked up once
+ * per call site (kept in fn_extra, which the caller must not use otherwise).
+ */
+extern TupleDesc crm_result_tupdesc(FunctionCallInfo fcinfo);
 
 #endif
