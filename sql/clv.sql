@@ -218,6 +218,16 @@ SELECT crm.bgnbd_fit_final(crm.bgnbd_fit_combine(l.s, r.s)) = bg AS bgnbd_left_r
 	   crm.gammagamma_fit_final(crm.gammagamma_fit_combine(l.g, r.g)) = gg AS gg_left_right,
 	   crm.gammagamma_fit_final(crm.gammagamma_fit_combine(r.g, l.g)) = gg AS gg_right_left
   FROM l, r, serial;
+-- the state is an ordinary float8[] wherever it leaves the aggregate: a
+-- header (format 1, penalty, records, reserved) and 4 values per row (rows
+-- are merged only in the final function, or past a million of them), no
+-- spare room; array functions read it as such
+SELECT array_length(s, 1) = 4 + 4 * (SELECT count(*) FROM clv_fit_data) AS length_header_plus_records,
+	   s[1:3] = ARRAY[1, 0, (SELECT count(*) FROM clv_fit_data)]::float8[] AS header
+  FROM (SELECT pg_temp.bgnbd_state(x, t_x, "T") AS s FROM clv_fit_data) q;
+-- called outside an aggregate, the transition function leaves its input alone
+SELECT s AS before, crm.bgnbd_fit_trans(s, 3, 2, 5) AS appended, s AS after
+  FROM (SELECT crm.bgnbd_fit_trans(NULL, 1, 1, 5) AS s) q;
 -- a UNION ALL of two halves fits like the whole
 SELECT (SELECT crm.bgnbd_fit(x, t_x, "T") FROM (SELECT * FROM clv_fit_data WHERE id <= 7000
 												 UNION ALL SELECT * FROM clv_fit_data WHERE id > 7000) u) = bg AS union_all

@@ -72,6 +72,8 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "util.h"
 
@@ -92,6 +94,8 @@
 #define CLV_MAX_LOGPARAM	50.0	/* parameters within exp(+-50) */
 #define CLV_MAX_STEP		3.0		/* largest change of a log-parameter per step */
 #define CLV_RUNAWAY			12.0	/* beyond exp(+-12) a parameter is running off */
+#define CLV_GIVE_UP			14.0	/* ... and beyond exp(+-14) the search stops */
+#define CLV_NOTICE_MS		5000	/* progress NOTICE of a long fit */
 
 /* series of the predictions */
 #define CLV_SERIES_EPS		1e-16
@@ -272,51 +276,14 @@ check_horizon(const char *who, const char *what, double t)
  * ---------------------------------------------------------------------
  */
 
-/* a new state array with room for capacity records, in the current context */
-static ArrayType *
-state_new(double format, double penalty, int record, int64 capacity)
-{
-	int64		nelems = CLV_HEADER + capacity * record;
-	Size		size = ARR_OVERHEAD_NONULLS(1) + nelems * sizeof(float8);
-	ArrayType  *array;
-	float8	   *v;
-
-	if (nelems > (int64) ((MaxAllocSize - ARR_OVERHEAD_NONULLS(1)) / sizeof(float8)))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many distinct customer summaries for one fit"),
-				 errhint("Round t_x and T (e.g. to whole days) so that identical summaries merge.")));
-	array = palloc0(size);
-	SET_VARSIZE(array, size);
-	array->ndim = 1;
-	array->dataoffset = 0;
-	array->elemtype = FLOAT8OID;
-	ARR_DIMS(array)[0] = (int) nelems;
-	ARR_LBOUND(array)[0] = 1;
-	v = (float8 *) ARR_DATA_PTR(array);
-	v[0] = format;
-	v[1] = penalty;
-	v[2] = 0;
-	v[3] = 0;
-	return array;
-}
-
 /*
- * The records of a state after checking its header: a state can reach the
- * support functions from a user (they are callable), so it is checked.
+ * The records of a state after checking its header (nelems float8 values
+ * from v): a state can reach the support functions from a user (they are
+ * callable), so it is checked.
  */
 static float8 *
-state_records(ArrayType *array, double format, int record, int64 *n, int64 *capacity)
+state_check(float8 *v, int64 nelems, double format, int record, int64 *n)
 {
-	float8	   *v;
-	int64		nelems;
-
-	if (ARR_NDIM(array) != 1 || ARR_HASNULL(array) || ARR_ELEMTYPE(array) != FLOAT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("not a model fitting state: need a one-dimensional float8[] without NULLs")));
-	nelems = ARR_DIMS(array)[0];
-	v = (float8 *) ARR_DATA_PTR(array);
 	if (nelems < CLV_HEADER || v[0] != format || (nelems - CLV_HEADER) % record != 0 ||
 		!(v[2] >= 0) || v[2] * record > nelems - CLV_HEADER || v[2] != floor(v[2]) ||
 		!(v[1] >= 0) || isinf(v[1]))
@@ -325,8 +292,15 @@ state_records(ArrayType *array, double format, int record, int64 *n, int64 *capa
 				 errmsg("not a %s fitting state", format == CLV_FORMAT_BGNBD ? "BG/NBD" : "Gamma-Gamma"),
 				 errdetail("The header (format, penalty, records, reserved) does not match the array length.")));
 	*n = (int64) v[2];
-	*capacity = (nelems - CLV_HEADER) / record;
 	return v + CLV_HEADER;
+}
+
+static void
+not_a_state(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("not a model fitting state: need a one-dimensional float8[] without NULLs")));
 }
 
 /* the records as structs, for sorting (no padding: all float8) */
@@ -435,98 +409,235 @@ records_compress(float8 *rec, int64 n, int record)
 }
 
 /*
- * Append one record to the state (NULL: a new one).  In an aggregate the
- * array is updated in place while it has room; when it is full the records
- * are merged first, and only if that does not free half of it a copy with
- * twice the room is returned (the executor moves it into the aggregate
- * context).  Outside an aggregate the input is never modified.
+ * While an aggregate runs, its state is a float8[] in PostgreSQL's expanded
+ * form (utils/array.h: a Datum per element, which for float8 is the value's
+ * own 8 bytes), appended to in place in a buffer that grows by repalloc.
+ * A flat float8[] that grew would be a new datum, which the executor copies
+ * into the aggregate context once more; at a million customers those copies
+ * and the page faults of their fresh memory took two thirds of the
+ * transition time.  Being an ordinary expanded array, the state flattens to
+ * a plain float8[] (its records in use only, not the spare room) wherever
+ * it leaves the aggregate: into a parallel worker's result tuple, to Citus,
+ * or to any array function a user hands it to.
  */
-static ArrayType *
-state_append(FunctionCallInfo fcinfo, ArrayType *array, double format, int record,
-			 double penalty, const float8 *values)
+#ifndef USE_FLOAT8_BYVAL
+#error "the fit states keep float8 values in Datums: needs a 64-bit build"
+#endif
+
+/* the largest number of records whose flat float8[] fits in a datum */
+static int64
+state_max_records(int record)
 {
-	int64		n,
-				capacity;
-	float8	   *rec;
+	return ((MaxAllocSize - ARR_OVERHEAD_NONULLS(1)) / sizeof(float8) - CLV_HEADER) / record;
+}
 
-	if (array == NULL)
-		array = state_new(format, penalty, record, CLV_INITIAL_RECORDS);
-	else if (!AggCheckCallContext(fcinfo, NULL))
-		array = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(array));
+/* the header and values of an expanded state; it has room for dvalueslen */
+static inline float8 *
+state_values(ExpandedArrayHeader *eah)
+{
+	return (float8 *) eah->dvalues;
+}
 
-	rec = state_records(array, format, record, &n, &capacity);
-	if (rec[-CLV_HEADER + 1] != penalty)
+/*
+ * Turn the datum d (a float8[] state, flat or expanded) into an expanded
+ * state ready to be changed in place: d itself when it is a read-write
+ * expanded array, else a copy under parent.  Its Datum representation
+ * becomes the only one (the flat copy, when there is one, is let go) and
+ * its dimensions get storage of their own.
+ */
+static ExpandedArrayHeader *
+state_writable(Datum d, MemoryContext parent, double format, int record)
+{
+	ExpandedArrayHeader *eah;
+	int64		n;
+
+	if (!VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+		d = expand_array(d, parent, NULL);
+	eah = (ExpandedArrayHeader *) DatumGetEOHP(d);
+	if (eah->element_type != FLOAT8OID || eah->ndims != 1)
+		not_a_state();
+	deconstruct_expanded_array(eah);
+	if (eah->dnulls != NULL)
+		not_a_state();
+	(void) state_check(state_values(eah), eah->nelems, format, record, &n);
+	if (eah->fvalue != NULL)
+	{
+		int		   *dims = MemoryContextAlloc(eah->hdr.eoh_context, 2 * sizeof(int));
+
+		dims[0] = eah->dims[0];
+		dims[1] = eah->lbound[0];
+		pfree(eah->fvalue);
+		eah->fvalue = NULL;
+		eah->fstartptr = eah->fendptr = NULL;
+		eah->dims = dims;
+		eah->lbound = dims + 1;
+	}
+	return eah;
+}
+
+/* the aggregate's context, or the caller's outside an aggregate */
+static MemoryContext
+state_context(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext;
+
+	return AggCheckCallContext(fcinfo, &aggcontext) ? aggcontext : CurrentMemoryContext;
+}
+
+/* make the expanded state hold n records (buffer kept) */
+static void
+state_set_records(ExpandedArrayHeader *eah, int record, int64 n)
+{
+	state_values(eah)[2] = (float8) n;
+	eah->nelems = eah->dims[0] = (int) (CLV_HEADER + n * record);
+	eah->flat_size = 0;
+}
+
+/* room for capacity records in the expanded state */
+static void
+state_reserve(ExpandedArrayHeader *eah, int record, int64 capacity)
+{
+	if (capacity > state_max_records(record))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many distinct customer summaries for one fit"),
+				 errhint("Round t_x and T (e.g. to whole days) so that identical summaries merge.")));
+	if (CLV_HEADER + capacity * record > eah->dvalueslen)
+	{
+		eah->dvalues = repalloc(eah->dvalues, (CLV_HEADER + capacity * record) * sizeof(Datum));
+		eah->dvalueslen = (int) (CLV_HEADER + capacity * record);
+	}
+}
+
+/* a new expanded state without records, with room for capacity of them */
+static ExpandedArrayHeader *
+state_new(FunctionCallInfo fcinfo, double format, int record, double penalty, int64 capacity)
+{
+	Datum		header[CLV_HEADER] = {Float8GetDatum(format), Float8GetDatum(penalty),
+	Float8GetDatum(0.0), Float8GetDatum(0.0)};
+	ArrayType  *flat = construct_array(header, CLV_HEADER, FLOAT8OID, sizeof(float8),
+								   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	ExpandedArrayHeader *eah = state_writable(PointerGetDatum(flat), state_context(fcinfo),
+											  format, record);
+
+	state_reserve(eah, record, capacity);
+	return eah;
+}
+
+/*
+ * The records of the state in argument argno, read-only, and *n their
+ * number: in place when it is an expanded array with its Datum
+ * representation, else from the flat float8[].  The header is at [-4..-1].
+ */
+static float8 *
+state_arg_records(FunctionCallInfo fcinfo, int argno, double format, int record, int64 *n)
+{
+	Datum		d = PG_GETARG_DATUM(argno);
+	ArrayType  *array;
+
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		ExpandedArrayHeader *eah = (ExpandedArrayHeader *) DatumGetEOHP(d);
+
+		if (eah->dvalues != NULL)
+		{
+			if (eah->element_type != FLOAT8OID || eah->ndims != 1 || eah->dnulls != NULL)
+				not_a_state();
+			return state_check(state_values(eah), eah->nelems, format, record, n);
+		}
+	}
+	array = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(array) != 1 || ARR_HASNULL(array) || ARR_ELEMTYPE(array) != FLOAT8OID)
+		not_a_state();
+	return state_check((float8 *) ARR_DATA_PTR(array), ARR_DIMS(array)[0], format, record, n);
+}
+
+/*
+ * The state of a transition function's first argument, ready to be changed:
+ * in an aggregate, from the second row on, the executor's own state from the
+ * row before; a new one for NULL.
+ */
+static ExpandedArrayHeader *
+state_arg(FunctionCallInfo fcinfo, double format, int record, double penalty)
+{
+	if (PG_ARGISNULL(0))
+		return state_new(fcinfo, format, record, penalty, CLV_INITIAL_RECORDS);
+	return state_writable(PG_GETARG_DATUM(0), state_context(fcinfo), format, record);
+}
+
+/*
+ * Append one record.  When the buffer is full and large, identical records
+ * are merged first, and it doubles only if that does not free half of it.
+ * Merging pays only when many summaries repeat: below CLV_COMPRESS_RECORDS
+ * the buffer just grows and the final function merges once.
+ */
+static void
+state_append(ExpandedArrayHeader *eah, int record, double penalty, const float8 *values)
+{
+	float8	   *v = state_values(eah);
+	int64		n = (int64) v[2],
+				capacity = (eah->dvalueslen - CLV_HEADER) / record;
+
+	if (v[1] != penalty)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the penalty must be the same on every row, got %g and %g",
-						rec[-CLV_HEADER + 1], penalty)));
+						v[1], penalty)));
 	if (n == capacity)
 	{
-		/*
-		 * Merging pays only when many summaries repeat; below
-		 * CLV_COMPRESS_RECORDS the array just grows and the final function
-		 * merges once.
-		 */
 		if (capacity >= CLV_COMPRESS_RECORDS)
-		{
-			n = records_compress(rec, n, record);
-			rec[-CLV_HEADER + 2] = (float8) n;
-		}
+			n = records_compress(v + CLV_HEADER, n, record);
 		if (n > capacity / 2)
 		{
-			ArrayType  *bigger = state_new(format, penalty, record, Max(capacity * 2, CLV_INITIAL_RECORDS));
-			float8	   *to = (float8 *) ARR_DATA_PTR(bigger);
-
-			memcpy(to + CLV_HEADER, rec, n * record * sizeof(float8));
-			to[2] = (float8) n;
-			to[3] = rec[-CLV_HEADER + 3];	/* Gamma-Gamma: rows skipped */
-			array = bigger;
-			rec = to + CLV_HEADER;
+			state_reserve(eah, record, Max(capacity * 2, CLV_INITIAL_RECORDS));
+			v = state_values(eah);
 		}
 	}
-	memcpy(rec + n * record, values, record * sizeof(float8));
-	rec[-CLV_HEADER + 2] = (float8) (n + 1);
-	return array;
+	memcpy(v + CLV_HEADER + n * record, values, record * sizeof(float8));
+	state_set_records(eah, record, n + 1);
 }
 
-/* The union of two states, merged, in a new array. */
-static ArrayType *
-state_combine(ArrayType *left, ArrayType *right, double format, int record)
+/*
+ * Combine: the union of the states of arguments 0 and 1, merged, as a new
+ * state; header slot 3 (Gamma-Gamma: rows skipped) is summed.
+ */
+static Datum
+state_combine(FunctionCallInfo fcinfo, double format, int record)
 {
 	int64		nl,
-				nr,
-				cl,
-				cr,
-				n;
-	float8	   *l = state_records(left, format, record, &nl, &cl);
-	float8	   *r = state_records(right, format, record, &nr, &cr);
-	ArrayType  *result;
-	float8	   *to;
+				nr;
+	float8	   *l = state_arg_records(fcinfo, 0, format, record, &nl);
+	float8	   *r = state_arg_records(fcinfo, 1, format, record, &nr);
+	ExpandedArrayHeader *eah;
+	float8	   *v;
 
 	if (l[-CLV_HEADER + 1] != r[-CLV_HEADER + 1])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the penalty must be the same on every row, got %g and %g",
 						l[-CLV_HEADER + 1], r[-CLV_HEADER + 1])));
-	result = state_new(format, l[-CLV_HEADER + 1], record, nl + nr);
-	to = (float8 *) ARR_DATA_PTR(result) + CLV_HEADER;
-	memcpy(to, l, nl * record * sizeof(float8));
-	memcpy(to + nl * record, r, nr * record * sizeof(float8));
-	n = records_compress(to, nl + nr, record);
-	to[-CLV_HEADER + 2] = (float8) n;
-	/* the array keeps its full length: the unused tail is zeros */
-	return result;
+	eah = state_new(fcinfo, format, record, l[-CLV_HEADER + 1], Max(nl + nr, CLV_INITIAL_RECORDS));
+	v = state_values(eah);
+	memcpy(v + CLV_HEADER, l, nl * record * sizeof(float8));
+	memcpy(v + CLV_HEADER + nl * record, r, nr * record * sizeof(float8));
+	v[3] = l[-CLV_HEADER + 3] + r[-CLV_HEADER + 3];
+	state_set_records(eah, record, records_compress(v + CLV_HEADER, nl + nr, record));
+	return EOHPGetRWDatum(&eah->hdr);
 }
 
-/* The records of a state, merged, in a palloc'd copy (the state is read-only). */
+/*
+ * The records of the state in argument 0, merged, in a palloc'd copy (the
+ * state is read-only in a final function); its penalty and header slot 3.
+ */
 static float8 *
-state_final_records(ArrayType *array, double format, int record, int64 *n, double *penalty)
+state_final_records(FunctionCallInfo fcinfo, double format, int record, int64 *n,
+					double *penalty, double *slot3)
 {
-	int64		capacity;
-	float8	   *rec = state_records(array, format, record, n, &capacity);
+	float8	   *rec = state_arg_records(fcinfo, 0, format, record, n);
 	float8	   *copy = palloc(Max(*n, 1) * record * sizeof(float8));
 
 	*penalty = rec[-CLV_HEADER + 1];
+	*slot3 = rec[-CLV_HEADER + 3];
 	memcpy(copy, rec, *n * record * sizeof(float8));
 	*n = records_compress(copy, *n, record);
 	return copy;
@@ -553,6 +664,9 @@ typedef struct FitProblem
 	int			dim;
 	double		total;
 	double		penalty;
+	double		n;				/* distinct records, for progress NOTICEs */
+	const char *who;			/* the aggregate, for progress NOTICEs */
+	TimestampTz last_notice;	/* start of the fit or the last NOTICE */
 } FitProblem;
 
 /*
@@ -599,13 +713,16 @@ max_abs(const double *g, int dim)
 }
 
 /*
- * Minimize fn from u (updated in place) by BFGS on the inverse Hessian;
- * returns whether the gradient fell below CLV_GTOL, adds the iterations to
- * *iterations.  A failed line search resets the Hessian approximation (a
- * restart); two failures in a row end the search.
+ * Minimize the objective from u (updated in place) by BFGS on the inverse
+ * Hessian; returns whether the gradient fell below CLV_GTOL, adds the
+ * iterations to *iterations.  A failed line search resets the Hessian
+ * approximation (a restart); two failures in a row end the search.  A
+ * parameter beyond exp(+-CLV_GIVE_UP) ends it too: the likelihood rises
+ * towards a boundary there, and following it along a flat ridge took
+ * minutes on a million customers for nothing (see minimize).
  */
 static bool
-bfgs(const FitProblem *fp, double *u, double *fu, int *iterations)
+bfgs(FitProblem *fp, double *u, double *fu, int *iterations)
 {
 	int			dim = fp->dim;
 	double		H[CLV_MAX_PARAMS][CLV_MAX_PARAMS];
@@ -639,6 +756,18 @@ bfgs(const FitProblem *fp, double *u, double *fu, int *iterations)
 		{
 			*fu = f;
 			return true;
+		}
+		if (max_abs(u, dim) > CLV_GIVE_UP)
+		{
+			*fu = f;
+			return false;
+		}
+		if (TimestampDifferenceExceeds(fp->last_notice, GetCurrentTimestamp(), CLV_NOTICE_MS))
+		{
+			ereport(NOTICE,
+					(errmsg("%s: iteration %d, objective %.10g, largest gradient %.3g, %.0f distinct records",
+							fp->who, *iterations, f, max_abs(g, dim), fp->n)));
+			fp->last_notice = GetCurrentTimestamp();
 		}
 		if (fresh)
 			for (i = 0; i < dim; i++)
@@ -743,7 +872,7 @@ bfgs(const FitProblem *fp, double *u, double *fu, int *iterations)
  * point with a fresh Hessian approximation if it did not converge.
  */
 static bool
-minimize(const FitProblem *fp, double starts[][CLV_MAX_PARAMS], int nstarts,
+minimize(FitProblem *fp, double starts[][CLV_MAX_PARAMS], int nstarts,
 		 double *best, int *iterations)
 {
 	int			dim = fp->dim;
@@ -1003,7 +1132,7 @@ PG_FUNCTION_INFO_V1(crm_bgnbd_trans);
 Datum
 crm_bgnbd_trans(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0);
+	ExpandedArrayHeader *eah;
 	float8		rec[BGNBD_RECORD];
 	double		penalty;
 	int32		x;
@@ -1012,9 +1141,9 @@ crm_bgnbd_trans(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
 		(PG_NARGS() > 4 && PG_ARGISNULL(4)))
 	{
-		if (state == NULL)
+		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_ARRAYTYPE_P(state);
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	x = PG_GETARG_INT32(1);
 	rec[0] = x;
@@ -1028,25 +1157,26 @@ crm_bgnbd_trans(PG_FUNCTION_ARGS)
 				 errmsg("bgnbd_fit: weight must be positive and finite, got %g", rec[3]),
 				 errhint("Leave out rows of weight 0.")));
 	penalty = penalty_arg(fcinfo, 5, "bgnbd_fit");
-	PG_RETURN_ARRAYTYPE_P(state_append(fcinfo, state, CLV_FORMAT_BGNBD, BGNBD_RECORD, penalty, rec));
+	eah = state_arg(fcinfo, CLV_FORMAT_BGNBD, BGNBD_RECORD, penalty);
+	state_append(eah, BGNBD_RECORD, penalty, rec);
+	PG_RETURN_DATUM(EOHPGetRWDatum(&eah->hdr));
 }
 
 PG_FUNCTION_INFO_V1(crm_bgnbd_combine);
 Datum
 crm_bgnbd_combine(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_ARRAYTYPE_P(state_combine(PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_ARRAYTYPE_P(1),
-										CLV_FORMAT_BGNBD, BGNBD_RECORD));
+	PG_RETURN_DATUM(state_combine(fcinfo, CLV_FORMAT_BGNBD, BGNBD_RECORD));
 }
 
 PG_FUNCTION_INFO_V1(crm_bgnbd_final);
 Datum
 crm_bgnbd_final(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
 	int64		n;
-	double		penalty;
-	float8	   *rec = state_final_records(state, CLV_FORMAT_BGNBD, BGNBD_RECORD, &n, &penalty);
+	double		penalty,
+				reserved;
+	float8	   *rec = state_final_records(fcinfo, CLV_FORMAT_BGNBD, BGNBD_RECORD, &n, &penalty, &reserved);
 	BgnbdData	data;
 	double		starts[2][CLV_MAX_PARAMS];
 	double		u[CLV_MAX_PARAMS],
@@ -1100,7 +1230,8 @@ crm_bgnbd_final(PG_FUNCTION_ARGS)
 		starts[1][3] = log(4.0);
 	}
 	{
-		FitProblem	fp = {bgnbd_loglik, &data, 4, data.total, penalty};
+		FitProblem	fp = {bgnbd_loglik, &data, 4, data.total, penalty, (double) n,
+		"bgnbd_fit", GetCurrentTimestamp()};
 
 		converged = minimize(&fp, starts, 2, u, &iterations);
 	}
@@ -1461,7 +1592,7 @@ PG_FUNCTION_INFO_V1(crm_gammagamma_trans);
 Datum
 crm_gammagamma_trans(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0);
+	ExpandedArrayHeader *eah;
 	double		penalty;
 	float8		rec[GG_RECORD];
 	int32		x;
@@ -1476,17 +1607,10 @@ crm_gammagamma_trans(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_GETARG_INT32(1) == 0)
 	{
 		/* skipped: counted, not fitted */
-		int64		n,
-					capacity;
-		float8	   *r;
-
-		if (state == NULL)
-			state = state_new(CLV_FORMAT_GG, penalty, GG_RECORD, CLV_INITIAL_RECORDS);
-		else if (!AggCheckCallContext(fcinfo, NULL))
-			state = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(state));
-		r = state_records(state, CLV_FORMAT_GG, GG_RECORD, &n, &capacity);
-		r[-CLV_HEADER + 3] += 1.0;
-		PG_RETURN_ARRAYTYPE_P(state);
+		eah = state_arg(fcinfo, CLV_FORMAT_GG, GG_RECORD, penalty);
+		state_values(eah)[3] += 1.0;
+		eah->flat_size = 0;
+		PG_RETURN_DATUM(EOHPGetRWDatum(&eah->hdr));
 	}
 	x = PG_GETARG_INT32(1);
 	mean = PG_GETARG_FLOAT8(2);
@@ -1498,33 +1622,28 @@ crm_gammagamma_trans(PG_FUNCTION_ARGS)
 	rec[0] = x;
 	rec[1] = mean;
 	rec[2] = 1.0;
-	PG_RETURN_ARRAYTYPE_P(state_append(fcinfo, state, CLV_FORMAT_GG, GG_RECORD, penalty, rec));
+	eah = state_arg(fcinfo, CLV_FORMAT_GG, GG_RECORD, penalty);
+	state_append(eah, GG_RECORD, penalty, rec);
+	PG_RETURN_DATUM(EOHPGetRWDatum(&eah->hdr));
 }
 
 PG_FUNCTION_INFO_V1(crm_gammagamma_combine);
 Datum
 crm_gammagamma_combine(PG_FUNCTION_ARGS)
 {
-	ArrayType  *left = PG_GETARG_ARRAYTYPE_P(0);
-	ArrayType  *right = PG_GETARG_ARRAYTYPE_P(1);
-	ArrayType  *result = state_combine(left, right, CLV_FORMAT_GG, GG_RECORD);
-
-	((float8 *) ARR_DATA_PTR(result))[3] =
-		((float8 *) ARR_DATA_PTR(left))[3] + ((float8 *) ARR_DATA_PTR(right))[3];
-	PG_RETURN_ARRAYTYPE_P(result);
+	PG_RETURN_DATUM(state_combine(fcinfo, CLV_FORMAT_GG, GG_RECORD));
 }
 
 PG_FUNCTION_INFO_V1(crm_gammagamma_final);
 Datum
 crm_gammagamma_final(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
 	int64		n,
 				i,
 				k = -1;
 	double		penalty,
-				skipped = ((float8 *) ARR_DATA_PTR(state))[3];
-	float8	   *rec = state_final_records(state, CLV_FORMAT_GG, GG_RECORD, &n, &penalty);
+				skipped;
+	float8	   *rec = state_final_records(fcinfo, CLV_FORMAT_GG, GG_RECORD, &n, &penalty, &skipped);
 	GgData		data;
 	double		starts[2][CLV_MAX_PARAMS];
 	double		u[CLV_MAX_PARAMS],
@@ -1594,7 +1713,8 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
 	starts[1][1] = log(4.0);
 	starts[1][2] = log(sum_m / data.total * 3.0 / 4.0);
 	{
-		FitProblem	fp = {gg_loglik, &data, 3, data.total, penalty};
+		FitProblem	fp = {gg_loglik, &data, 3, data.total, penalty, (double) n,
+		"gammagamma_fit", GetCurrentTimestamp()};
 
 		converged = minimize(&fp, starts, 2, u, &iterations);
 	}
