@@ -31,11 +31,12 @@
  * combine (SCALE-OUT.md) and parallel query needs no serialization.  The
  * state is a 4-element header (format tag, L2 penalty, number of records,
  * reserved) followed by records: (x, t_x, T, weight) for BG/NBD, (x, mean,
- * weight) for Gamma-Gamma.  The array may carry unused capacity beyond the
- * records; the header says how many are valid.  Identical records are
- * merged (weights summed) by sorting whenever the array fills up, in the
- * combine function and in the final function, so a population of customers
- * costs its number of distinct summaries, not its number of rows.
+ * weight) for Gamma-Gamma; slot 4 of the Gamma-Gamma header counts the
+ * rows skipped.  While the aggregate runs the array is kept expanded and
+ * grows in place (see state_writable).  Identical records are merged
+ * (weights summed) by sorting when a large array fills up, in the combine
+ * function and in the final function, so a population of customers costs
+ * its number of distinct summaries, not its number of rows.
  *
  * The maximum likelihood is found by BFGS with the analytic gradient on the
  * logarithms of the parameters (so they stay positive), a backtracking
