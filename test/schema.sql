@@ -407,7 +407,9 @@ SELECT functions_are('crm', ARRAY[
 	'gammagamma_fit_final', 'gammagamma_expected_spend', 'clv', 'calibration_holdout',
 	'win_probability', 'months_to_close', 'funnel_forecast', 'funnel_forecast_trans',
 	'funnel_forecast_combine', 'funnel_forecast_final', 'pipeline_funnel', 'stage_entered_at',
-	'pipeline_forecast', 'empirical_funnel', 'apply_empirical_funnel', 'handover'
+	'pipeline_forecast', 'empirical_funnel', 'apply_empirical_funnel', 'handover',
+	'allocate', 'sales_share', 'allocate_quotas', 'seasonal_forecast', 'seasonal_forecast_trans',
+	'seasonal_forecast_combine', 'seasonal_forecast_final'
 ]);
 
 SELECT has_function('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text']);
