@@ -409,7 +409,8 @@ SELECT functions_are('crm', ARRAY[
 	'funnel_forecast_combine', 'funnel_forecast_final', 'pipeline_funnel', 'stage_entered_at',
 	'pipeline_forecast', 'empirical_funnel', 'apply_empirical_funnel', 'handover',
 	'allocate', 'sales_share', 'allocate_quotas', 'seasonal_forecast', 'seasonal_forecast_trans',
-	'seasonal_forecast_combine', 'seasonal_forecast_final'
+	'seasonal_forecast_combine', 'seasonal_forecast_final',
+	'roi', 'spend_band', 'campaigns_in_period', 'campaign_rollup', 'contract_execution_status'
 ]);
 
 SELECT has_function('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text']);
