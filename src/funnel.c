@@ -111,7 +111,8 @@ funnel_array(ArrayType *array, const char *who, const char *what, int *n)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s: %s has %d elements, more than the %d stages supported",
-						who, what, count, FUNNEL_MAX_STAGES)));
+						who, what, count, FUNNEL_MAX_STAGES),
+				 errhint("Give one element per open stage of the pipeline.")));
 	if (ARR_HASNULL(array))
 	{
 		bits8	   *bitmap = ARR_NULLBITMAP(array);
@@ -404,7 +405,8 @@ forecast_state_values(ArrayType *array, int32 *horizon)
 	if (ARR_NDIM(array) != 1 || ARR_HASNULL(array) || ARR_ELEMTYPE(array) != FLOAT8OID)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("not a funnel_forecast state: need a one-dimensional float8[] without NULLs")));
+				 errmsg("not a funnel_forecast state: need a one-dimensional float8[] without NULLs"),
+				 errhint("Pass only states made by crm.funnel_forecast_trans.")));
 	nelems = ARR_DIMS(array)[0];
 	v = (float8 *) ARR_DATA_PTR(array);
 	if (nelems < FUNNEL_HEADER + 2 || v[0] != FUNNEL_FORMAT || !(v[1] >= 1) ||
@@ -413,7 +415,8 @@ forecast_state_values(ArrayType *array, int32 *horizon)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("not a funnel_forecast state"),
-				 errdetail("The header (format, horizon, rows, reserved) does not match the array length.")));
+				 errdetail("The header (format, horizon, rows, reserved) does not match the array length."),
+				 errhint("Pass only states made by crm.funnel_forecast_trans.")));
 	*horizon = (int32) v[1];
 	return v;
 }
@@ -475,7 +478,8 @@ crm_funnel_forecast_trans(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("funnel_forecast_trans called outside an aggregate")));
+				 errmsg("funnel_forecast_trans called outside an aggregate"),
+				 errhint("Call the aggregate crm.funnel_forecast.")));
 	if (PG_ARGISNULL(0))
 	{
 		MemoryContext old = MemoryContextSwitchTo(aggcontext);
@@ -490,7 +494,8 @@ crm_funnel_forecast_trans(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("funnel_forecast: horizon must be the same on every row, got %d and %d",
-						state_horizon, horizon)));
+						state_horizon, horizon),
+				 errhint("Give the horizon as a constant, e.g. 3.")));
 
 	/* a row without stage or amount is left out, as sum() leaves out NULLs */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -540,7 +545,8 @@ crm_funnel_forecast_combine(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("funnel_forecast_combine called outside an aggregate")));
+				 errmsg("funnel_forecast_combine called outside an aggregate"),
+				 errhint("Call the aggregate crm.funnel_forecast.")));
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -564,7 +570,8 @@ crm_funnel_forecast_combine(PG_FUNCTION_ARGS)
 	if (hl != hr)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("funnel_forecast: horizon must be the same on every row, got %d and %d", hl, hr)));
+				 errmsg("funnel_forecast: horizon must be the same on every row, got %d and %d", hl, hr),
+				 errhint("Give the horizon as a constant, e.g. 3.")));
 	l[2] += r[2];
 	for (m = 0; m < hl; m++)
 	{

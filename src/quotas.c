@@ -163,7 +163,8 @@ crm_allocate(PG_FUNCTION_ARGS)
 	if (numeric_is_nan(DatumGetNumeric(total)) || numeric_is_inf(DatumGetNumeric(total)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("allocate: total must be a finite number, got %s", num_text(total))));
+				 errmsg("allocate: total must be a finite number, got %s", num_text(total)),
+				 errhint("Give the amount to split, e.g. the annual target.")));
 	if (num_cmp(DirectFunctionCall2(numeric_round, total, Int32GetDatum(scale)), total) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -172,7 +173,8 @@ crm_allocate(PG_FUNCTION_ARGS)
 	if (ARR_NDIM(array) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("allocate: weights must be a one-dimensional array, got %d dimensions", ARR_NDIM(array))));
+				 errmsg("allocate: weights must be a one-dimensional array, got %d dimensions", ARR_NDIM(array)),
+				 errhint("Give one weight per share, e.g. last year's sales of each region.")));
 	deconstruct_array(array, NUMERICOID, -1, false, TYPALIGN_INT, &weights, &nulls, &n);
 	if (n == 0)
 		ereport(ERROR,
@@ -310,7 +312,8 @@ sf_state_values(ArrayType *array)
 	if (ARR_NDIM(array) != 1 || ARR_HASNULL(array) || ARR_ELEMTYPE(array) != FLOAT8OID)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("not a seasonal_forecast state: need a one-dimensional float8[] without NULLs")));
+				 errmsg("not a seasonal_forecast state: need a one-dimensional float8[] without NULLs"),
+				 errhint("Pass only states made by crm.seasonal_forecast_trans.")));
 	nelems = ARR_DIMS(array)[0];
 	v = (float8 *) ARR_DATA_PTR(array);
 	if (nelems < SF_HEADER || v[0] != SF_FORMAT || !(v[1] >= SF_NAIVE && v[1] <= SF_HOLT_WINTERS) ||
@@ -319,7 +322,8 @@ sf_state_values(ArrayType *array)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("not a seasonal_forecast state"),
-				 errdetail("The header does not match the array length.")));
+				 errdetail("The header does not match the array length."),
+				 errhint("Pass only states made by crm.seasonal_forecast_trans.")));
 	return v;
 }
 
@@ -401,7 +405,8 @@ crm_seasonal_forecast_trans(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("seasonal_forecast_trans called outside an aggregate")));
+				 errmsg("seasonal_forecast_trans called outside an aggregate"),
+				 errhint("Call the aggregate crm.seasonal_forecast.")));
 	sf_row_header(fcinfo, h);
 	if (PG_ARGISNULL(0))
 	{
@@ -417,7 +422,8 @@ crm_seasonal_forecast_trans(PG_FUNCTION_ARGS)
 		if (v[i] != h[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("seasonal_forecast: horizon, method, season, alpha, beta and gamma must be the same on every row")));
+					 errmsg("seasonal_forecast: horizon, method, season, alpha, beta and gamma must be the same on every row"),
+					 errhint("Give the forecast parameters as constants.")));
 
 	/* a row without month or value is left out, as sum() leaves out NULLs */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -449,7 +455,8 @@ crm_seasonal_forecast_trans(PG_FUNCTION_ARGS)
 		if (to - from > SF_MAX_MONTHS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("seasonal_forecast: the series spans more than %d months", SF_MAX_MONTHS)));
+					 errmsg("seasonal_forecast: the series spans more than %d months", SF_MAX_MONTHS),
+					 errhint("Filter the rows to the months the forecast should learn from.")));
 		bigger = sf_state_new(v, (int) (to - from));
 		b = (float8 *) ARR_DATA_PTR(bigger);
 		b[7] = (float8) from;
@@ -487,7 +494,8 @@ crm_seasonal_forecast_combine(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("seasonal_forecast_combine called outside an aggregate")));
+				 errmsg("seasonal_forecast_combine called outside an aggregate"),
+				 errhint("Call the aggregate crm.seasonal_forecast.")));
 	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -509,7 +517,8 @@ crm_seasonal_forecast_combine(PG_FUNCTION_ARGS)
 		if (l[i] != r[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("seasonal_forecast: horizon, method, season, alpha, beta and gamma must be the same on every row")));
+					 errmsg("seasonal_forecast: horizon, method, season, alpha, beta and gamma must be the same on every row"),
+					 errhint("Give the forecast parameters as constants.")));
 	ln = (int64) l[8];
 	rn = (int64) r[8];
 	if (rn == 0)
@@ -521,13 +530,15 @@ crm_seasonal_forecast_combine(PG_FUNCTION_ARGS)
 	if (to - from > SF_MAX_MONTHS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("seasonal_forecast: the series spans more than %d months", SF_MAX_MONTHS)));
+				 errmsg("seasonal_forecast: the series spans more than %d months", SF_MAX_MONTHS),
+				 errhint("Filter the rows to the months the forecast should learn from.")));
 	old = MemoryContextSwitchTo(aggcontext);
 	result = sf_state_new(l, (int) (to - from));
 	MemoryContextSwitchTo(old);
 	o = (float8 *) ARR_DATA_PTR(result);
 	o[7] = (float8) from;
 	o[9] = l[9] + r[9];
+	CHECK_FOR_INTERRUPTS();
 	for (i = 0; i < ln; i++)
 		o[SF_HEADER + (lf - from) + i] += l[SF_HEADER + i];
 	for (i = 0; i < rn; i++)
