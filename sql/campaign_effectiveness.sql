@@ -64,6 +64,19 @@ SELECT campaign_id, name, starts_on, ends_on FROM crm.campaigns_in_period('2025-
 SELECT count(*) AS campaigns_in_2025_q1 FROM crm.campaigns_in_period('2025-01-01', '2025-03-31');
 SELECT campaign_id FROM crm.campaigns_in_period('2026-01-01', '2026-12-31');
 SELECT key, campaigns, roi FROM crm.campaign_rollup('region', '2025-02-01', '2025-12-31');
+-- sales and product coverage before and after (90 days): members of
+-- 740001 (Mar 1 - Mar 31, 2025) bought 1,000 of product A in February and
+-- 3,000 of A and B in April: growth 200 %, coverage 1 -> 2 products (+100 %),
+-- net gain 3,000 - 1,000 - 8,000 = -6,000; orders outside the windows
+-- (Nov 2024, Sep 2025) are not counted
+INSERT INTO crm.orders (customer_id, ordered_at, amount, product) VALUES
+	(740001, '2025-02-10 12:00+00', 1000, 'A'),
+	(740002, '2025-04-05 12:00+00', 1000, 'A'), (740003, '2025-04-20 12:00+00', 2000, 'B'),
+	(740001, '2024-11-01 12:00+00', 50000, 'C'), (740001, '2025-09-01 12:00+00', 50000, 'C'),
+	(740010, '2025-12-15 12:00+00', 100, 'A');
+SELECT * FROM crm.campaign_sales_lift(90);
+SELECT campaign_id, sales_before, sales_after, sales_growth_pct FROM crm.campaign_sales_lift(365) WHERE campaign_id = 740001;
+SELECT try($$SELECT * FROM crm.campaign_sales_lift(0)$$) AS zero_window;
 SELECT try($$SELECT * FROM crm.campaigns_in_period('2025-12-31', '2025-01-01')$$) AS backwards_period;
 SELECT try($$SELECT * FROM crm.campaigns_in_period(NULL, '2025-01-01')$$) AS null_bound;
 SELECT try($$SELECT * FROM crm.campaign_rollup('colour')$$) AS bad_dimension;

@@ -141,3 +141,44 @@ COMMENT ON VIEW @extschema@.campaign_roi_by_method IS 'crm.campaign_rollup(''met
 CREATE VIEW @extschema@.campaign_roi_by_spend_band AS
 SELECT * FROM @extschema@.campaign_rollup('spend_band');
 COMMENT ON VIEW @extschema@.campaign_roi_by_spend_band IS 'crm.campaign_rollup(''spend_band''): which spend sizes give the best return, all campaigns';
+
+CREATE FUNCTION @extschema@.campaign_sales_lift(window_days integer DEFAULT 90)
+RETURNS TABLE (campaign_id bigint, name text, members bigint, sales_before numeric, sales_after numeric,
+			   sales_growth_pct numeric, products_before bigint, products_after bigint,
+			   product_coverage_growth_pct numeric, actual_cost numeric, net_sales_gain numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF window_days IS NULL OR window_days NOT BETWEEN 1 AND 3660 THEN
+		RAISE EXCEPTION 'campaign_sales_lift: window_days must be between 1 and 3660, got %', coalesce(window_days::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give the length in days of the windows before the start and after the end of each campaign, e.g. 90.';
+	END IF;
+	RETURN QUERY
+	SELECT k.id, k.name, m.members,
+		   COALESCE(s.before, 0), COALESCE(s.after, 0),
+		   round(100 * (COALESCE(s.after, 0) - s.before) / NULLIF(s.before, 0), 1),
+		   COALESCE(s.products_before, 0), COALESCE(s.products_after, 0),
+		   round(100.0 * (COALESCE(s.products_after, 0) - s.products_before) / NULLIF(s.products_before, 0), 1),
+		   k.actual_cost,
+		   COALESCE(s.after, 0) - COALESCE(s.before, 0) - COALESCE(k.actual_cost, 0)
+	  FROM @extschema@.campaigns k
+	 CROSS JOIN LATERAL (SELECT count(*) AS members FROM @extschema@.campaign_members cm
+						  WHERE cm.campaign_id = k.id) m
+	 CROSS JOIN LATERAL (
+		SELECT sum(o.amount) FILTER (WHERE o.ordered_at < k.started_on::timestamptz) AS before,
+			   sum(o.amount) FILTER (WHERE o.ordered_at >= (k.ended_on + 1)::timestamptz) AS after,
+			   count(DISTINCT o.product) FILTER (WHERE o.ordered_at < k.started_on::timestamptz) AS products_before,
+			   count(DISTINCT o.product) FILTER (WHERE o.ordered_at >= (k.ended_on + 1)::timestamptz) AS products_after
+		  FROM @extschema@.campaign_members cm
+		  JOIN @extschema@.orders o ON o.customer_id = cm.customer_id
+		 WHERE cm.campaign_id = k.id
+		   AND ((o.ordered_at >= (k.started_on - window_days)::timestamptz AND o.ordered_at < k.started_on::timestamptz)
+				OR (o.ordered_at >= (k.ended_on + 1)::timestamptz AND o.ordered_at < (k.ended_on + 1 + window_days)::timestamptz))) s
+	 WHERE k.started_on IS NOT NULL AND k.ended_on IS NOT NULL
+	 ORDER BY k.id;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.campaign_sales_lift(integer) IS
+	'Sales growth and product coverage growth of each campaign that has run (started_on and ended_on set): the purchases of its members (all targeted customers) in the window_days days before started_on against the window_days days after ended_on (session time zone): sales before and after, growth in percent, distinct products bought before and after and their growth in percent (NULL when nothing before), the actual cost and the net gain = sales after - sales before - actual cost. Error (22023): window_days outside 1..3660';

@@ -10,7 +10,7 @@
  */
 BEGIN;
 
-SELECT plan(22);
+SELECT plan(23);
 
 SELECT has_view('crm', 'campaign_effectiveness', 'view crm.campaign_effectiveness');
 SELECT has_view('crm', 'campaign_roi_by_region', 'view crm.campaign_roi_by_region');
@@ -59,6 +59,15 @@ SELECT results_eq($$SELECT key, campaigns, roi FROM crm.campaign_roi_by_region$$
 SELECT is((SELECT count(*) FROM crm.campaigns_in_period('2025-05-02', '2025-12-31')), 2::bigint, 'campaigns in a period');
 SELECT throws_ok($$SELECT * FROM crm.campaign_rollup('colour')$$, '22023',
 	'campaign_rollup: dimension must be region, method, spend_band or status, got ''colour''', 'bad rollup dimension');
+
+-- members bought 500 in the 90 days before, 2,000 after: growth 300 %
+INSERT INTO crm.orders (customer_id, ordered_at, amount, product) VALUES
+	(760001, '2025-04-01 12:00+00', 500, 'A'), (760003, '2025-06-01 12:00+00', 2000, 'B');
+SELECT results_eq(
+	$$SELECT sales_before, sales_after, sales_growth_pct, products_before, products_after, net_sales_gain
+		FROM crm.campaign_sales_lift(90) WHERE campaign_id = 760001$$,
+	$$VALUES (500.00::numeric, 2000.00::numeric, 300.0::numeric, 1::bigint, 1::bigint, -2500.00::numeric)$$,
+	'sales lift: before and after the campaign, net of its cost');
 
 -- contracts
 SELECT is(crm.contract_execution_status('executing', 39, '2025-01-01', '2025-12-31', '2025-07-01'), 'behind schedule',

@@ -410,7 +410,8 @@ SELECT functions_are('crm', ARRAY[
 	'pipeline_forecast', 'empirical_funnel', 'apply_empirical_funnel', 'handover',
 	'allocate', 'sales_share', 'allocate_quotas', 'seasonal_forecast', 'seasonal_forecast_trans',
 	'seasonal_forecast_combine', 'seasonal_forecast_final',
-	'roi', 'spend_band', 'campaigns_in_period', 'campaign_rollup', 'contract_execution_status'
+	'roi', 'spend_band', 'campaigns_in_period', 'campaign_rollup', 'campaign_sales_lift',
+	'contract_execution_status'
 ]);
 
 SELECT has_function('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text']);
