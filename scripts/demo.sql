@@ -48,20 +48,30 @@ SELECT s.stage, count(o.id) AS open, sum(o.amount) AS amount, round(s.to_win::nu
   FROM s LEFT JOIN crm.opportunities o ON o.pipeline = 'project' AND o.stage = s.stage AND o.status = 'open'
  GROUP BY s.stage, s.position, s.to_win, s.visits_per_week ORDER BY s.position;
 
+\echo '== Funnel (crm.funnel) and its forecast for the next 3 months as of 2025-12-31 (crm.pipeline_forecast)'
+SELECT stage, open_count, amount, round(win_probability::numeric, 3) AS win_probability, weighted_amount,
+	   planned_visits_per_week, round(months_to_close::numeric, 2) AS months_to_close
+  FROM crm.funnel WHERE pipeline = 'project' ORDER BY position;
+SELECT month, expected_revenue FROM crm.pipeline_forecast('project', 3, '2025-12-31 24:00+00');
+
 \echo '== Opportunities by status'
 SELECT status, count(*), sum(amount) AS amount, round(avg(cost), 0) AS avg_cost
   FROM crm.opportunities GROUP BY status ORDER BY status;
 
-\echo '== Campaigns: best and worst return on cost (completed campaigns)'
-WITH k AS (
-	SELECT k.id, k.name, k.actual_cost,
-		   (SELECT count(*) FROM crm.campaign_members m WHERE m.campaign_id = k.id) AS members,
-		   (SELECT count(*) FROM crm.campaign_members m WHERE m.campaign_id = k.id AND m.responded_at IS NOT NULL) AS responded,
-		   (SELECT count(*) FROM crm.opportunities o WHERE o.campaign_id = k.id) AS opportunities,
-		   (SELECT coalesce(sum(c.amount), 0) FROM crm.contracts c WHERE c.campaign_id = k.id) AS contracts_amount
-	  FROM crm.campaigns k WHERE k.status = 'completed')
-SELECT *, round((contracts_amount - actual_cost) / nullif(actual_cost, 0), 2) AS roi
-  FROM k ORDER BY roi DESC NULLS LAST;
+\echo '== Campaigns: best and worst return on cost (crm.campaign_effectiveness, completed campaigns)'
+(SELECT 'best' AS rank, campaign_id, name, method, region, actual_cost, participants, opportunities,
+		opportunities_won, revenue_won, contracts_amount, roi, opportunity_ratio
+   FROM crm.campaign_effectiveness WHERE status = 'completed' AND roi IS NOT NULL
+  ORDER BY roi DESC, campaign_id LIMIT 3)
+UNION ALL
+(SELECT 'worst', campaign_id, name, method, region, actual_cost, participants, opportunities,
+		opportunities_won, revenue_won, contracts_amount, roi, opportunity_ratio
+   FROM crm.campaign_effectiveness WHERE status = 'completed' AND roi IS NOT NULL
+  ORDER BY roi, campaign_id LIMIT 3);
+
+\echo '== Campaign return by method (crm.campaign_roi_by_method)'
+SELECT key AS method, campaigns, actual_cost, revenue_won, roi, opportunity_ratio, contract_ratio
+  FROM crm.campaign_roi_by_method;
 
 \echo '== Contracts by status'
 SELECT status, count(*), sum(amount) AS amount, round(avg(percent_complete), 1) AS avg_pct_complete,

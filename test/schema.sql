@@ -404,7 +404,14 @@ SELECT functions_are('crm', ARRAY[
 	'bgnbd_fit', 'bgnbd_fit_trans', 'bgnbd_fit_combine', 'bgnbd_fit_final',
 	'bgnbd_p_alive', 'bgnbd_expected_purchases', 'bgnbd_expected_purchases_unconditional',
 	'bgnbd_p_purchases', 'gammagamma_fit', 'gammagamma_fit_trans', 'gammagamma_fit_combine',
-	'gammagamma_fit_final', 'gammagamma_expected_spend', 'clv', 'calibration_holdout'
+	'gammagamma_fit_final', 'gammagamma_expected_spend', 'clv', 'calibration_holdout',
+	'win_probability', 'months_to_close', 'funnel_forecast', 'funnel_forecast_trans',
+	'funnel_forecast_combine', 'funnel_forecast_final', 'pipeline_funnel', 'stage_entered_at',
+	'pipeline_forecast', 'empirical_funnel', 'apply_empirical_funnel', 'handover',
+	'allocate', 'sales_share', 'allocate_quotas', 'seasonal_forecast', 'seasonal_forecast_trans',
+	'seasonal_forecast_combine', 'seasonal_forecast_final',
+	'roi', 'spend_band', 'campaigns_in_period', 'campaign_rollup', 'campaign_sales_lift',
+	'contract_execution_status'
 ]);
 
 SELECT has_function('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text']);

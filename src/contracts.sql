@@ -1,0 +1,75 @@
+/*
+ * contracts.sql: contract progress, execution status and version history,
+ * queryable by customer and by contract (MISSION.md section 8).
+ *
+ *   SELECT * FROM crm.contract_overview WHERE customer_id = 42;
+ *   SELECT * FROM crm.contract_version_history WHERE contract_id = 7 ORDER BY version;
+ *   SELECT * FROM crm.contracts_by_status;
+ */
+
+CREATE FUNCTION @extschema@.contract_execution_status(status @extschema@.contract_status, percent_complete numeric,
+													  starts_on date, ends_on date, as_of date)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE
+	WHEN status IN ('draft', 'submitted') THEN 'not signed'
+	WHEN status OPERATOR(pg_catalog.=) 'approved' THEN 'not started'
+	WHEN status OPERATOR(pg_catalog.=) 'interrupted' THEN 'interrupted'
+	WHEN status IN ('completed', 'closed') THEN status::text
+	WHEN starts_on IS NULL OR ends_on IS NULL OR as_of IS NULL THEN 'in execution'
+	WHEN as_of OPERATOR(pg_catalog.>) ends_on THEN 'overdue'
+	WHEN percent_complete OPERATOR(pg_catalog.<)
+		 ((100.0 OPERATOR(pg_catalog.*) GREATEST(as_of OPERATOR(pg_catalog.-) starts_on OPERATOR(pg_catalog.+) 1, 0)
+			   OPERATOR(pg_catalog./) (ends_on OPERATOR(pg_catalog.-) starts_on OPERATOR(pg_catalog.+) 1))
+		  OPERATOR(pg_catalog.-) 10)
+		THEN 'behind schedule'
+	ELSE 'on schedule' END;
+COMMENT ON FUNCTION @extschema@.contract_execution_status(@extschema@.contract_status, numeric, date, date, date) IS
+	'Execution status of a contract at as_of: not signed (draft, submitted), not started (approved), interrupted, completed, closed; while executing: overdue after ends_on, behind schedule when percent_complete is more than 10 points below the share of days elapsed from starts_on to ends_on, else on schedule (in execution without both dates)';
+
+CREATE VIEW @extschema@.contract_overview AS
+SELECT ct.id AS contract_id, ct.customer_id, cu.name AS customer, ct.title, ct.status,
+	   @extschema@.contract_execution_status(ct.status, ct.percent_complete, ct.starts_on, ct.ends_on, CURRENT_DATE) AS execution_status,
+	   ct.amount, ct.percent_complete,
+	   pg_catalog.round(ct.amount OPERATOR(pg_catalog.*) ct.percent_complete OPERATOR(pg_catalog./) 100, 2) AS amount_delivered,
+	   ct.version, ct.signed_on, ct.starts_on, ct.ends_on, ct.opportunity_id, ct.campaign_id,
+	   (SELECT pg_catalog.max(h.changed_at) FROM @extschema@.contract_history h
+		 WHERE h.contract_id OPERATOR(pg_catalog.=) ct.id AND h.old_status IS DISTINCT FROM h.new_status) AS status_changed_at,
+	   (SELECT pg_catalog.count(*) FROM @extschema@.contract_history h
+		 WHERE h.contract_id OPERATOR(pg_catalog.=) ct.id) AS history_entries
+  FROM @extschema@.contracts ct
+  JOIN @extschema@.customers cu ON cu.id OPERATOR(pg_catalog.=) ct.customer_id;
+COMMENT ON VIEW @extschema@.contract_overview IS
+	'Every contract with its customer, status, execution status today (crm.contract_execution_status), amount, percent complete and the amount delivered (amount * percent / 100), current version, dates, the opportunity and campaign it came from, its last status change and the number of recorded steps; filter by customer_id or contract_id';
+
+CREATE VIEW @extschema@.contract_version_history AS
+SELECT v.contract_id, ct.customer_id, v.version, v.amount, v.starts_on, v.ends_on, v.terms,
+	   v.valid_from, v.replaced_at AS valid_until, v.replaced_by, false AS is_current
+  FROM @extschema@.contract_versions v
+  JOIN @extschema@.contracts ct ON ct.id OPERATOR(pg_catalog.=) v.contract_id
+UNION ALL
+SELECT ct.id, ct.customer_id, ct.version, ct.amount, ct.starts_on, ct.ends_on, ct.terms,
+	   COALESCE((SELECT pg_catalog.max(v.replaced_at) FROM @extschema@.contract_versions v
+				  WHERE v.contract_id OPERATOR(pg_catalog.=) ct.id), ct.created_at),
+	   NULL, NULL, true
+  FROM @extschema@.contracts ct;
+COMMENT ON VIEW @extschema@.contract_version_history IS
+	'Every version of every contract''s terms, earlier ones from crm.contract_versions and the current one from crm.contracts (is_current, valid_until NULL), with the customer; filter by customer_id or contract_id and order by version';
+
+CREATE VIEW @extschema@.contract_status_history AS
+SELECT h.contract_id, ct.customer_id, h.changed_at, h.changed_by, h.old_status, h.new_status,
+	   h.old_percent, h.new_percent
+  FROM @extschema@.contract_history h
+  JOIN @extschema@.contracts ct ON ct.id OPERATOR(pg_catalog.=) h.contract_id;
+COMMENT ON VIEW @extschema@.contract_status_history IS
+	'Every recorded step of every contract (status and percent complete before and after, when, by whom), with the customer; filter by customer_id or contract_id and order by changed_at';
+
+CREATE VIEW @extschema@.contracts_by_status AS
+SELECT ct.status, pg_catalog.count(*) AS contracts, pg_catalog.sum(ct.amount) AS amount,
+	   pg_catalog.round(pg_catalog.sum(ct.amount OPERATOR(pg_catalog.*) ct.percent_complete OPERATOR(pg_catalog./) 100), 2) AS amount_delivered,
+	   pg_catalog.round(pg_catalog.avg(ct.percent_complete), 1) AS avg_percent_complete,
+	   pg_catalog.count(*) FILTER (WHERE ct.version OPERATOR(pg_catalog.>) 1) AS amended
+  FROM @extschema@.contracts ct
+ GROUP BY ct.status;
+COMMENT ON VIEW @extschema@.contracts_by_status IS
+	'Contracts by state: count, amount, amount delivered (by percent complete), mean percent complete and how many were amended (version > 1)';

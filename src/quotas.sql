@@ -1,0 +1,273 @@
+/*
+ * quotas.sql: exact allocation of targets, allocation of an annual target
+ * to periods and to products, regions, channels or reps by last year's
+ * share, short-term forecasts of monthly sales, and attainment (C in
+ * quotas.c).
+ *
+ *   SELECT crm.allocate(100, '{1,1,1}');            -- {33.34,33.33,33.33}
+ *   SELECT * FROM crm.allocate_quotas(2026, 1200000, 'quarter', 'region', 'ytd', adjust_pct => 5);
+ *   SELECT crm.seasonal_forecast(month, sales::float8, 3, 'holt_winters')
+ *     FROM crm.monthly_sales_total;
+ *   SELECT * FROM crm.quota_attainment WHERE period_start >= '2026-01-01';
+ *
+ * Sales are crm.orders.amount, dated by ordered_at in the session's time
+ * zone (::date); region, channel and owner are those of the customer,
+ * product that of the order.
+ */
+
+CREATE FUNCTION @extschema@.allocate(total numeric, weights numeric[], scale integer DEFAULT 2)
+RETURNS numeric[]
+AS 'MODULE_PATHNAME', 'crm_allocate'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.allocate(numeric, numeric[], integer) IS
+	'Splits total into shares proportional to weights, each a multiple of 10^-scale, that sum exactly to total (largest remainder: every share gets the truncated quotient, the units left over go one each to the largest remainders, ties to the earlier weight); exact numeric arithmetic; a negative total is split as its absolute value and negated. Errors: scale outside 0..100, total not finite or with more than scale decimals, weights empty, multi-dimensional, negative or not finite, or all zero (22023); a NULL weight (22004)';
+
+--------------------------------------------------------------------------
+-- Monthly sales
+--------------------------------------------------------------------------
+
+CREATE VIEW @extschema@.monthly_sales AS
+SELECT pg_catalog.date_trunc('month', o.ordered_at::date)::date AS month,
+	   o.product, c.region, c.channel, c.owner,
+	   pg_catalog.sum(o.amount) AS sales, pg_catalog.count(*) AS orders
+  FROM @extschema@.orders o
+  JOIN @extschema@.customers c ON c.id OPERATOR(pg_catalog.=) o.customer_id
+ GROUP BY 1, 2, 3, 4, 5;
+COMMENT ON VIEW @extschema@.monthly_sales IS
+	'Sales (sum of crm.orders.amount) and order count per calendar month (first day; ordered_at in the session time zone) and product, customer region, channel and owner';
+
+CREATE VIEW @extschema@.monthly_sales_total AS
+SELECT pg_catalog.date_trunc('month', o.ordered_at::date)::date AS month,
+	   pg_catalog.sum(o.amount) AS sales, pg_catalog.count(*) AS orders
+  FROM @extschema@.orders o
+ GROUP BY 1;
+COMMENT ON VIEW @extschema@.monthly_sales_total IS
+	'Total sales and order count per calendar month (first day; ordered_at in the session time zone): the series for crm.seasonal_forecast';
+
+--------------------------------------------------------------------------
+-- Allocation of an annual target
+--------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.sales_share(dimension text, basis text, as_of date)
+RETURNS TABLE (key text, sales numeric, share numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	window_start date;
+BEGIN
+	IF dimension IS NULL OR dimension NOT IN ('product', 'region', 'channel', 'owner') THEN
+		RAISE EXCEPTION 'sales_share: dimension must be product, region, channel or owner, got %', coalesce(quote_literal(dimension), 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Product is the order''s; region, channel and owner are the customer''s.';
+	END IF;
+	IF basis IS NULL OR basis NOT IN ('mtd', 'qtd', 'ytd') THEN
+		RAISE EXCEPTION 'sales_share: basis must be mtd, qtd or ytd, got %', coalesce(quote_literal(basis), 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'mtd, qtd and ytd: the sales from the start of the month, quarter or year of as_of up to as_of.';
+	END IF;
+	IF as_of IS NULL OR NOT isfinite(as_of) THEN
+		RAISE EXCEPTION 'sales_share: as_of must be a finite date, got %', coalesce(as_of::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the last day of the to-date window.';
+	END IF;
+	window_start := date_trunc(CASE basis WHEN 'mtd' THEN 'month' WHEN 'qtd' THEN 'quarter' ELSE 'year' END, as_of)::date;
+	RETURN QUERY
+	SELECT k.key, k.sales, k.sales / sum(k.sales) OVER ()
+	  FROM (SELECT CASE dimension WHEN 'product' THEN o.product WHEN 'region' THEN c.region
+								  WHEN 'channel' THEN c.channel ELSE c.owner END AS key,
+				   sum(o.amount) AS sales
+			  FROM @extschema@.orders o
+			  JOIN @extschema@.customers c ON c.id = o.customer_id
+			 WHERE o.ordered_at >= window_start::timestamptz
+			   AND o.ordered_at < (as_of + 1)::timestamptz
+			 GROUP BY 1) k
+	 WHERE k.key IS NOT NULL AND k.sales > 0
+	 ORDER BY k.key;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.sales_share(text, text, date) IS
+	'Each product, region, channel or owner (dimension) with its sales from the start of the month (basis mtd), quarter (qtd) or year (ytd) of as_of up to as_of included, and its share of their total (0..1). Keys that are NULL or without positive sales are left out. Errors (22023): bad dimension or basis, as_of NULL or infinite';
+
+CREATE FUNCTION @extschema@.allocate_quotas(year integer, annual_target numeric, period text DEFAULT 'month',
+											dimension text DEFAULT NULL, basis text DEFAULT 'ytd',
+											as_of date DEFAULT NULL, adjust_pct numeric DEFAULT 0)
+RETURNS SETOF @extschema@.quotas
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	step interval;
+	target numeric;
+	starts date[];
+	period_targets numeric[];
+	period_weights numeric[];
+	keys text[];
+	key_weights numeric[];
+	key_targets numeric[];
+	i integer;
+	j integer;
+	note text;
+BEGIN
+	IF year IS NULL OR year NOT BETWEEN 1901 AND 9998 THEN
+		RAISE EXCEPTION 'allocate_quotas: year must be between 1901 and 9998, got %', coalesce(year::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the calendar year the targets are for.';
+	END IF;
+	IF annual_target IS NULL OR annual_target < 0 OR annual_target IN ('Infinity', 'NaN') THEN
+		RAISE EXCEPTION 'allocate_quotas: annual_target must be a finite number >= 0, got %', coalesce(annual_target::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the target revenue of the whole year.';
+	END IF;
+	IF adjust_pct IS NULL OR adjust_pct <= -100 OR adjust_pct IN ('Infinity', 'NaN') THEN
+		RAISE EXCEPTION 'allocate_quotas: adjust_pct must be a finite number above -100, got %', coalesce(adjust_pct::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the adjustment in percent: 5 for +5 %, -10 for -10 %, 0 for none.';
+	END IF;
+	step := CASE period WHEN 'year' THEN interval '12 months' WHEN 'half' THEN interval '6 months'
+						WHEN 'quarter' THEN interval '3 months' WHEN 'month' THEN interval '1 month' END;
+	IF step IS NULL THEN
+		RAISE EXCEPTION 'allocate_quotas: period must be year, half, quarter or month, got %', coalesce(quote_literal(period), 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'The annual target is split into periods of this length.';
+	END IF;
+	as_of := coalesce(as_of, make_date(year - 1, 12, 31));
+	target := round(annual_target * (1 + adjust_pct / 100), 2);
+
+	-- periods of the year, weighted by last year's sales in the same period
+	SELECT array_agg(p.start::date ORDER BY p.start),
+		   array_agg(coalesce((SELECT sum(o.amount) FROM @extschema@.orders o
+								WHERE o.ordered_at >= (p.start - interval '1 year')::date::timestamptz
+								  AND o.ordered_at < (p.start + step - interval '1 year')::date::timestamptz), 0)
+					 ORDER BY p.start)
+	  INTO starts, period_weights
+	  FROM generate_series(make_date(year, 1, 1), make_date(year, 12, 1), step) AS p(start);
+	IF (SELECT sum(w) FROM unnest(period_weights) w) = 0 THEN
+		period_weights := array_fill(1::numeric, ARRAY[cardinality(starts)]);
+	END IF;
+	period_targets := @extschema@.allocate(target, period_weights, 2);
+
+	IF dimension IS NOT NULL THEN
+		SELECT array_agg(s.key ORDER BY s.key), array_agg(s.sales ORDER BY s.key)
+		  INTO keys, key_weights
+		  FROM @extschema@.sales_share(dimension, basis, as_of) s;
+		IF keys IS NULL THEN
+			RAISE EXCEPTION 'allocate_quotas: no % has sales in the % window ending %', dimension, basis, as_of
+				USING ERRCODE = 'no_data_found',
+					  HINT = 'Choose another basis or as_of, or allocate without a dimension.';
+		END IF;
+	ELSE
+		keys := ARRAY[NULL::text];
+		key_weights := ARRAY[1::numeric];
+	END IF;
+
+	note := format('allocate_quotas: %s of %s adjusted %s %%, %s by last year''s sales%s',
+				   period, annual_target, adjust_pct,
+				   CASE WHEN dimension IS NULL THEN 'all' ELSE 'by ' || dimension END,
+				   CASE WHEN dimension IS NULL THEN '' ELSE format(', %s shares as of %s', basis, as_of) END);
+	FOR i IN 1 .. cardinality(starts) LOOP
+		key_targets := @extschema@.allocate(period_targets[i], key_weights, 2);
+		FOR j IN 1 .. cardinality(keys) LOOP
+			RETURN QUERY
+			INSERT INTO @extschema@.quotas AS q (period_start, period_end, owner, region, product, channel, target, note)
+			VALUES (starts[i], (starts[i] + step)::date - 1,
+					CASE WHEN dimension = 'owner' THEN keys[j] END,
+					CASE WHEN dimension = 'region' THEN keys[j] END,
+					CASE WHEN dimension = 'product' THEN keys[j] END,
+					CASE WHEN dimension = 'channel' THEN keys[j] END,
+					key_targets[j], note)
+			ON CONFLICT ON CONSTRAINT quotas_one_target
+			DO UPDATE SET target = EXCLUDED.target, note = EXCLUDED.note
+			RETURNING q.*;
+		END LOOP;
+	END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.allocate_quotas(integer, numeric, text, text, text, date, numeric) IS
+	'Writes targets for year into crm.quotas and returns the rows written: annual_target * (1 + adjust_pct / 100), rounded to cents, is split exactly (crm.allocate) into periods (year, half, quarter or month) by last year''s sales in the same periods (evenly when last year had none), and each period''s target, when dimension is given, exactly into products, regions, channels or owners by their share of sales in the basis window (mtd, qtd, ytd: crm.sales_share) ending at as_of (default: the last day of the year before). An existing target for the same period and combination is replaced. Errors: bad year, target, adjust_pct, period, dimension or basis (22023), no sales to share by (P0002)';
+
+--------------------------------------------------------------------------
+-- Forecasts of monthly sales
+--------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.seasonal_forecast_trans(state float8[], month date, value float8, horizon integer, method text)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'crm_seasonal_forecast_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.seasonal_forecast_trans(float8[], date, float8, integer, text) IS
+	'Transition function of crm.seasonal_forecast: adds value to its month in the state (header, then one sum per month from the first month on)';
+CREATE FUNCTION @extschema@.seasonal_forecast_trans(state float8[], month date, value float8, horizon integer, method text,
+													season integer)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'crm_seasonal_forecast_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.seasonal_forecast_trans(float8[], date, float8, integer, text, integer) IS
+	'Transition function of crm.seasonal_forecast with a season length (window of moving_average)';
+CREATE FUNCTION @extschema@.seasonal_forecast_trans(state float8[], month date, value float8, horizon integer, method text,
+													season integer, alpha float8, beta float8, gamma float8)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'crm_seasonal_forecast_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.seasonal_forecast_trans(float8[], date, float8, integer, text, integer, float8, float8, float8) IS
+	'Transition function of crm.seasonal_forecast with a season length and the Holt-Winters smoothing parameters';
+CREATE FUNCTION @extschema@.seasonal_forecast_combine(float8[], float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'crm_seasonal_forecast_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.seasonal_forecast_combine(float8[], float8[]) IS
+	'Combine function of crm.seasonal_forecast: adds two monthly series month by month (same parameters, else 22023)';
+CREATE FUNCTION @extschema@.seasonal_forecast_final(float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'crm_seasonal_forecast_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.seasonal_forecast_final(float8[]) IS
+	'Final function of crm.seasonal_forecast: the forecast of months 1..horizon after the last month of the series';
+
+CREATE AGGREGATE @extschema@.seasonal_forecast(month date, value float8, horizon integer, method text) (
+	SFUNC = @extschema@.seasonal_forecast_trans, STYPE = float8[], SSPACE = 1024,
+	FINALFUNC = @extschema@.seasonal_forecast_final,
+	COMBINEFUNC = @extschema@.seasonal_forecast_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.seasonal_forecast(month date, value float8, horizon integer, method text, season integer) (
+	SFUNC = @extschema@.seasonal_forecast_trans, STYPE = float8[], SSPACE = 1024,
+	FINALFUNC = @extschema@.seasonal_forecast_final,
+	COMBINEFUNC = @extschema@.seasonal_forecast_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.seasonal_forecast(month date, value float8, horizon integer, method text, season integer,
+											   alpha float8, beta float8, gamma float8) (
+	SFUNC = @extschema@.seasonal_forecast_trans, STYPE = float8[], SSPACE = 1024,
+	FINALFUNC = @extschema@.seasonal_forecast_final,
+	COMBINEFUNC = @extschema@.seasonal_forecast_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.seasonal_forecast(date, float8, integer, text) IS
+	'Forecast (float8[], months 1..horizon after the last month) of the monthly series of value summed per calendar month of month (any day of it; months without rows between the first and last are 0; rows in any order, raw orders work). method: naive = the last month; seasonal_naive = the same month one season (12) back; moving_average = mean of the last 3 months; holt_winters = additive Holt-Winters, season 12, alpha 0.3, beta 0.1, gamma 0.1, level = mean of the first season, trend = mean of (y[m+i] - y[i]) / m over the first two seasons, seasonal = y[i] - level, needs 2 seasons. Rows with NULL month or value are skipped; no rows: NULL. Errors (22023): unknown method, horizon outside 1..1200, too short a series, non-finite value; NULL parameters (22004)';
+COMMENT ON AGGREGATE @extschema@.seasonal_forecast(date, float8, integer, text, integer) IS
+	'crm.seasonal_forecast with season, the season length in months (1..1200) of seasonal_naive and holt_winters, or the window of moving_average';
+COMMENT ON AGGREGATE @extschema@.seasonal_forecast(date, float8, integer, text, integer, float8, float8, float8) IS
+	'crm.seasonal_forecast with season and the Holt-Winters smoothing parameters alpha (level), beta (trend), gamma (season), each in [0, 1]';
+
+--------------------------------------------------------------------------
+-- Attainment
+--------------------------------------------------------------------------
+
+CREATE VIEW @extschema@.quota_attainment AS
+SELECT q.id AS quota_id, q.period_start, q.period_end,
+	   CASE WHEN (q.period_end OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.=) (q.period_start OPERATOR(pg_catalog.+) interval '12 months')::date THEN 'year'
+			WHEN (q.period_end OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.=) (q.period_start OPERATOR(pg_catalog.+) interval '6 months')::date THEN 'half'
+			WHEN (q.period_end OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.=) (q.period_start OPERATOR(pg_catalog.+) interval '3 months')::date THEN 'quarter'
+			WHEN (q.period_end OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.=) (q.period_start OPERATOR(pg_catalog.+) interval '1 month')::date THEN 'month'
+			ELSE 'other' END AS period,
+	   q.owner, q.region, q.product, q.channel, q.target,
+	   a.actual, a.last_year,
+	   a.actual OPERATOR(pg_catalog.-) q.target AS gap,
+	   pg_catalog.round(100 OPERATOR(pg_catalog.*) a.actual OPERATOR(pg_catalog./) NULLIF(q.target, 0), 1) AS attainment_pct,
+	   pg_catalog.round(100 OPERATOR(pg_catalog.*) (a.actual OPERATOR(pg_catalog.-) a.last_year) OPERATOR(pg_catalog./) NULLIF(a.last_year, 0), 1) AS growth_pct
+  FROM @extschema@.quotas q
+ CROSS JOIN LATERAL (
+	SELECT COALESCE(pg_catalog.sum(o.amount) FILTER (WHERE o.ordered_at OPERATOR(pg_catalog.>=) q.period_start::timestamptz), 0) AS actual,
+		   COALESCE(pg_catalog.sum(o.amount) FILTER (WHERE o.ordered_at OPERATOR(pg_catalog.<) (q.period_end OPERATOR(pg_catalog.-) interval '1 year' OPERATOR(pg_catalog.+) interval '1 day')::date::timestamptz), 0) AS last_year
+	  FROM @extschema@.orders o
+	  JOIN @extschema@.customers c ON c.id OPERATOR(pg_catalog.=) o.customer_id
+	 WHERE ((o.ordered_at OPERATOR(pg_catalog.>=) q.period_start::timestamptz
+			 AND o.ordered_at OPERATOR(pg_catalog.<) (q.period_end OPERATOR(pg_catalog.+) 1)::timestamptz)
+			OR (o.ordered_at OPERATOR(pg_catalog.>=) (q.period_start OPERATOR(pg_catalog.-) interval '1 year')::date::timestamptz
+			 AND o.ordered_at OPERATOR(pg_catalog.<) (q.period_end OPERATOR(pg_catalog.-) interval '1 year' OPERATOR(pg_catalog.+) interval '1 day')::date::timestamptz))
+	   AND (q.owner IS NULL OR c.owner OPERATOR(pg_catalog.=) q.owner)
+	   AND (q.region IS NULL OR c.region OPERATOR(pg_catalog.=) q.region)
+	   AND (q.product IS NULL OR o.product OPERATOR(pg_catalog.=) q.product)
+	   AND (q.channel IS NULL OR c.channel OPERATOR(pg_catalog.=) q.channel)) a;
+COMMENT ON VIEW @extschema@.quota_attainment IS
+	'Every target of crm.quotas against actual sales: period kind (year, half, quarter, month, other), the target''s owner / region / product / channel (NULL = all), actual = sales in the period, last_year = sales in the same period one year earlier, gap = actual - target, attainment_pct = 100 * actual / target, growth_pct = 100 * (actual - last_year) / last_year (NULL when the divisor is 0); sales dated in the session time zone';
