@@ -33,6 +33,9 @@ SELECT w AS workers,
 	   round(bench.time_ms($$SELECT count(*) FROM bench.clv_summary$$, w, 3)::numeric, 1) AS scan_floor_ms
   FROM (VALUES (0), (2)) v(w);
 
+\echo '== clv: the BG/NBD fit in Python instead (numpy + scipy BFGS on the same summaries, as the lifetimes package fits): export, load, fit, against crm'
+\! /usr/bin/python3 "$CRM_BENCH_DIR/clv_scipy.py" --query 'SELECT frequency, recency, age FROM bench.clv_summary' --crm 'SELECT crm.bgnbd_fit(frequency, recency, age) FROM bench.clv_summary'
+
 \echo '== clv: predictions for every customer (median ms of 3 runs, no parallel workers)'
 CREATE TEMP TABLE clv_models AS
 SELECT (SELECT crm.bgnbd_fit(frequency, recency, age) FROM bench.clv_summary) AS bg,

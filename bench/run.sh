@@ -22,6 +22,8 @@ psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c 'CREATE EXTENSION crm'
 crm_say "demo data: $customers customers"
 psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c "SELECT sum(row_count) AS rows FROM crm.generate_demo_data($customers, 42)"
 psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c 'VACUUM ANALYZE' -f "$CRM_ROOT/bench/bench.sql"
+# scripts that call a baseline outside the database (\! in psql) find it here
+export CRM_BENCH_DIR="$CRM_ROOT/bench" PGDATABASE=crm_bench
 for script in "$CRM_ROOT"/bench/*.sql; do
 	name=$(basename "$script" .sql)
 	[ "$name" = bench ] && continue
