@@ -38,16 +38,6 @@ SELECT c.id, c.name, c.credit_status, c.owner, sum(o.amount - o.amount_paid) AS 
  WHERE o.due_date < date '2025-12-31' AND o.amount_paid < o.amount
  GROUP BY c.id ORDER BY arrears DESC LIMIT 8;
 
-\echo '== Open pipeline by stage (default pipeline, conversion to the end)'
-WITH RECURSIVE s AS (SELECT stage, position, conversion_rate, visits_per_week,
-							exp(sum(ln(conversion_rate)) OVER (ORDER BY position DESC)) AS to_win
-					   FROM crm.pipeline_stages WHERE pipeline = 'project' AND NOT is_final)
-SELECT s.stage, count(o.id) AS open, sum(o.amount) AS amount, round(s.to_win::numeric, 3) AS win_probability,
-	   round(sum(o.amount * coalesce(o.win_probability, s.to_win))::numeric, 0) AS weighted,
-	   s.visits_per_week * count(o.id) AS visits_per_week
-  FROM s LEFT JOIN crm.opportunities o ON o.pipeline = 'project' AND o.stage = s.stage AND o.status = 'open'
- GROUP BY s.stage, s.position, s.to_win, s.visits_per_week ORDER BY s.position;
-
 \echo '== Funnel (crm.funnel) and its forecast for the next 3 months as of 2025-12-31 (crm.pipeline_forecast)'
 SELECT stage, open_count, amount, round(win_probability::numeric, 3) AS win_probability, weighted_amount,
 	   planned_visits_per_week, round(months_to_close::numeric, 2) AS months_to_close
