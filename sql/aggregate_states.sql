@@ -82,3 +82,10 @@ SELECT count(*) AS splits,
   FROM combined c, whole w;
 
 DROP TABLE state_rows;
+
+-- A state made by hand that is not a one-dimensional float8[] without NULLs
+-- is refused by every support function, never read out of bounds
+SELECT try($$SELECT crm.bgnbd_fit_final('{{1,0},{0,0}}')$$);
+SELECT try($$SELECT crm.gammagamma_fit_combine('{2,0,0,0}', '{2,0,NULL,0}')$$);
+SELECT try($$SELECT crm.funnel_forecast_final('{}')$$);
+SELECT try($$SELECT crm.seasonal_forecast_final('{{1}}')$$);

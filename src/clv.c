@@ -297,11 +297,13 @@ state_check(float8 *v, int64 nelems, double format, int record, int64 *n)
 }
 
 static void
-not_a_state(void)
+not_a_state(double format)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("not a model fitting state: need a one-dimensional float8[] without NULLs")));
+			 errmsg("not a %s fitting state: need a one-dimensional float8[] without NULLs",
+					format == CLV_FORMAT_BGNBD ? "BG/NBD" : "Gamma-Gamma"),
+			 errhint("Pass only states made by the aggregate's own transition and combine functions.")));
 }
 
 /* the records as structs, for sorting (no padding: all float8) */
@@ -456,10 +458,10 @@ state_writable(Datum d, MemoryContext parent, double format, int record)
 		d = expand_array(d, parent, NULL);
 	eah = (ExpandedArrayHeader *) DatumGetEOHP(d);
 	if (eah->element_type != FLOAT8OID || eah->ndims != 1)
-		not_a_state();
+		not_a_state(format);
 	deconstruct_expanded_array(eah);
 	if (eah->dnulls != NULL)
-		not_a_state();
+		not_a_state(format);
 	(void) state_check(state_values(eah), eah->nelems, format, record, &n);
 	if (eah->fvalue != NULL)
 	{
@@ -535,6 +537,8 @@ state_arg_records(FunctionCallInfo fcinfo, int argno, double format, int record,
 {
 	Datum		d = PG_GETARG_DATUM(argno);
 	ArrayType  *array;
+	float8	   *v;
+	int			nelems;
 
 	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
 	{
@@ -543,14 +547,14 @@ state_arg_records(FunctionCallInfo fcinfo, int argno, double format, int record,
 		if (eah->dvalues != NULL)
 		{
 			if (eah->element_type != FLOAT8OID || eah->ndims != 1 || eah->dnulls != NULL)
-				not_a_state();
+				not_a_state(format);
 			return state_check(state_values(eah), eah->nelems, format, record, n);
 		}
 	}
 	array = PG_GETARG_ARRAYTYPE_P(argno);
-	if (ARR_NDIM(array) != 1 || ARR_HASNULL(array) || ARR_ELEMTYPE(array) != FLOAT8OID)
-		not_a_state();
-	return state_check((float8 *) ARR_DATA_PTR(array), ARR_DIMS(array)[0], format, record, n);
+	v = crm_float8_state_values(array, format == CLV_FORMAT_BGNBD ? "BG/NBD fitting" : "Gamma-Gamma fitting",
+								&nelems);
+	return state_check(v, nelems, format, record, n);
 }
 
 /*

@@ -375,18 +375,9 @@ crm_months_to_close(PG_FUNCTION_ARGS)
 static ArrayType *
 forecast_state_new(int32 horizon)
 {
-	int			nelems = FUNNEL_HEADER + 2 * horizon;
-	Size		size = ARR_OVERHEAD_NONULLS(1) + nelems * sizeof(float8);
-	ArrayType  *array = palloc0(size);
-	float8	   *v;
+	ArrayType  *array = crm_float8_state_new(FUNNEL_HEADER + 2 * horizon);
+	float8	   *v = (float8 *) ARR_DATA_PTR(array);
 
-	SET_VARSIZE(array, size);
-	array->ndim = 1;
-	array->dataoffset = 0;
-	array->elemtype = FLOAT8OID;
-	ARR_DIMS(array)[0] = nelems;
-	ARR_LBOUND(array)[0] = 1;
-	v = (float8 *) ARR_DATA_PTR(array);
 	v[0] = FUNNEL_FORMAT;
 	v[1] = horizon;
 	return array;
@@ -402,13 +393,7 @@ forecast_state_values(ArrayType *array, int32 *horizon)
 	float8	   *v;
 	int			nelems;
 
-	if (ARR_NDIM(array) != 1 || ARR_HASNULL(array) || ARR_ELEMTYPE(array) != FLOAT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("not a funnel_forecast state: need a one-dimensional float8[] without NULLs"),
-				 errhint("Pass only states made by crm.funnel_forecast_trans.")));
-	nelems = ARR_DIMS(array)[0];
-	v = (float8 *) ARR_DATA_PTR(array);
+	v = crm_float8_state_values(array, "funnel_forecast", &nelems);
 	if (nelems < FUNNEL_HEADER + 2 || v[0] != FUNNEL_FORMAT || !(v[1] >= 1) ||
 		v[1] > FUNNEL_MAX_HORIZON || v[1] != floor(v[1]) ||
 		nelems != FUNNEL_HEADER + 2 * (int) v[1])

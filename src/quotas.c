@@ -287,16 +287,8 @@ sf_method(text *method)
 static ArrayType *
 sf_state_new(const float8 *header, int months)
 {
-	int			nelems = SF_HEADER + months;
-	Size		size = ARR_OVERHEAD_NONULLS(1) + nelems * sizeof(float8);
-	ArrayType  *array = palloc0(size);
+	ArrayType  *array = crm_float8_state_new(SF_HEADER + months);
 
-	SET_VARSIZE(array, size);
-	array->ndim = 1;
-	array->dataoffset = 0;
-	array->elemtype = FLOAT8OID;
-	ARR_DIMS(array)[0] = nelems;
-	ARR_LBOUND(array)[0] = 1;
 	memcpy(ARR_DATA_PTR(array), header, SF_HEADER * sizeof(float8));
 	((float8 *) ARR_DATA_PTR(array))[8] = months;
 	return array;
@@ -309,13 +301,7 @@ sf_state_values(ArrayType *array)
 	float8	   *v;
 	int			nelems;
 
-	if (ARR_NDIM(array) != 1 || ARR_HASNULL(array) || ARR_ELEMTYPE(array) != FLOAT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("not a seasonal_forecast state: need a one-dimensional float8[] without NULLs"),
-				 errhint("Pass only states made by crm.seasonal_forecast_trans.")));
-	nelems = ARR_DIMS(array)[0];
-	v = (float8 *) ARR_DATA_PTR(array);
+	v = crm_float8_state_values(array, "seasonal_forecast", &nelems);
 	if (nelems < SF_HEADER || v[0] != SF_FORMAT || !(v[1] >= SF_NAIVE && v[1] <= SF_HOLT_WINTERS) ||
 		!(v[2] >= 1 && v[2] <= SF_MAX_HORIZON) || !(v[3] >= 0 && v[3] <= SF_MAX_SEASON) ||
 		!(v[8] >= 0 && v[8] <= SF_MAX_MONTHS) || nelems != SF_HEADER + (int) v[8])

@@ -261,3 +261,30 @@ crm_result_tupdesc(FunctionCallInfo fcinfo)
 	}
 	return tupdesc;
 }
+
+ArrayType *
+crm_float8_state_new(int nelems)
+{
+	Size		size = ARR_OVERHEAD_NONULLS(1) + (Size) nelems * sizeof(float8);
+	ArrayType  *array = palloc0(size);
+
+	SET_VARSIZE(array, size);
+	array->ndim = 1;
+	array->dataoffset = 0;
+	array->elemtype = FLOAT8OID;
+	ARR_DIMS(array)[0] = nelems;
+	ARR_LBOUND(array)[0] = 1;
+	return array;
+}
+
+float8 *
+crm_float8_state_values(ArrayType *array, const char *what, int *nelems)
+{
+	if (ARR_NDIM(array) != 1 || ARR_HASNULL(array) || ARR_ELEMTYPE(array) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("not a %s state: need a one-dimensional float8[] without NULLs", what),
+				 errhint("Pass only states made by the aggregate's own transition and combine functions.")));
+	*nelems = ARR_DIMS(array)[0];
+	return (float8 *) ARR_DATA_PTR(array);
+}

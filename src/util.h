@@ -10,6 +10,7 @@
 
 #include "fmgr.h"
 #include "access/tupdesc.h"
+#include "utils/array.h"
 #include "datatype/timestamp.h"
 
 #define CRM_MONEY_DIGITS 4
@@ -46,5 +47,15 @@ extern int32 crm_day_of(Datum value, Oid type, const char *what, CrmDayCache *ca
  * per call site (kept in fn_extra, which the caller must not use otherwise).
  */
 extern TupleDesc crm_result_tupdesc(FunctionCallInfo fcinfo);
+
+/*
+ * Aggregate states kept as plain float8[] (so that Citus and parallel query
+ * ship them as they are): a new one-dimensional array of nelems zeros, and
+ * the values of one after checking that it is one-dimensional float8
+ * without NULLs (states reach the support functions from users); what
+ * names the aggregate in the error, *nelems receives the length.
+ */
+extern ArrayType *crm_float8_state_new(int nelems);
+extern float8 *crm_float8_state_values(ArrayType *array, const char *what, int *nelems);
 
 #endif
