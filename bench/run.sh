@@ -4,7 +4,9 @@
 # the same run, and their ratio.
 #
 #   CRM_BENCH_CUSTOMERS   demo data scale (default 1000000: about 9.5 M orders;
-#                         100000 for a quick run)
+#                         100000 for a quick run; 0: none, for bench/tree.sql alone)
+#   CRM_BENCH_ONLY        run only bench/$CRM_BENCH_ONLY.sql (e.g. tree)
+#   CRM_BENCH_TREE_ROWS   rows scored by bench/tree.sql (default 10000000)
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 customers=${CRM_BENCH_CUSTOMERS:-1000000}
@@ -17,9 +19,11 @@ trap crm_stop_cluster EXIT
 createdb crm_bench
 psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c 'CREATE EXTENSION crm'
 crm_say "demo data: $customers customers"
-psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c "SELECT sum(row_count) AS rows FROM crm.generate_demo_data($customers, 42)"
+[ "$customers" -gt 0 ] &&
+	psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c "SELECT sum(row_count) AS rows FROM crm.generate_demo_data($customers, 42)"
 psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c 'VACUUM ANALYZE' -f "$CRM_ROOT/bench/bench.sql"
 for script in "$CRM_ROOT"/bench/*.sql; do
 	[ "$(basename "$script")" = bench.sql ] && continue
-	psql -X -v ON_ERROR_STOP=1 -d crm_bench -f "$script"
+	[ -n "${CRM_BENCH_ONLY:-}" ] && [ "$(basename "$script" .sql)" != "$CRM_BENCH_ONLY" ] && continue
+	psql -X -v ON_ERROR_STOP=1 -v root="$CRM_ROOT" -v tree_rows="${CRM_BENCH_TREE_ROWS:-10000000}" -d crm_bench -f "$script"
 done

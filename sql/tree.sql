@@ -36,6 +36,15 @@ SELECT v.note, crm.tree_score(m, v) AS p
 SELECT crm.tree_score(m, r) FROM tiny_model, (SELECT 'a'::varchar AS c, 99::bigint AS x, now() AS extra) r;
 SELECT crm.tree_score(m, r) FROM tiny_model, (SELECT 'a'::char(3) AS c, 1.5::numeric AS x) r;
 
+-- crm.tree_score on a table's whole row is planned as crm.tree_score_columns
+-- over its columns (no composite value per row); the same scores as the
+-- record path (a subquery's row is an anonymous record), and NULL for the
+-- missing side of an outer join, as for a NULL row
+EXPLAIN (VERBOSE, COSTS OFF) SELECT crm.tree_score(m, t) FROM tiny t, tiny_model;
+SELECT count(*) AS rows, count(*) FILTER (WHERE crm.tree_score(m, t) = crm.tree_score(m, s)) AS same
+  FROM tiny t JOIN (SELECT * FROM tiny OFFSET 0) s USING (x), tiny_model;
+SELECT g, crm.tree_score(m, t) FROM generate_series(9, 11) g LEFT JOIN tiny t ON t.x = g, tiny_model ORDER BY g;
+
 -- default options (rpart's: min_samples_split 20) keep the root: 7 / 10
 SELECT crm.tree_score(crm.tree_train('tiny', 'y'), t) FROM tiny t WHERE x = 1;
 

@@ -33,6 +33,10 @@
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/supportnodes.h"
+#include "parser/parse_func.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -992,6 +996,7 @@ typedef enum
 {
 	CONV_INT2, CONV_INT4, CONV_INT8, CONV_FLOAT4, CONV_FLOAT8, CONV_NUMERIC,
 	CONV_TEXT,					/* text, varchar: the bytes */
+	CONV_NAME,					/* name: up to the NUL */
 	CONV_BPCHAR,				/* trailing blanks dropped, as ::text */
 	CONV_BOOL,
 	CONV_ENUM					/* the label, cached per enum value */
@@ -1034,6 +1039,7 @@ typedef struct TreeEntry
 	FeatureBind *bind;
 	Datum	   *values;
 	bool	   *nulls;
+	bool		columns;		/* bound to the arguments of tree_score_columns */
 } TreeEntry;
 
 /*
@@ -1048,6 +1054,7 @@ typedef struct TreeCache
 	TreeEntry	entry[TREE_CACHE_MODELS];
 	int			used;
 	int			victim;
+	bool		model_stable;	/* the model argument is a constant (or an external parameter) */
 } TreeCache;
 
 static uint32
@@ -1162,117 +1169,161 @@ is_enum_type(Oid typid)
 	return type_is_enum(typid);
 }
 
+/* Check a feature's column type and set up its conversion (and level lookup). */
+static void
+bind_feature(FeatureBind *fb, const CrmTree *t, int f, Oid coltype, MemoryContext cxt)
+{
+	const char *name = feature_name(t, f);
+	Oid			type = getBaseType(coltype);
+
+	if (CRM_TREE_FEATURES(t)[f].kind == CRM_FEATURE_CONTINUOUS)
+	{
+		switch (type)
+		{
+			case INT2OID:
+				fb->conv = CONV_INT2;
+				break;
+			case INT4OID:
+				fb->conv = CONV_INT4;
+				break;
+			case INT8OID:
+				fb->conv = CONV_INT8;
+				break;
+			case FLOAT4OID:
+				fb->conv = CONV_FLOAT4;
+				break;
+			case FLOAT8OID:
+				fb->conv = CONV_FLOAT8;
+				break;
+			case NUMERICOID:
+				fb->conv = CONV_NUMERIC;
+				break;
+			default:
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("column \"%s\" is of type %s, but the model's feature \"%s\" is continuous",
+								name, format_type_be(coltype), name),
+						 errhint("A continuous feature needs smallint, integer, bigint, real, double precision or numeric; cast the column in a subquery.")));
+		}
+		return;
+	}
+	if (type == TEXTOID || type == VARCHAROID || type == NAMEOID)
+		fb->conv = type == NAMEOID ? CONV_NAME : CONV_TEXT;
+	else if (type == BPCHAROID)
+		fb->conv = CONV_BPCHAR;
+	else if (type == BOOLOID)
+		fb->conv = CONV_BOOL;
+	else if (is_enum_type(type))
+		fb->conv = CONV_ENUM;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" is of type %s, but the model's feature \"%s\" is categorical",
+						name, format_type_be(coltype), name),
+				 errhint("A categorical feature needs text, varchar, char, boolean or an enum; cast the column to text in a subquery.")));
+	level_hash_build(&fb->levels, t, f, cxt);
+	fb->code_true = level_lookup(&fb->levels, "true", 4);
+	fb->code_false = level_lookup(&fb->levels, "false", 5);
+	memset(fb->enum_oid, 0, sizeof(fb->enum_oid));
+}
+
+static void
+missing_feature(const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("the row has no column \"%s\", a feature of the model", name),
+			 errhint("Pass a row with a column named like every feature of the model (crm.tree_importance lists them); rename with a subquery: (SELECT x AS \"%s\", ...).", name)));
+}
+
 /* Bind the model's features to the columns of a row type, by name. */
 static void
 cache_bind(TreeEntry *c, Oid typid, int32 typmod)
 {
 	MemoryContext cxt = c->cxt;
 	const CrmTree *t = c->tree;
-	TupleDesc	desc = lookup_rowtype_tupdesc(typid, typmod);
+	TupleDesc	desc;
 	int			f,
-				a,
-				maxatt = 0;
-	MemoryContext old;
+				a;
 
+	/* a copy of the row type's descriptor (versions and all) for deforming */
+	desc = lookup_rowtype_tupdesc(typid, typmod);
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		c->desc = CreateTupleDescCopy(desc);
+		MemoryContextSwitchTo(old);
+	}
+	ReleaseTupleDesc(desc);
+	desc = c->desc;
 	c->bind = MemoryContextAllocZero(cxt, sizeof(FeatureBind) * Max(t->n_features, 1));
 	for (f = 0; f < t->n_features; f++)
 	{
-		const char *name = feature_name(t, f);
 		FeatureBind *fb = &c->bind[f];
-		Oid			type = InvalidOid;
-		bool		categorical = CRM_TREE_FEATURES(t)[f].kind == CRM_FEATURE_CATEGORICAL;
 
 		fb->attno = -1;
 		for (a = 0; a < desc->natts; a++)
 		{
 			Form_pg_attribute att = TupleDescAttr(desc, a);
 
-			if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			if (!att->attisdropped && strcmp(NameStr(att->attname), feature_name(t, f)) == 0)
 			{
 				fb->attno = a;
-				type = getBaseType(att->atttypid);
 				break;
 			}
 		}
 		if (fb->attno < 0)
-		{
-			ReleaseTupleDesc(desc);
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("the row has no column \"%s\", a feature of the model", name),
-					 errhint("Pass a row with a column named like every feature of the model (crm.tree_importance lists them); rename with a subquery: (SELECT x AS \"%s\", ...).", name)));
-		}
-		maxatt = Max(maxatt, fb->attno + 1);
-		if (!categorical)
-		{
-			switch (type)
-			{
-				case INT2OID:
-					fb->conv = CONV_INT2;
-					break;
-				case INT4OID:
-					fb->conv = CONV_INT4;
-					break;
-				case INT8OID:
-					fb->conv = CONV_INT8;
-					break;
-				case FLOAT4OID:
-					fb->conv = CONV_FLOAT4;
-					break;
-				case FLOAT8OID:
-					fb->conv = CONV_FLOAT8;
-					break;
-				case NUMERICOID:
-					fb->conv = CONV_NUMERIC;
-					break;
-				default:
-					{
-						char	   *tn = format_type_be(type);
-
-						ReleaseTupleDesc(desc);
-						ereport(ERROR,
-								(errcode(ERRCODE_DATATYPE_MISMATCH),
-								 errmsg("column \"%s\" is of type %s, but the model's feature \"%s\" is continuous", name, tn, name),
-								 errhint("A continuous feature needs smallint, integer, bigint, real, double precision or numeric; cast the column in a subquery.")));
-					}
-			}
-		}
-		else
-		{
-			if (type == TEXTOID || type == VARCHAROID || type == NAMEOID)
-				fb->conv = CONV_TEXT;
-			else if (type == BPCHAROID)
-				fb->conv = CONV_BPCHAR;
-			else if (type == BOOLOID)
-				fb->conv = CONV_BOOL;
-			else if (is_enum_type(type))
-				fb->conv = CONV_ENUM;
-			else
-			{
-				char	   *tn = format_type_be(type);
-
-				ReleaseTupleDesc(desc);
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("column \"%s\" is of type %s, but the model's feature \"%s\" is categorical", name, tn, name),
-						 errhint("A categorical feature needs text, varchar, char, boolean or an enum; cast the column to text in a subquery.")));
-			}
-			level_hash_build(&fb->levels, t, f, cxt);
-			fb->code_true = level_lookup(&fb->levels, "true", 4);
-			fb->code_false = level_lookup(&fb->levels, "false", 5);
-			memset(fb->enum_oid, 0, sizeof(fb->enum_oid));
-		}
+			missing_feature(feature_name(t, f));
+		bind_feature(fb, t, f, TupleDescAttr(desc, fb->attno)->atttypid, cxt);
 	}
-	old = MemoryContextSwitchTo(cxt);
-	/* a copy of the row type's descriptor (versions and all) for deforming */
-	c->desc = CreateTupleDescCopy(desc);
-	maxatt = desc->natts;
-	c->values = palloc(sizeof(Datum) * Max(maxatt, 1));
-	c->nulls = palloc(sizeof(bool) * Max(maxatt, 1));
-	MemoryContextSwitchTo(old);
-	ReleaseTupleDesc(desc);
+	c->values = MemoryContextAlloc(cxt, sizeof(Datum) * Max(desc->natts, 1));
+	c->nulls = MemoryContextAlloc(cxt, sizeof(bool) * Max(desc->natts, 1));
 	c->typid = typid;
 	c->typmod = typmod;
+}
+
+/*
+ * Bind the features to the arguments of crm.tree_score_columns: the column
+ * names (argument 1) and the columns themselves (arguments 2...).
+ */
+static void
+cache_bind_columns(TreeEntry *c, FunctionCallInfo fcinfo)
+{
+	MemoryContext cxt = c->cxt;
+	const CrmTree *t = c->tree;
+	ArrayType  *names = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *nd;
+	bool	   *nn;
+	int			n,
+				f,
+				a;
+
+	deconstruct_array(names, TEXTOID, -1, false, TYPALIGN_INT, &nd, &nn, &n);
+	if (n != PG_NARGS() - 2)
+		elog(ERROR, "crm.tree_score_columns: %d names for %d columns", n, PG_NARGS() - 2);
+	c->bind = MemoryContextAllocZero(cxt, sizeof(FeatureBind) * Max(t->n_features, 1));
+	for (f = 0; f < t->n_features; f++)
+	{
+		FeatureBind *fb = &c->bind[f];
+		const char *name = feature_name(t, f);
+		size_t		len = strlen(name);
+
+		fb->attno = -1;
+		for (a = 0; a < n; a++)
+			if (!nn[a] && VARSIZE_ANY_EXHDR(DatumGetPointer(nd[a])) == len &&
+				memcmp(VARDATA_ANY(DatumGetPointer(nd[a])), name, len) == 0)
+			{
+				fb->attno = a;
+				break;
+			}
+		if (fb->attno < 0)
+			missing_feature(name);
+		bind_feature(fb, t, f, get_fn_expr_argtype(fcinfo->flinfo, 2 + fb->attno), cxt);
+	}
+	c->values = MemoryContextAlloc(cxt, sizeof(Datum) * Max(n, 1));
+	c->nulls = MemoryContextAlloc(cxt, sizeof(bool) * Max(n, 1));
+	c->typid = InvalidOid;
+	c->columns = true;
 }
 
 /* the level index of a categorical value, -1 when the model does not know it */
@@ -1291,6 +1342,12 @@ categorical_code(FeatureBind *fb, Datum d)
 				tx = pg_detoast_datum_packed(tx);
 				code = level_lookup(&fb->levels, VARDATA_ANY(tx), VARSIZE_ANY_EXHDR(tx));
 				return code;
+			}
+		case CONV_NAME:
+			{
+				const char *nm = NameStr(*DatumGetName(d));
+
+				return level_lookup(&fb->levels, nm, strlen(nm));
 			}
 		case CONV_BPCHAR:
 			{
@@ -1347,70 +1404,56 @@ continuous_value(FeatureBind *fb, Datum d)
 }
 
 /*
- * The cache of a call site, (re)built when the model bytes or the row type
- * differ from the last call's; then the leaf the row reaches.
+ * The model entry of a call site's cache for argument 0, (re)built when the
+ * model bytes differ from every cached model's.
  */
-static int
-score_leaf(FunctionCallInfo fcinfo, TreeEntry **cp)
+static TreeEntry *
+cache_entry(FunctionCallInfo fcinfo)
 {
 	Datum		raw = PG_GETARG_DATUM(0);
-	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(1);
 	struct varlena *rv = (struct varlena *) DatumGetPointer(raw);
 	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
 	TreeCache  *cache = (TreeCache *) fcinfo->flinfo->fn_extra;
 	TreeEntry  *c = NULL;
 	Size		rawlen = VARSIZE_ANY(rv);
-	Oid			typid = HeapTupleHeaderGetTypeId(row);
-	int32		typmod = HeapTupleHeaderGetTypMod(row);
-	HeapTupleData tuple;
-	const CrmTree *t;
-	const CrmTreeNode *nodes;
-	const CrmTreeFeature *features;
-	const uint32 *words;
 	int			i;
 
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(cxt, sizeof(TreeCache));
+		cache->model_stable = get_fn_expr_arg_stable(fcinfo->flinfo, 0);
 		fcinfo->flinfo->fn_extra = cache;
 	}
+	if (cache->model_stable && cache->used == 1)
+		return &cache->entry[0];	/* the same model for the whole query */
 	for (i = 0; i < cache->used; i++)
 		if (cache->entry[i].rawlen == rawlen && cache->entry[i].raw != NULL &&
 			memcmp(cache->entry[i].raw, rv, rawlen) == 0)
-		{
-			c = &cache->entry[i];
-			break;
-		}
-	if (c == NULL)
+			return &cache->entry[i];
+	if (cache->used < TREE_CACHE_MODELS)
 	{
-		if (cache->used < TREE_CACHE_MODELS)
-		{
-			c = &cache->entry[cache->used++];
-			c->cxt = AllocSetContextCreate(cxt, "crm.tree model cache", ALLOCSET_SMALL_SIZES);
-		}
-		else
-		{
-			c = &cache->entry[cache->victim];
-			cache->victim = (cache->victim + 1) % TREE_CACHE_MODELS;
-		}
-		cache_model(c, raw);
+		c = &cache->entry[cache->used++];
+		c->cxt = AllocSetContextCreate(cxt, "crm.tree model cache", ALLOCSET_SMALL_SIZES);
 	}
-	if (c->typid != typid || c->typmod != typmod)
-		cache_bind(c, typid, typmod);
-	*cp = c;
+	else
+	{
+		c = &cache->entry[cache->victim];
+		cache->victim = (cache->victim + 1) % TREE_CACHE_MODELS;
+	}
+	cache_model(c, raw);
+	return c;
+}
 
-	t = c->tree;
-	nodes = CRM_TREE_NODES(t);
-	features = CRM_TREE_FEATURES(t);
-	words = CRM_TREE_WORDS(t);
+/* The leaf a row reaches, its column values in c->values / c->nulls. */
+static int
+walk(TreeEntry *c)
+{
+	const CrmTree *t = c->tree;
+	const CrmTreeNode *nodes = CRM_TREE_NODES(t);
+	const CrmTreeFeature *features = CRM_TREE_FEATURES(t);
+	const uint32 *words = CRM_TREE_WORDS(t);
+	int			i = 0;
 
-	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = row;
-	heap_deform_tuple(&tuple, c->desc, c->values, c->nulls);
-
-	i = 0;
 	while (nodes[i].feature >= 0)
 	{
 		const CrmTreeNode *n = &nodes[i];
@@ -1436,6 +1479,30 @@ score_leaf(FunctionCallInfo fcinfo, TreeEntry **cp)
 	return i;
 }
 
+/* The leaf of the row in argument 1 (a record); features bound by name. */
+static int
+score_leaf(FunctionCallInfo fcinfo, TreeEntry **cp)
+{
+	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(1);
+	TreeEntry  *c = cache_entry(fcinfo);
+	Oid			typid = HeapTupleHeaderGetTypeId(row);
+	int32		typmod = HeapTupleHeaderGetTypMod(row);
+	HeapTupleData tuple;
+
+	if (c->columns || c->typid != typid || c->typmod != typmod)
+	{
+		c->columns = false;
+		cache_bind(c, typid, typmod);
+	}
+	*cp = c;
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+	heap_deform_tuple(&tuple, c->desc, c->values, c->nulls);
+	return walk(c);
+}
+
 PG_FUNCTION_INFO_V1(crm_tree_score);
 Datum
 crm_tree_score(PG_FUNCTION_ARGS)
@@ -1444,6 +1511,100 @@ crm_tree_score(PG_FUNCTION_ARGS)
 	int			leaf = score_leaf(fcinfo, &c);
 
 	PG_RETURN_FLOAT8(c->prob[leaf]);
+}
+
+/*
+ * crm.tree_score_columns(model, names, VARIADIC "any"): crm.tree_score with
+ * the row's columns passed one by one.  The planner puts it in place of
+ * crm.tree_score(model, t) when t is a table's (or view's) whole row (see
+ * crm_tree_support): the executor then fetches the columns from the scan
+ * instead of forming a composite value per row.  A row whose columns are all
+ * NULL scores NULL, as a NULL row (an outer join's missing side) does.
+ */
+PG_FUNCTION_INFO_V1(crm_tree_score_columns);
+Datum
+crm_tree_score_columns(PG_FUNCTION_ARGS)
+{
+	TreeEntry  *c;
+	int			a,
+				n = PG_NARGS() - 2;
+	bool		all_null = true;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	c = cache_entry(fcinfo);
+	if (!c->columns)
+		cache_bind_columns(c, fcinfo);
+	for (a = 0; a < n; a++)
+	{
+		c->nulls[a] = PG_ARGISNULL(2 + a);
+		c->values[a] = PG_GETARG_DATUM(2 + a);
+		all_null &= c->nulls[a];
+	}
+	if (all_null)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(c->prob[walk(c)]);
+}
+
+/*
+ * Planner support of crm.tree_score: a call on a whole-row reference of a
+ * table or view (crm.tree_score(m.model, c)) becomes
+ * crm.tree_score_columns(m.model, '{col1,...}', c.col1, ...), same result.
+ */
+PG_FUNCTION_INFO_V1(crm_tree_support);
+Datum
+crm_tree_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestSimplify *req;
+	FuncExpr   *fe;
+	Var		   *v;
+	TupleDesc	desc;
+	List	   *args;
+	Datum	   *names;
+	int			n = 0,
+				a;
+	Oid			argtypes[3] = {InvalidOid, TEXTARRAYOID, ANYOID};
+	Oid			fn;
+	char	   *nsp;
+
+	if (!IsA(rawreq, SupportRequestSimplify))
+		PG_RETURN_POINTER(NULL);
+	req = (SupportRequestSimplify *) rawreq;
+	fe = req->fcall;
+	if (list_length(fe->args) != 2 || !IsA(lsecond(fe->args), Var))
+		PG_RETURN_POINTER(NULL);
+	v = (Var *) lsecond(fe->args);
+	if (v->varattno != 0 || v->vartype == RECORDOID || get_typtype(v->vartype) != TYPTYPE_COMPOSITE)
+		PG_RETURN_POINTER(NULL);
+	desc = lookup_rowtype_tupdesc_noerror(v->vartype, v->vartypmod, true);
+	if (desc == NULL)
+		PG_RETURN_POINTER(NULL);
+	names = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	args = list_make1(linitial(fe->args));
+	args = lappend(args, NULL);	/* the names, below */
+	for (a = 0; a < desc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+
+		if (att->attisdropped)
+			continue;
+		names[n++] = PointerGetDatum(cstring_to_text(NameStr(att->attname)));
+		args = lappend(args, makeVar(v->varno, att->attnum, att->atttypid, att->atttypmod,
+									 att->attcollation, v->varlevelsup));
+	}
+	ReleaseTupleDesc(desc);
+	if (n == 0 || n > FUNC_MAX_ARGS - 2)
+		PG_RETURN_POINTER(NULL);
+	lsecond(args) = makeConst(TEXTARRAYOID, -1, InvalidOid, -1,
+							  PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT)),
+							  false, false);
+	nsp = get_namespace_name(get_func_namespace(fe->funcid));
+	argtypes[0] = exprType(linitial(fe->args));
+	fn = LookupFuncName(list_make2(makeString(nsp), makeString("tree_score_columns")), 3, argtypes, true);
+	if (!OidIsValid(fn))
+		PG_RETURN_POINTER(NULL);
+	PG_RETURN_POINTER(makeFuncExpr(fn, FLOAT8OID, args, InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL));
 }
 
 PG_FUNCTION_INFO_V1(crm_tree_predict);

@@ -32,10 +32,10 @@ CREATE TYPE @extschema@.tree (
 	SEND = @extschema@.tree_send,
 	INTERNALLENGTH = VARIABLE,
 	ALIGNMENT = double,
-	STORAGE = extended
+	STORAGE = external
 );
 COMMENT ON TYPE @extschema@.tree IS
-	'A fitted CART decision tree: features (names, continuous or categorical with levels), classes, and only the nodes that exist (split, children, default direction for NULL, class counts); text form is JSON, validated on input';
+	'A fitted CART decision tree (stored uncompressed, out of line above 2 kB, so that a scorer recognizes a model it has cached by its 18-byte toast pointer): features (names, continuous or categorical with levels), classes, and only the nodes that exist (split, children, default direction for NULL, class counts); text form is JSON, validated on input';
 
 COMMENT ON FUNCTION @extschema@.tree_in(cstring) IS
 	'Text input of crm.tree: the JSON form, every reference and number validated';
@@ -52,8 +52,19 @@ RETURNS @extschema@.tree
 COMMENT ON FUNCTION @extschema@.tree_train(text, text, jsonb) IS
 	'Train a CART decision tree on source (a table or view name, or a SELECT/WITH/VALUES/TABLE query) to predict column target from every other column (numbers continuous; boolean, text, enum categorical); options: criterion, max_depth, min_samples_split, min_samples_leaf, cp, bins, class_weight, weight, features, exclude, positive; rows with a NULL target are skipped and counted';
 
+CREATE FUNCTION @extschema@.tree_score_columns(model @extschema@.tree, columns text[], VARIADIC "any") RETURNS float8
+	AS 'MODULE_PATHNAME', 'crm_tree_score_columns' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tree_score_columns(@extschema@.tree, text[], "any") IS
+	'crm.tree_score with the row passed as column names and values (the planner''s rewrite of crm.tree_score on a table''s whole row; NULL when every column is NULL)';
+
+CREATE FUNCTION @extschema@.tree_support(internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'crm_tree_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tree_support(internal) IS
+	'Planner support of crm.tree_score: a call on a table''s or view''s whole row becomes crm.tree_score_columns over its columns, so no composite value is formed per row';
+
 CREATE FUNCTION @extschema@.tree_score(model @extschema@.tree, features record) RETURNS float8
-	AS 'MODULE_PATHNAME', 'crm_tree_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'crm_tree_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	SUPPORT @extschema@.tree_support;
 COMMENT ON FUNCTION @extschema@.tree_score(@extschema@.tree, record) IS
 	'Probability (0..1) of the model''s positive class for a row: features are the row''s columns of the same names, bound once per query';
 

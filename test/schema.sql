@@ -413,7 +413,8 @@ SELECT functions_are('crm', ARRAY[
 	'bgnbd_p_alive', 'bgnbd_expected_purchases', 'bgnbd_expected_purchases_unconditional',
 	'bgnbd_p_purchases', 'gammagamma_fit', 'gammagamma_fit_trans', 'gammagamma_fit_combine',
 	'gammagamma_fit_final', 'gammagamma_expected_spend', 'clv', 'calibration_holdout',
-	'tree_in', 'tree_out', 'tree_recv', 'tree_send', 'tree_train', 'tree_score', 'tree_predict',
+	'tree_in', 'tree_out', 'tree_recv', 'tree_send', 'tree_train', 'tree_score', 'tree_score_columns',
+	'tree_support', 'tree_predict',
 	'tree_probabilities', 'tree_leaf', 'tree_info', 'tree_rules', 'tree_to_sql', 'tree_importance',
 	'auc', 'auc_trans', 'auc_combine', 'auc_serialize', 'auc_deserialize', 'auc_final',
 	'lift_table', 'tree_train_model'

@@ -22,7 +22,7 @@ SELECT plan(37);
 
 SELECT has_type('crm', 'tree', 'type crm.tree');
 SELECT is((SELECT typalign::text || typstorage::text || typlen::text FROM pg_catalog.pg_type WHERE oid = 'crm.tree'::regtype),
-	'dx-1', 'crm.tree: varlena, double-aligned, compressible');
+	'de-1', 'crm.tree: varlena, double-aligned, stored uncompressed (external)');
 SELECT has_function('crm', 'tree_train', ARRAY['text', 'text', 'jsonb']);
 SELECT has_function('crm', 'tree_score', ARRAY['crm.tree', 'record']);
 SELECT has_function('crm', 'tree_predict', ARRAY['crm.tree', 'record']);

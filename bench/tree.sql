@@ -1,0 +1,89 @@
+-- Decision trees (issue "Decision trees: train, score, explain and exchange").
+--
+-- (a) Scoring: crm.tree_score over 10,000,000 rows (10 features, table
+--     bench.tree_rows) against the scan floor SELECT sum(f1) over the same
+--     table and against the CASE expression of crm.tree_to_sql.  Targets: at
+--     most 1.5x the scan floor, faster than the CASE.
+-- (b) Training: crm.tree_train on 1,000,000 rows x 10 features against
+--     scikit-learn's DecisionTreeClassifier.fit on the same rows and depth
+--     (bench/tree_sklearn.py; its time excludes loading the CSV, ours includes
+--     reading the rows with SPI).  Target: no slower, holdout AUC within 0.01.
+--
+-- psql variables: tree_rows (default 10000000), train_rows (1000000),
+-- root (the repository, for bench/tree_sklearn.py).
+\if :{?tree_rows}
+\else
+\set tree_rows 10000000
+\endif
+\if :{?train_rows}
+\else
+\set train_rows 1000000
+\endif
+\if :{?root}
+\else
+\set root .
+\endif
+
+\echo '== tree: data (' :tree_rows 'rows scored, ' :train_rows 'training rows, 300000 holdout rows)'
+-- 10 features, 7 double precision and 3 integer; the label follows f1, f2,
+-- f3 + f4 and f6 with 10 % of the labels flipped
+SELECT setseed(0.42);
+DROP TABLE IF EXISTS bench.tree_source;
+CREATE UNLOGGED TABLE bench.tree_source AS
+SELECT g AS id, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,
+	   ((f1 > 0.6 AND f2 < 0.4) OR f3 + f4 > 1.3 OR (f6 < 15 AND f5 > 0.5)) <> (noise < 0.1) AS label
+  FROM (SELECT g, random() AS f1, random() AS f2, random() AS f3, random() AS f4, random() AS f5,
+			   (random() * 100)::integer AS f6, (random() * 100)::integer AS f7, (random() * 1000)::integer AS f8,
+			   random() * 50 AS f9, random() * 3 AS f10, random() AS noise
+		  FROM generate_series(1, :tree_rows + :train_rows + 300000) g) s;
+DROP TABLE IF EXISTS bench.tree_rows, bench.tree_train, bench.tree_holdout;
+CREATE UNLOGGED TABLE bench.tree_train AS SELECT * FROM bench.tree_source WHERE id <= :train_rows;
+CREATE UNLOGGED TABLE bench.tree_holdout AS SELECT * FROM bench.tree_source WHERE id > :train_rows AND id <= :train_rows + 300000;
+CREATE UNLOGGED TABLE bench.tree_rows AS SELECT * FROM bench.tree_source WHERE id > :train_rows + 300000;
+DROP TABLE bench.tree_source;
+ALTER TABLE bench.tree_train DROP COLUMN id;
+ALTER TABLE bench.tree_holdout DROP COLUMN id;
+VACUUM ANALYZE bench.tree_train, bench.tree_holdout, bench.tree_rows;
+SELECT (SELECT count(*) FROM bench.tree_rows) AS scored_rows, (SELECT count(*) FROM bench.tree_train) AS training_rows,
+	   pg_size_pretty(pg_total_relation_size('bench.tree_rows')) AS scored_table_size;
+
+\echo '== tree: (b) training, depth 8, scikit-learn''s defaults otherwise (gini, exact thresholds: bins 0; no pruning)'
+DROP TABLE IF EXISTS bench.tree_models;
+CREATE UNLOGGED TABLE bench.tree_models (name text, ms float8, model crm.tree);
+\timing on
+-- one untimed warm-up read of the table
+SELECT count(*) FROM bench.tree_train;
+INSERT INTO bench.tree_models
+SELECT 'exact', extract(epoch FROM clock_timestamp() - t0) * 1000, m
+  FROM (SELECT clock_timestamp() AS t0) s,
+	   LATERAL (SELECT crm.tree_train('bench.tree_train', 'label',
+							'{"max_depth": 8, "cp": 0, "min_samples_split": 2, "min_samples_leaf": 1, "bins": 0}') AS m OFFSET 0) t;
+INSERT INTO bench.tree_models
+SELECT 'binned', extract(epoch FROM clock_timestamp() - t0) * 1000, m
+  FROM (SELECT clock_timestamp() AS t0) s,
+	   LATERAL (SELECT crm.tree_train('bench.tree_train', 'label',
+							'{"max_depth": 8, "cp": 0, "min_samples_split": 2, "min_samples_leaf": 1}') AS m OFFSET 0) t;
+\timing off
+SELECT name, round(ms::numeric) AS train_ms, crm.tree_info(model)->'leaves' AS leaves,
+	   (SELECT round(crm.auc(crm.tree_score(model, h), h.label)::numeric, 4) FROM bench.tree_holdout h) AS holdout_auc
+  FROM bench.tree_models ORDER BY name;
+
+SELECT current_setting('data_directory') || '/bench_tree_train.csv' AS train_csv,
+	   current_setting('data_directory') || '/bench_tree_holdout.csv' AS holdout_csv \gset
+COPY bench.tree_train TO :'train_csv' CSV HEADER;
+COPY bench.tree_holdout TO :'holdout_csv' CSV HEADER;
+\echo '== tree: (b) scikit-learn DecisionTreeClassifier(max_depth=8).fit on the same rows'
+\! /usr/bin/python3 :root/bench/tree_sklearn.py :train_csv :holdout_csv 8
+
+\echo '== tree: (a) scoring, median ms of 3 runs, no parallel workers (the binned model)'
+SELECT crm.tree_info(model) - 'bytes' AS model FROM bench.tree_models WHERE name = 'binned';
+SELECT crm.tree_to_sql(model, 't') AS case_sql FROM bench.tree_models WHERE name = 'binned' \gset
+SELECT round(s::numeric, 1) AS score_ms, round(f::numeric, 1) AS scan_floor_ms, round(c::numeric, 1) AS case_ms,
+	   round((s / f)::numeric, 3) AS score_vs_scan_floor, round((s / c)::numeric, 3) AS score_vs_case
+  FROM (SELECT bench.time_ms($$SELECT sum(crm.tree_score(m.model, t)) FROM bench.tree_rows t, bench.tree_models m WHERE m.name = 'binned'$$, 0, 3) AS s,
+			   bench.time_ms($$SELECT sum(f1) FROM bench.tree_rows$$, 0, 3) AS f,
+			   bench.time_ms(format('SELECT sum(%s) FROM bench.tree_rows t', :'case_sql'), 0, 3) AS c) x;
+-- the same, the model as a literal in the query (no join)
+SELECT model::text AS model_json FROM bench.tree_models WHERE name = 'binned' \gset
+SELECT round(bench.time_ms(format('SELECT sum(crm.tree_score(%L::crm.tree, t)) FROM bench.tree_rows t', :'model_json'), 0, 3)::numeric, 1) AS score_literal_model_ms;
+DROP TABLE bench.tree_rows, bench.tree_train, bench.tree_holdout, bench.tree_models;
