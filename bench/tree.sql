@@ -47,23 +47,21 @@ VACUUM ANALYZE bench.tree_train, bench.tree_holdout, bench.tree_rows;
 SELECT (SELECT count(*) FROM bench.tree_rows) AS scored_rows, (SELECT count(*) FROM bench.tree_train) AS training_rows,
 	   pg_size_pretty(pg_total_relation_size('bench.tree_rows')) AS scored_table_size;
 
-\echo '== tree: (b) training, depth 8, scikit-learn''s defaults otherwise (gini, exact thresholds: bins 0; no pruning)'
+\echo '== tree: (b) training, depth 8 and scikit-learn''s defaults otherwise (gini, no pruning): exact thresholds (bins 0) and 256 bins; and crm''s defaults'
 DROP TABLE IF EXISTS bench.tree_models;
 CREATE UNLOGGED TABLE bench.tree_models (name text, ms float8, model crm.tree);
-\timing on
--- one untimed warm-up read of the table
-SELECT count(*) FROM bench.tree_train;
-INSERT INTO bench.tree_models
-SELECT 'exact', extract(epoch FROM clock_timestamp() - t0) * 1000, m
-  FROM (SELECT clock_timestamp() AS t0) s,
-	   LATERAL (SELECT crm.tree_train('bench.tree_train', 'label',
-							'{"max_depth": 8, "cp": 0, "min_samples_split": 2, "min_samples_leaf": 1, "bins": 0}') AS m OFFSET 0) t;
-INSERT INTO bench.tree_models
-SELECT 'binned', extract(epoch FROM clock_timestamp() - t0) * 1000, m
-  FROM (SELECT clock_timestamp() AS t0) s,
-	   LATERAL (SELECT crm.tree_train('bench.tree_train', 'label',
-							'{"max_depth": 8, "cp": 0, "min_samples_split": 2, "min_samples_leaf": 1}') AS m OFFSET 0) t;
-\timing off
+CREATE OR REPLACE FUNCTION bench.tree_fit(name text, options jsonb) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	t0 timestamptz := clock_timestamp();
+	m crm.tree := crm.tree_train('bench.tree_train', 'label', options);
+BEGIN
+	INSERT INTO bench.tree_models VALUES (name, extract(epoch FROM clock_timestamp() - t0) * 1000, m);
+END;
+$$;
+SELECT count(*) AS warm_up FROM bench.tree_train;
+SELECT bench.tree_fit('exact', '{"max_depth": 8, "cp": 0, "min_samples_split": 2, "min_samples_leaf": 1, "bins": 0}');
+SELECT bench.tree_fit('binned', '{"max_depth": 8, "cp": 0, "min_samples_split": 2, "min_samples_leaf": 1}');
+SELECT bench.tree_fit('defaults', '{}');
 SELECT name, round(ms::numeric) AS train_ms, crm.tree_info(model)->'leaves' AS leaves,
 	   (SELECT round(crm.auc(crm.tree_score(model, h), h.label)::numeric, 4) FROM bench.tree_holdout h) AS holdout_auc
   FROM bench.tree_models ORDER BY name;
@@ -73,17 +71,31 @@ SELECT current_setting('data_directory') || '/bench_tree_train.csv' AS train_csv
 COPY bench.tree_train TO :'train_csv' CSV HEADER;
 COPY bench.tree_holdout TO :'holdout_csv' CSV HEADER;
 \echo '== tree: (b) scikit-learn DecisionTreeClassifier(max_depth=8).fit on the same rows'
-\! /usr/bin/python3 :root/bench/tree_sklearn.py :train_csv :holdout_csv 8
+\set sklearn_cmd '/usr/bin/python3 ' :root '/bench/tree_sklearn.py ' :train_csv ' ' :holdout_csv ' 8'
+CREATE TEMP TABLE sklearn_out (line text);
+COPY sklearn_out FROM PROGRAM :'sklearn_cmd';
+SELECT line AS scikit_learn FROM sklearn_out;
 
 \echo '== tree: (a) scoring, median ms of 3 runs, no parallel workers (the binned model)'
 SELECT crm.tree_info(model) - 'bytes' AS model FROM bench.tree_models WHERE name = 'binned';
 SELECT crm.tree_to_sql(model, 't') AS case_sql FROM bench.tree_models WHERE name = 'binned' \gset
 SELECT round(s::numeric, 1) AS score_ms, round(f::numeric, 1) AS scan_floor_ms, round(c::numeric, 1) AS case_ms,
 	   round((s / f)::numeric, 3) AS score_vs_scan_floor, round((s / c)::numeric, 3) AS score_vs_case
-  FROM (SELECT bench.time_ms($$SELECT sum(crm.tree_score(m.model, t)) FROM bench.tree_rows t, bench.tree_models m WHERE m.name = 'binned'$$, 0, 3) AS s,
+  FROM (SELECT bench.time_ms($$SELECT sum(crm.tree_score((SELECT model FROM bench.tree_models WHERE name = 'binned'), t)) FROM bench.tree_rows t$$, 0, 3) AS s,
 			   bench.time_ms($$SELECT sum(f1) FROM bench.tree_rows$$, 0, 3) AS f,
 			   bench.time_ms(format('SELECT sum(%s) FROM bench.tree_rows t', :'case_sql'), 0, 3) AS c) x;
--- the same, the model as a literal in the query (no join)
+-- the model from a join instead of a scalar subquery, and as a literal
 SELECT model::text AS model_json FROM bench.tree_models WHERE name = 'binned' \gset
-SELECT round(bench.time_ms(format('SELECT sum(crm.tree_score(%L::crm.tree, t)) FROM bench.tree_rows t', :'model_json'), 0, 3)::numeric, 1) AS score_literal_model_ms;
+SELECT round(bench.time_ms($$SELECT sum(crm.tree_score(m.model, t)) FROM bench.tree_rows t JOIN bench.tree_models m ON m.name = 'binned'$$, 0, 3)::numeric, 1) AS score_join_ms,
+	   round(bench.time_ms(format('SELECT sum(crm.tree_score(%L::crm.tree, t)) FROM bench.tree_rows t', :'model_json'), 0, 3)::numeric, 1) AS score_literal_model_ms,
+	   round(bench.time_ms($$SELECT sum(crm.tree_score((SELECT model FROM bench.tree_models WHERE name = 'binned'), t)) FROM (SELECT * FROM bench.tree_rows OFFSET 0) t$$, 0, 3)::numeric, 1) AS score_record_path_ms;
+\echo '== tree: (a) the same with 2 parallel workers'
+SELECT round(s::numeric, 1) AS score_ms, round(f::numeric, 1) AS scan_floor_ms, round(c::numeric, 1) AS case_ms,
+	   round((s / f)::numeric, 3) AS score_vs_scan_floor, round((s / c)::numeric, 3) AS score_vs_case
+  FROM (SELECT bench.time_ms($$SELECT sum(crm.tree_score((SELECT model FROM bench.tree_models WHERE name = 'binned'), t)) FROM bench.tree_rows t$$, 2, 3) AS s,
+			   bench.time_ms($$SELECT sum(f1) FROM bench.tree_rows$$, 2, 3) AS f,
+			   bench.time_ms(format('SELECT sum(%s) FROM bench.tree_rows t', :'case_sql'), 2, 3) AS c) x;
 DROP TABLE bench.tree_rows, bench.tree_train, bench.tree_holdout, bench.tree_models;
+DROP FUNCTION bench.tree_fit(text, jsonb);
+\set remove_cmd 'rm -f ' :train_csv ' ' :holdout_csv
+COPY (SELECT 1) TO PROGRAM :'remove_cmd';
