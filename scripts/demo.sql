@@ -115,3 +115,37 @@ SELECT c.id, c.name, c.region, g.net_value, round(g.value_score::numeric, 1) AS 
 
 \echo '== Key accounts by region'
 SELECT * FROM crm.region_summary;
+
+\echo
+\echo '== Decision tree: who uses the offer, and who should be offered it (MISSION.md section 4)'
+-- The persons' attributes as a table of features; a view, so the tree can be trained again as data change
+CREATE OR REPLACE VIEW public.offer_customers AS
+SELECT id AS customer_id, (attributes->>'age')::integer AS age, attributes->>'occupation' AS occupation,
+	   (attributes->>'income')::numeric AS income, attributes->>'marital_status' AS marital_status,
+	   (attributes->>'monthly_bill')::numeric AS monthly_bill, industry,
+	   (attributes->>'uses_offer')::boolean AS uses_offer
+  FROM crm.customers
+ WHERE kind = 'person';
+SELECT name, rows_used, rows_skipped, metrics
+  FROM crm.tree_train_model('offer', 'SELECT age, occupation, income, marital_status, monthly_bill, industry, uses_offer FROM offer_customers',
+							'uses_offer');
+
+\echo '== The groups, highest share of offer users first (rules of the tree)'
+SELECT round(100 * probability) AS pct_using_offer, samples AS customers, rule
+  FROM crm.tree_rules((SELECT model FROM crm.models WHERE name = 'offer'));
+
+\echo '== What the tree looks at (importances)'
+SELECT feature, round(importance::numeric, 3) AS importance
+  FROM crm.tree_importance((SELECT model FROM crm.models WHERE name = 'offer'));
+
+\echo '== Customers to target: not using the offer yet, in a group where most do (probability >= 0.5)'
+SELECT count(*) AS customers_to_target,
+	   round(avg(crm.tree_score(m.model, c))::numeric, 3) AS mean_probability
+  FROM offer_customers c, crm.models m
+ WHERE m.name = 'offer' AND NOT c.uses_offer AND crm.tree_score(m.model, c) >= 0.5;
+SELECT c.customer_id, c.age, c.occupation, c.income, c.marital_status, c.monthly_bill, c.industry,
+	   round(crm.tree_score(m.model, c)::numeric, 3) AS probability
+  FROM offer_customers c, crm.models m
+ WHERE m.name = 'offer' AND NOT c.uses_offer
+ ORDER BY crm.tree_score(m.model, c) DESC, c.customer_id
+ LIMIT 15;

@@ -82,7 +82,9 @@ def to_crm_tree(clf, feature_names=None, target="target", positive=None):
         "positive": positive if positive is not None else classes[-1],
         "rows": int(tree.n_node_samples[0]),
         "skipped": 0,
-        "features": [{"name": f, "kind": "continuous"} for f in feature_names],
+        # scikit-learn before 1.3 rejects missing values: none were seen
+        "features": [dict({"name": f, "kind": "continuous"}, **({} if missing_left is not None else {"nulls": False}))
+                     for f in feature_names],
         "nodes": nodes,
     }
     if doc["positive"] not in classes:

@@ -36,6 +36,7 @@ SELECT note, try(format('SELECT %L::crm.tree', bad)) AS error
 	('categorical without levels', (j #- '{features,1,levels}')::text),
 	('duplicate level', jsonb_set(j, '{features,1,levels,1}', '"a"')::text),
 	('unknown feature key', jsonb_set(j, '{features,0,unit}', '"eur"')::text),
+	('nulls not a boolean', jsonb_set(j, '{features,0,nulls}', '"yes"')::text),
 	('no nodes', jsonb_set(j, '{nodes}', '[]')::text),
 	('node not an object', jsonb_set(j, '{nodes,1}', '3')::text),
 	('no counts', (j #- '{nodes,1,counts}')::text),

@@ -203,6 +203,7 @@ crm_tree_build(CrmTreeBuild *b)
 		features[f].name_off = feature_name_off[f];
 		features[f].first_level = n_levels;
 		features[f].n_levels = b->feature_kinds[f] == CRM_FEATURE_CATEGORICAL ? b->feature_n_levels[f] : 0;
+		features[f].flags = (b->feature_nulls == NULL || b->feature_nulls[f]) ? CRM_FEATURE_NULLS : 0;
 		n_levels += features[f].n_levels;
 	}
 	memcpy(CRM_TREE_CLASS_OFF(t), class_off, sizeof(int32) * b->n_classes);
@@ -340,6 +341,8 @@ crm_tree_validate(const CrmTree *t, Size size)
 			names[f] = strings + ft->name_off;
 			if (names[f][0] == '\0')
 				TREE_ERROR("feature %d has an empty name", f);
+			if ((ft->flags & ~CRM_FEATURE_NULLS) != 0)
+				TREE_ERROR("feature \"%s\" has unknown flags %d", names[f], ft->flags);
 			if (ft->kind == CRM_FEATURE_CONTINUOUS)
 			{
 				if (ft->n_levels != 0)
@@ -559,7 +562,7 @@ find_name(char **names, int n, const char *name)
 
 static const char *const top_keys[] = {"format", "version", "criterion", "target", "classes", "positive",
 "rows", "skipped", "features", "nodes", NULL};
-static const char *const feature_keys[] = {"name", "kind", "levels", NULL};
+static const char *const feature_keys[] = {"name", "kind", "levels", "nulls", NULL};
 static const char *const node_keys[] = {"feature", "threshold", "left_levels", "left", "right", "missing",
 "samples", "counts", NULL};
 
@@ -647,6 +650,7 @@ tree_from_json(const char *text)
 	b->n_features = n;
 	b->feature_names = palloc0(sizeof(char *) * (n + 1));
 	b->feature_kinds = palloc0(sizeof(int) * (n + 1));
+	b->feature_nulls = palloc0(sizeof(bool) * (n + 1));
 	b->feature_n_levels = palloc0(sizeof(int) * (n + 1));
 	b->feature_levels = palloc0(sizeof(char **) * (n + 1));
 	for (f = 0; f < n; f++)
@@ -663,6 +667,13 @@ tree_from_json(const char *text)
 			TREE_ERROR("%s has an empty name", where);
 		if (find_name(b->feature_names, f, b->feature_names[f]) >= 0)
 			TREE_ERROR("feature \"%s\" appears twice in \"features\"", b->feature_names[f]);
+		b->feature_nulls[f] = true;
+		if (json_get(obj, "nulls", &v))
+		{
+			if (v.type != jbvBool)
+				TREE_ERROR("\"nulls\" of %s must be true or false, not %s", where, jtype_name(&v));
+			b->feature_nulls[f] = v.val.boolean;
+		}
 		if (!json_get(obj, "kind", &v))
 			TREE_ERROR("%s has no \"kind\"", where);
 		s = json_string(&v, "kind", where);
@@ -870,6 +881,7 @@ tree_to_json(const CrmTree *t)
 			appendStringInfoString(&buf, ", ");
 		appendStringInfoString(&buf, "{\"name\": ");
 		escape_json(&buf, feature_name(t, f));
+		appendStringInfo(&buf, ", \"nulls\": %s", (features[f].flags & CRM_FEATURE_NULLS) ? "true" : "false");
 		if (features[f].kind == CRM_FEATURE_CONTINUOUS)
 			appendStringInfoString(&buf, ", \"kind\": \"continuous\"}");
 		else
@@ -1844,7 +1856,7 @@ rule_text(RulesCtx *r)
 		}
 		if (!has_values)
 			appendStringInfo(&buf, "%s is null", name);
-		else if (pc->null_ok)
+		else if (pc->null_ok && (CRM_TREE_FEATURES(r->t)[f].flags & CRM_FEATURE_NULLS))
 			appendStringInfoString(&buf, " or null");
 	}
 	if (r->n_order == 0)

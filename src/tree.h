@@ -7,7 +7,7 @@
  *
  *   CrmTreeNode  nodes[n_nodes]              (40 bytes each)
  *   float8       counts[n_nodes * n_classes] (weighted class counts per node)
- *   CrmTreeFeature features[n_features]      (16 bytes each)
+ *   CrmTreeFeature features[n_features]      (20 bytes each)
  *   int32        class_off[n_classes]        (offsets of class labels in strings)
  *   int32        level_off[n_levels]         (offsets of category levels in strings)
  *   uint32       words[n_words]              (category bitsets of splits)
@@ -57,7 +57,10 @@ typedef struct CrmTreeFeature
 	int32		name_off;		/* column name, offset into strings */
 	int32		first_level;	/* categorical: index of first level in level_off */
 	int32		n_levels;		/* categorical: number of levels */
+	int32		flags;			/* CRM_FEATURE_NULLS: NULL values seen in training */
 } CrmTreeFeature;
+
+#define CRM_FEATURE_NULLS	1
 
 typedef struct CrmTree
 {
@@ -116,6 +119,7 @@ typedef struct CrmTreeBuild
 	int			n_features;
 	char	  **feature_names;
 	int		   *feature_kinds;
+	bool	   *feature_nulls;	/* NULL values seen in training (NULL array: all true) */
 	int		   *feature_n_levels;
 	char	 ***feature_levels;
 	int			n_nodes;

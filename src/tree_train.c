@@ -106,6 +106,7 @@ typedef struct Column
 	int		   *remap;			/* first-seen code -> sorted level index */
 	/* both: the code per row, -1 for NULL */
 	int32	   *code;
+	bool		nulls;			/* a NULL (or NaN) was seen */
 } Column;
 
 typedef struct GrowNode
@@ -719,7 +720,10 @@ read_source(Trainer *tr, const char *source, const char *target)
 					col->vals[i] = x;
 				}
 				else if (nulls[att])
+				{
 					col->code[i] = -1;
+					col->nulls = true;
+				}
 				else
 				{
 					Oid			out = InvalidOid;
@@ -841,6 +845,7 @@ bin_column(Trainer *tr, Column *col)
 		if (isnan(x))
 		{
 			col->code[i] = -1;
+			col->nulls = true;
 			continue;
 		}
 		/* number of edges < x */
@@ -1418,12 +1423,14 @@ crm_tree_train(PG_FUNCTION_ARGS)
 	b.n_features = tr.n_cols;
 	b.feature_names = palloc(sizeof(char *) * (tr.n_cols + 1));
 	b.feature_kinds = palloc(sizeof(int) * (tr.n_cols + 1));
+	b.feature_nulls = palloc(sizeof(bool) * (tr.n_cols + 1));
 	b.feature_n_levels = palloc0(sizeof(int) * (tr.n_cols + 1));
 	b.feature_levels = palloc0(sizeof(char **) * (tr.n_cols + 1));
 	for (f = 0; f < tr.n_cols; f++)
 	{
 		b.feature_names[f] = tr.cols[f].name;
 		b.feature_kinds[f] = tr.cols[f].kind;
+		b.feature_nulls[f] = tr.cols[f].nulls;
 		if (tr.cols[f].kind == CRM_FEATURE_CATEGORICAL)
 		{
 			b.feature_n_levels[f] = tr.cols[f].levels.n;
