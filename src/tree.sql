@@ -5,11 +5,11 @@
 -- rules, export it as a SQL CASE expression, evaluate it with crm.auc and
 -- crm.lift_table:
 --
---   SELECT crm.tree_train_model('offer', 'crm_demo.offer_customers', 'uses_offer',
+--   SELECT crm.tree_train_model('offer', 'offer_customers', 'uses_offer',
 --                               '{"exclude": ["customer_id"]}');
 --   SELECT * FROM crm.tree_rules((SELECT model FROM crm.models WHERE name = 'offer'));
 --   SELECT c.customer_id, crm.tree_score(m.model, c) AS p
---     FROM crm_demo.offer_customers c, crm.models m
+--     FROM offer_customers c, crm.models m
 --    WHERE m.name = 'offer' AND NOT c.uses_offer ORDER BY p DESC;
 --
 -- The JSON text form of crm.tree is documented in the README.

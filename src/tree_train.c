@@ -515,9 +515,7 @@ read_source(Trainer *tr, const char *source, const char *target)
 	Datum	   *values;
 	bool	   *nulls;
 	MemoryContext old;
-	StrTable   *cw_dummy = NULL;
 
-	(void) cw_dummy;
 	if (is_query(source))
 		sql = pstrdup(source);
 	else if (strpbrk(source, " \t\n\r") != NULL && strchr(source, '"') == NULL)
