@@ -76,26 +76,59 @@ CREATE TEMP TABLE sklearn_out (line text);
 COPY sklearn_out FROM PROGRAM :'sklearn_cmd';
 SELECT line AS scikit_learn FROM sklearn_out;
 
-\echo '== tree: (a) scoring, median ms of 3 runs, no parallel workers (the binned model)'
+\echo '== tree: (a) scoring: crm.tree_score, the scan floor and the CASE run in turn, 5 rounds; medians of the times and of the per-round ratios'
 SELECT crm.tree_info(model) - 'bytes' AS model FROM bench.tree_models WHERE name = 'binned';
-SELECT crm.tree_to_sql(model, 't') AS case_sql FROM bench.tree_models WHERE name = 'binned' \gset
-SELECT round(s::numeric, 1) AS score_ms, round(f::numeric, 1) AS scan_floor_ms, round(c::numeric, 1) AS case_ms,
-	   round((s / f)::numeric, 3) AS score_vs_scan_floor, round((s / c)::numeric, 3) AS score_vs_case
-  FROM (SELECT bench.time_ms($$SELECT sum(crm.tree_score((SELECT model FROM bench.tree_models WHERE name = 'binned'), t)) FROM bench.tree_rows t$$, 0, 3) AS s,
-			   bench.time_ms($$SELECT sum(f1) FROM bench.tree_rows$$, 0, 3) AS f,
-			   bench.time_ms(format('SELECT sum(%s) FROM bench.tree_rows t', :'case_sql'), 0, 3) AS c) x;
--- the model from a join instead of a scalar subquery, and as a literal
-SELECT model::text AS model_json FROM bench.tree_models WHERE name = 'binned' \gset
-SELECT round(bench.time_ms($$SELECT sum(crm.tree_score(m.model, t)) FROM bench.tree_rows t JOIN bench.tree_models m ON m.name = 'binned'$$, 0, 3)::numeric, 1) AS score_join_ms,
-	   round(bench.time_ms(format('SELECT sum(crm.tree_score(%L::crm.tree, t)) FROM bench.tree_rows t', :'model_json'), 0, 3)::numeric, 1) AS score_literal_model_ms,
-	   round(bench.time_ms($$SELECT sum(crm.tree_score((SELECT model FROM bench.tree_models WHERE name = 'binned'), t)) FROM (SELECT * FROM bench.tree_rows OFFSET 0) t$$, 0, 3)::numeric, 1) AS score_record_path_ms;
-\echo '== tree: (a) the same with 2 parallel workers'
-SELECT round(s::numeric, 1) AS score_ms, round(f::numeric, 1) AS scan_floor_ms, round(c::numeric, 1) AS case_ms,
-	   round((s / f)::numeric, 3) AS score_vs_scan_floor, round((s / c)::numeric, 3) AS score_vs_case
-  FROM (SELECT bench.time_ms($$SELECT sum(crm.tree_score((SELECT model FROM bench.tree_models WHERE name = 'binned'), t)) FROM bench.tree_rows t$$, 2, 3) AS s,
-			   bench.time_ms($$SELECT sum(f1) FROM bench.tree_rows$$, 2, 3) AS f,
-			   bench.time_ms(format('SELECT sum(%s) FROM bench.tree_rows t', :'case_sql'), 2, 3) AS c) x;
+SELECT crm.tree_to_sql(model, 't') AS case_sql, model::text AS model_json FROM bench.tree_models WHERE name = 'binned' \gset
+-- one query after the other in every round, so that a change of load on the
+-- machine hits all three alike
+CREATE OR REPLACE FUNCTION bench.tree_compare(workers integer, rounds integer, VARIADIC queries text[])
+RETURNS TABLE (query integer, median_ms numeric, median_ratio_to_first numeric)
+LANGUAGE plpgsql AS $$
+DECLARE
+	t float8[] := '{}';
+	r integer;
+	q integer;
+	n integer := array_length(queries, 1);
+BEGIN
+	FOR r IN 1 .. rounds LOOP
+		FOR q IN 1 .. n LOOP
+			t := t || bench.time_ms(queries[q], workers, 1);
+		END LOOP;
+	END LOOP;
+	RETURN QUERY
+	SELECT q2, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY t[(r2 - 1) * n + q2])::numeric, 1),
+		   round(percentile_cont(0.5) WITHIN GROUP (ORDER BY t[(r2 - 1) * n + q2] / t[(r2 - 1) * n + 1])::numeric, 3)
+	  FROM generate_series(1, n) q2, generate_series(1, rounds) r2
+	 GROUP BY q2 ORDER BY q2;
+END;
+$$;
+SELECT CASE query WHEN 1 THEN 'scan floor: sum(f1)' WHEN 2 THEN 'crm.tree_score, model from a scalar subquery'
+				  WHEN 3 THEN 'CASE of crm.tree_to_sql' WHEN 4 THEN 'crm.tree_score, model from a join'
+				  WHEN 5 THEN 'crm.tree_score, model as a literal' ELSE 'crm.tree_score, record path (no rewrite)' END AS query,
+	   median_ms, median_ratio_to_first AS ratio_to_scan_floor
+  FROM bench.tree_compare(0, 5,
+		$$SELECT sum(f1) FROM bench.tree_rows$$,
+		$$SELECT sum(crm.tree_score((SELECT model FROM bench.tree_models WHERE name = 'binned'), t)) FROM bench.tree_rows t$$,
+		format('SELECT sum(%s) FROM bench.tree_rows t', :'case_sql'),
+		$$SELECT sum(crm.tree_score(m.model, t)) FROM bench.tree_rows t JOIN bench.tree_models m ON m.name = 'binned'$$,
+		format('SELECT sum(crm.tree_score(%L::crm.tree, t)) FROM bench.tree_rows t', :'model_json'),
+		$$SELECT sum(crm.tree_score((SELECT model FROM bench.tree_models WHERE name = 'binned'), t)) FROM (SELECT * FROM bench.tree_rows OFFSET 0) t$$);
+\echo '== tree: (a) score / CASE per round (median)'
+SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ratio)::numeric, 3) AS score_vs_case
+  FROM (SELECT a.median_ratio_to_first AS ratio FROM bench.tree_compare(0, 5,
+		format('SELECT sum(%s) FROM bench.tree_rows t', :'case_sql'),
+		$$SELECT sum(crm.tree_score((SELECT model FROM bench.tree_models WHERE name = 'binned'), t)) FROM bench.tree_rows t$$) a
+		 WHERE a.query = 2) x;
+\echo '== tree: (a) the same with 2 parallel workers (3 rounds)'
+SELECT CASE query WHEN 1 THEN 'scan floor: sum(f1)' WHEN 2 THEN 'crm.tree_score, model from a scalar subquery'
+				  ELSE 'CASE of crm.tree_to_sql' END AS query,
+	   median_ms, median_ratio_to_first AS ratio_to_scan_floor
+  FROM bench.tree_compare(2, 3,
+		$$SELECT sum(f1) FROM bench.tree_rows$$,
+		$$SELECT sum(crm.tree_score((SELECT model FROM bench.tree_models WHERE name = 'binned'), t)) FROM bench.tree_rows t$$,
+		format('SELECT sum(%s) FROM bench.tree_rows t', :'case_sql'));
 DROP TABLE bench.tree_rows, bench.tree_train, bench.tree_holdout, bench.tree_models;
 DROP FUNCTION bench.tree_fit(text, jsonb);
+DROP FUNCTION bench.tree_compare(integer, integer, text[]);
 \set remove_cmd 'rm -f ' :train_csv ' ' :holdout_csv
 COPY (SELECT 1) TO PROGRAM :'remove_cmd';

@@ -44,6 +44,17 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT crm.tree_score(m, t) FROM tiny t, tiny_model
 SELECT count(*) AS rows, count(*) FILTER (WHERE crm.tree_score(m, t) = crm.tree_score(m, s)) AS same
   FROM tiny t JOIN (SELECT * FROM tiny OFFSET 0) s USING (x), tiny_model;
 SELECT g, crm.tree_score(m, t) FROM generate_series(9, 11) g LEFT JOIN tiny t ON t.x = g, tiny_model ORDER BY g;
+-- with a NOT NULL column the rewrite knows a NULL row exactly: a row whose
+-- features are all NULL is scored (default directions), a missing one is NULL
+CREATE TABLE tiny_pk (id integer PRIMARY KEY, x integer, c text);
+INSERT INTO tiny_pk VALUES (1, NULL, NULL), (2, 8, 'a');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT crm.tree_score(m, t) FROM tiny_pk t, tiny_model;
+SELECT g, crm.tree_score(m, t) FROM generate_series(1, 3) g LEFT JOIN tiny_pk t ON t.id = g, tiny_model ORDER BY g;
+-- a view's row (the planner pulls the view up into ROW(...)): rewritten too
+CREATE VIEW tiny_view AS SELECT x * 1 AS x, upper(c) AS c_upper, lower(upper(c)) AS c FROM tiny;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT crm.tree_score(m, v) FROM tiny_view v, tiny_model;
+SELECT count(*) AS rows, count(*) FILTER (WHERE crm.tree_score(m, v) = crm.tree_score(m, t)) AS same
+  FROM tiny_view v JOIN tiny t USING (x), tiny_model;
 
 -- default options (rpart's: min_samples_split 20) keep the root: 7 / 10
 SELECT crm.tree_score(crm.tree_train('tiny', 'y'), t) FROM tiny t WHERE x = 1;

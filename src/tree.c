@@ -1311,8 +1311,11 @@ cache_bind_columns(TreeEntry *c, FunctionCallInfo fcinfo)
 				a;
 
 	deconstruct_array(names, TEXTOID, -1, false, TYPALIGN_INT, &nd, &nn, &n);
-	if (n != PG_NARGS() - 2)
-		elog(ERROR, "crm.tree_score_columns: %d names for %d columns", n, PG_NARGS() - 2);
+	if (n != PG_NARGS() - 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("crm.tree_score_columns got %d column names for %d columns", n, PG_NARGS() - 3),
+				 errhint("Call crm.tree_score(model, row); the planner writes this call.")));
 	c->bind = MemoryContextAllocZero(cxt, sizeof(FeatureBind) * Max(t->n_features, 1));
 	for (f = 0; f < t->n_features; f++)
 	{
@@ -1330,7 +1333,7 @@ cache_bind_columns(TreeEntry *c, FunctionCallInfo fcinfo)
 			}
 		if (fb->attno < 0)
 			missing_feature(name);
-		bind_feature(fb, t, f, get_fn_expr_argtype(fcinfo->flinfo, 2 + fb->attno), cxt);
+		bind_feature(fb, t, f, get_fn_expr_argtype(fcinfo->flinfo, 3 + fb->attno), cxt);
 	}
 	c->values = MemoryContextAlloc(cxt, sizeof(Datum) * Max(n, 1));
 	c->nulls = MemoryContextAlloc(cxt, sizeof(bool) * Max(n, 1));
@@ -1526,12 +1529,15 @@ crm_tree_score(PG_FUNCTION_ARGS)
 }
 
 /*
- * crm.tree_score_columns(model, names, VARIADIC "any"): crm.tree_score with
- * the row's columns passed one by one.  The planner puts it in place of
- * crm.tree_score(model, t) when t is a table's (or view's) whole row (see
- * crm_tree_support): the executor then fetches the columns from the scan
- * instead of forming a composite value per row.  A row whose columns are all
- * NULL scores NULL, as a NULL row (an outer join's missing side) does.
+ * crm.tree_score_columns(model, names, null_row, VARIADIC "any"):
+ * crm.tree_score with the row's columns passed one by one.  The planner puts
+ * it in place of crm.tree_score(model, t) when t is a table's (or view's)
+ * whole row (see crm_tree_support): the executor then fetches the columns
+ * from the scan instead of forming a composite value per row.  null_row says
+ * when the row itself was NULL (the missing side of an outer join), which
+ * crm.tree_score, being strict, answers with NULL: -1 never (a view's
+ * ROW(...)), n >= 0 when column n (declared NOT NULL) is NULL, -2 when every
+ * column is NULL (a table without a NOT NULL column).
  */
 PG_FUNCTION_INFO_V1(crm_tree_score_columns);
 Datum
@@ -1539,21 +1545,25 @@ crm_tree_score_columns(PG_FUNCTION_ARGS)
 {
 	TreeEntry  *c;
 	int			a,
-				n = PG_NARGS() - 2;
+				n = PG_NARGS() - 3,
+				null_row;
 	bool		all_null = true;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	null_row = PG_GETARG_INT32(2);
+	if (null_row >= 0 && null_row < n && PG_ARGISNULL(3 + null_row))
 		PG_RETURN_NULL();
 	c = cache_entry(fcinfo);
 	if (!c->columns)
 		cache_bind_columns(c, fcinfo);
 	for (a = 0; a < n; a++)
 	{
-		c->nulls[a] = PG_ARGISNULL(2 + a);
-		c->values[a] = PG_GETARG_DATUM(2 + a);
+		c->nulls[a] = PG_ARGISNULL(3 + a);
+		c->values[a] = PG_GETARG_DATUM(3 + a);
 		all_null &= c->nulls[a];
 	}
-	if (all_null)
+	if (all_null && null_row == -2)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(c->prob[walk(c)]);
 }
@@ -1561,7 +1571,9 @@ crm_tree_score_columns(PG_FUNCTION_ARGS)
 /*
  * Planner support of crm.tree_score: a call on a whole-row reference of a
  * table or view (crm.tree_score(m.model, c)) becomes
- * crm.tree_score_columns(m.model, '{col1,...}', c.col1, ...), same result.
+ * crm.tree_score_columns(m.model, '{col1,...}', null_row, c.col1, ...), same
+ * result; so does one on a view's row, which the planner has turned into
+ * ROW(expressions) by then.
  */
 PG_FUNCTION_INFO_V1(crm_tree_support);
 Datum
@@ -1576,7 +1588,8 @@ crm_tree_support(PG_FUNCTION_ARGS)
 	Datum	   *names;
 	int			n = 0,
 				a;
-	Oid			argtypes[3] = {InvalidOid, TEXTARRAYOID, ANYOID};
+	Oid			argtypes[4] = {InvalidOid, TEXTARRAYOID, INT4OID, ANYOID};
+	int			null_row = -1;
 	Oid			fn;
 	char	   *nsp;
 
@@ -1584,36 +1597,96 @@ crm_tree_support(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(NULL);
 	req = (SupportRequestSimplify *) rawreq;
 	fe = req->fcall;
-	if (list_length(fe->args) != 2 || !IsA(lsecond(fe->args), Var))
+	if (list_length(fe->args) != 2)
 		PG_RETURN_POINTER(NULL);
-	v = (Var *) lsecond(fe->args);
-	if (v->varattno != 0 || v->vartype == RECORDOID || get_typtype(v->vartype) != TYPTYPE_COMPOSITE)
-		PG_RETURN_POINTER(NULL);
-	desc = lookup_rowtype_tupdesc_noerror(v->vartype, v->vartypmod, true);
-	if (desc == NULL)
-		PG_RETURN_POINTER(NULL);
-	names = palloc(sizeof(Datum) * Max(desc->natts, 1));
 	args = list_make1(linitial(fe->args));
 	args = lappend(args, NULL);	/* the names, below */
-	for (a = 0; a < desc->natts; a++)
+	args = lappend(args, NULL);	/* when the row is NULL, below */
+	if (IsA(lsecond(fe->args), Var))
 	{
-		Form_pg_attribute att = TupleDescAttr(desc, a);
+		/* a table's whole row: its columns */
+		v = (Var *) lsecond(fe->args);
+		if (v->varattno != 0 || v->vartype == RECORDOID || get_typtype(v->vartype) != TYPTYPE_COMPOSITE)
+			PG_RETURN_POINTER(NULL);
+		desc = lookup_rowtype_tupdesc_noerror(v->vartype, v->vartypmod, true);
+		if (desc == NULL)
+			PG_RETURN_POINTER(NULL);
+		names = palloc(sizeof(Datum) * Max(desc->natts, 1));
+		null_row = -2;
+		for (a = 0; a < desc->natts; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, a);
 
-		if (att->attisdropped)
-			continue;
-		names[n++] = PointerGetDatum(cstring_to_text(NameStr(att->attname)));
-		args = lappend(args, makeVar(v->varno, att->attnum, att->atttypid, att->atttypmod,
-									 att->attcollation, v->varlevelsup));
+			if (att->attisdropped)
+				continue;
+			if (att->attnotnull && null_row == -2)
+				null_row = n;	/* NULL only when the whole row is */
+			names[n++] = PointerGetDatum(cstring_to_text(NameStr(att->attname)));
+			args = lappend(args, makeVar(v->varno, att->attnum, att->atttypid, att->atttypmod,
+										 att->attcollation, v->varlevelsup));
+		}
+		ReleaseTupleDesc(desc);
 	}
-	ReleaseTupleDesc(desc);
-	if (n == 0 || n > FUNC_MAX_ARGS - 2)
+	else if (IsA(lsecond(fe->args), RowExpr))
+	{
+		/*
+		 * A view's whole row, after the planner pulled the view up:
+		 * ROW(expressions) of the view's row type.  Its fields, named by the
+		 * row type (dropped columns are NULL constants: skipped) or, for an
+		 * anonymous record, by the column names the RowExpr carries.
+		 */
+		RowExpr    *re = (RowExpr *) lsecond(fe->args);
+		ListCell   *lc;
+
+		desc = NULL;
+		if (re->row_typeid != RECORDOID)
+		{
+			desc = lookup_rowtype_tupdesc_noerror(re->row_typeid, -1, true);
+			if (desc == NULL)
+				PG_RETURN_POINTER(NULL);
+			if (desc->natts != list_length(re->args))
+			{
+				ReleaseTupleDesc(desc);
+				PG_RETURN_POINTER(NULL);
+			}
+		}
+		else if (list_length(re->colnames) != list_length(re->args))
+			PG_RETURN_POINTER(NULL);
+		names = palloc(sizeof(Datum) * Max(list_length(re->args), 1));
+		a = 0;
+		foreach(lc, re->args)
+		{
+			const char *name;
+
+			if (desc)
+			{
+				if (TupleDescAttr(desc, a)->attisdropped)
+				{
+					a++;
+					continue;
+				}
+				name = NameStr(TupleDescAttr(desc, a)->attname);
+			}
+			else
+				name = strVal(list_nth(re->colnames, a));
+			names[n++] = PointerGetDatum(cstring_to_text(name));
+			args = lappend(args, lfirst(lc));
+			a++;
+		}
+		if (desc)
+			ReleaseTupleDesc(desc);
+	}
+	else
+		PG_RETURN_POINTER(NULL);
+	if (n == 0 || n > FUNC_MAX_ARGS - 3)
 		PG_RETURN_POINTER(NULL);
 	lsecond(args) = makeConst(TEXTARRAYOID, -1, InvalidOid, -1,
 							  PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT)),
 							  false, false);
+	lthird(args) = makeConst(INT4OID, -1, InvalidOid, sizeof(int32), Int32GetDatum(null_row), false, true);
 	nsp = get_namespace_name(get_func_namespace(fe->funcid));
 	argtypes[0] = exprType(linitial(fe->args));
-	fn = LookupFuncName(list_make2(makeString(nsp), makeString("tree_score_columns")), 3, argtypes, true);
+	fn = LookupFuncName(list_make2(makeString(nsp), makeString("tree_score_columns")), 4, argtypes, true);
 	if (!OidIsValid(fn))
 		PG_RETURN_POINTER(NULL);
 	PG_RETURN_POINTER(makeFuncExpr(fn, FLOAT8OID, args, InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL));

@@ -52,10 +52,10 @@ RETURNS @extschema@.tree
 COMMENT ON FUNCTION @extschema@.tree_train(text, text, jsonb) IS
 	'Train a CART decision tree on source (a table or view name, or a SELECT/WITH/VALUES/TABLE query) to predict column target from every other column (numbers continuous; boolean, text, enum categorical); options: criterion, max_depth, min_samples_split, min_samples_leaf, cp, bins, class_weight, weight, features, exclude, positive; rows with a NULL target are skipped and counted';
 
-CREATE FUNCTION @extschema@.tree_score_columns(model @extschema@.tree, columns text[], VARIADIC "any") RETURNS float8
+CREATE FUNCTION @extschema@.tree_score_columns(model @extschema@.tree, columns text[], null_row integer, VARIADIC "any") RETURNS float8
 	AS 'MODULE_PATHNAME', 'crm_tree_score_columns' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.tree_score_columns(@extschema@.tree, text[], "any") IS
-	'crm.tree_score with the row passed as column names and values (the planner''s rewrite of crm.tree_score on a table''s whole row; NULL when every column is NULL)';
+COMMENT ON FUNCTION @extschema@.tree_score_columns(@extschema@.tree, text[], integer, "any") IS
+	'crm.tree_score with the row passed as column names and values: the planner''s rewrite of crm.tree_score on a table''s or view''s whole row. null_row: -1 the row is never NULL, n >= 0 it is NULL when column n (NOT NULL) is, -2 when every column is';
 
 CREATE FUNCTION @extschema@.tree_support(internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'crm_tree_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
