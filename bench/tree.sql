@@ -104,7 +104,8 @@ END;
 $$;
 SELECT CASE query WHEN 1 THEN 'scan floor: sum(f1)' WHEN 2 THEN 'crm.tree_score, model from a scalar subquery'
 				  WHEN 3 THEN 'CASE of crm.tree_to_sql' WHEN 4 THEN 'crm.tree_score, model from a join'
-				  WHEN 5 THEN 'crm.tree_score, model as a literal' ELSE 'crm.tree_score, record path (no rewrite)' END AS query,
+				  WHEN 5 THEN 'crm.tree_score, model as a literal' WHEN 6 THEN 'crm.tree_score, record path (no rewrite)'
+				  ELSE 'scan to the last feature column: sum(f10)' END AS query,
 	   median_ms, median_ratio_to_first AS ratio_to_scan_floor
   FROM bench.tree_compare(0, 5,
 		$$SELECT sum(f1) FROM bench.tree_rows$$,
@@ -112,7 +113,8 @@ SELECT CASE query WHEN 1 THEN 'scan floor: sum(f1)' WHEN 2 THEN 'crm.tree_score,
 		format('SELECT sum(%s) FROM bench.tree_rows t', :'case_sql'),
 		$$SELECT sum(crm.tree_score(m.model, t)) FROM bench.tree_rows t JOIN bench.tree_models m ON m.name = 'binned'$$,
 		format('SELECT sum(crm.tree_score(%L::crm.tree, t)) FROM bench.tree_rows t', :'model_json'),
-		$$SELECT sum(crm.tree_score((SELECT model FROM bench.tree_models WHERE name = 'binned'), t)) FROM (SELECT * FROM bench.tree_rows OFFSET 0) t$$);
+		$$SELECT sum(crm.tree_score((SELECT model FROM bench.tree_models WHERE name = 'binned'), t)) FROM (SELECT * FROM bench.tree_rows OFFSET 0) t$$,
+		$$SELECT sum(f10) FROM bench.tree_rows$$);
 \echo '== tree: (a) score / CASE per round (median)'
 SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ratio)::numeric, 3) AS score_vs_case
   FROM (SELECT a.median_ratio_to_first AS ratio FROM bench.tree_compare(0, 5,

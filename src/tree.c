@@ -1052,7 +1052,27 @@ typedef struct TreeEntry
 	Datum	   *values;
 	bool	   *nulls;
 	bool		columns;		/* bound to the arguments of tree_score_columns */
+	struct FastNode *fast;		/* the nodes with their columns resolved */
 } TreeEntry;
+
+/*
+ * A node as the scorer walks it: the column (index into the row's values or
+ * the function's arguments) and its conversion resolved, 32 bytes, so that a
+ * walk touches one small array.
+ */
+typedef struct FastNode
+{
+	double		threshold;
+	int32		left;			/* -1: a leaf */
+	int32		right;
+	int32		arg;			/* column index */
+	int32		word_off;		/* categorical: first bitset word */
+	int16		feature;
+	uint8		conv;			/* Conv */
+	uint8		null_left;
+	uint8		categorical;
+	uint8		pad[3];
+} FastNode;
 
 /*
  * A call site keeps up to TREE_CACHE_MODELS models (a join of customers with
@@ -1248,6 +1268,37 @@ missing_feature(const char *name)
 			 errhint("Pass a row with a column named like every feature of the model (crm.tree_importance lists them); rename with a subquery: (SELECT x AS \"%s\", ...).", name)));
 }
 
+/* The walk's node array, once the features are bound. */
+static void
+build_fast(TreeEntry *c)
+{
+	const CrmTree *t = c->tree;
+	const CrmTreeNode *nodes = CRM_TREE_NODES(t);
+	FastNode   *fast = MemoryContextAllocZero(c->cxt, sizeof(FastNode) * t->n_nodes);
+	int			i;
+
+	for (i = 0; i < t->n_nodes; i++)
+	{
+		const CrmTreeNode *n = &nodes[i];
+
+		if (n->feature < 0)
+		{
+			fast[i].left = -1;
+			continue;
+		}
+		fast[i].threshold = n->threshold;
+		fast[i].left = n->left;
+		fast[i].right = n->right;
+		fast[i].arg = c->bind[n->feature].attno;
+		fast[i].word_off = n->word_off;
+		fast[i].feature = n->feature;
+		fast[i].conv = c->bind[n->feature].conv;
+		fast[i].null_left = n->null_left;
+		fast[i].categorical = CRM_TREE_FEATURES(t)[n->feature].kind == CRM_FEATURE_CATEGORICAL;
+	}
+	c->fast = fast;
+}
+
 /* Bind the model's features to the columns of a row type, by name. */
 static void
 cache_bind(TreeEntry *c, Oid typid, int32 typmod)
@@ -1292,6 +1343,7 @@ cache_bind(TreeEntry *c, Oid typid, int32 typmod)
 	c->nulls = MemoryContextAlloc(cxt, sizeof(bool) * Max(desc->natts, 1));
 	c->typid = typid;
 	c->typmod = typmod;
+	build_fast(c);
 }
 
 /*
@@ -1339,6 +1391,7 @@ cache_bind_columns(TreeEntry *c, FunctionCallInfo fcinfo)
 	c->nulls = MemoryContextAlloc(cxt, sizeof(bool) * Max(n, 1));
 	c->typid = InvalidOid;
 	c->columns = true;
+	build_fast(c);
 }
 
 /* the level index of a categorical value, -1 when the model does not know it */
@@ -1459,37 +1512,66 @@ cache_entry(FunctionCallInfo fcinfo)
 	return c;
 }
 
+/* whether a row goes left at a node: value and NULL flag of its column */
+static inline bool
+goes_left(TreeEntry *c, const FastNode *n, Datum d, bool isnull)
+{
+	if (isnull)
+		return n->null_left;
+	if (!n->categorical)
+	{
+		double		x;
+
+		switch (n->conv)
+		{
+			case CONV_FLOAT8:
+				x = DatumGetFloat8(d);
+				break;
+			case CONV_INT4:
+				x = DatumGetInt32(d);
+				break;
+			default:
+				x = continuous_value(&c->bind[n->feature], d);
+				break;
+		}
+		return isnan(x) ? n->null_left : x <= n->threshold;
+	}
+	else
+	{
+		int32		l = categorical_code(&c->bind[n->feature], d);
+
+		return l < 0 ? n->null_left : (CRM_TREE_WORDS(c->tree)[n->word_off + l / 32] >> (l % 32)) & 1;
+	}
+}
+
 /* The leaf a row reaches, its column values in c->values / c->nulls. */
 static int
 walk(TreeEntry *c)
 {
-	const CrmTree *t = c->tree;
-	const CrmTreeNode *nodes = CRM_TREE_NODES(t);
-	const CrmTreeFeature *features = CRM_TREE_FEATURES(t);
-	const uint32 *words = CRM_TREE_WORDS(t);
+	const FastNode *fast = c->fast;
 	int			i = 0;
 
-	while (nodes[i].feature >= 0)
+	while (fast[i].left >= 0)
 	{
-		const CrmTreeNode *n = &nodes[i];
-		FeatureBind *fb = &c->bind[n->feature];
-		bool		left;
+		const FastNode *n = &fast[i];
 
-		if (c->nulls[fb->attno])
-			left = n->null_left;
-		else if (features[n->feature].kind == CRM_FEATURE_CONTINUOUS)
-		{
-			double		x = continuous_value(fb, c->values[fb->attno]);
+		i = goes_left(c, n, c->values[n->arg], c->nulls[n->arg]) ? n->left : n->right;
+	}
+	return i;
+}
 
-			left = isnan(x) ? n->null_left : x <= n->threshold;
-		}
-		else
-		{
-			int32		l = categorical_code(fb, c->values[fb->attno]);
+/* The same, the column values in function arguments (tree_score_columns). */
+static int
+walk_args(TreeEntry *c, const NullableDatum *args)
+{
+	const FastNode *fast = c->fast;
+	int			i = 0;
 
-			left = l < 0 ? n->null_left : (words[n->word_off + l / 32] >> (l % 32)) & 1;
-		}
-		i = left ? n->left : n->right;
+	while (fast[i].left >= 0)
+	{
+		const FastNode *n = &fast[i];
+
+		i = goes_left(c, n, args[n->arg].value, args[n->arg].isnull) ? n->left : n->right;
 	}
 	return i;
 }
@@ -1554,18 +1636,17 @@ crm_tree_score_columns(PG_FUNCTION_ARGS)
 	null_row = PG_GETARG_INT32(2);
 	if (null_row >= 0 && null_row < n && PG_ARGISNULL(3 + null_row))
 		PG_RETURN_NULL();
+	if (null_row == -2)
+	{
+		for (a = 0; a < n && all_null; a++)
+			all_null = PG_ARGISNULL(3 + a);
+		if (all_null)
+			PG_RETURN_NULL();
+	}
 	c = cache_entry(fcinfo);
 	if (!c->columns)
 		cache_bind_columns(c, fcinfo);
-	for (a = 0; a < n; a++)
-	{
-		c->nulls[a] = PG_ARGISNULL(3 + a);
-		c->values[a] = PG_GETARG_DATUM(3 + a);
-		all_null &= c->nulls[a];
-	}
-	if (all_null && null_row == -2)
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(c->prob[walk(c)]);
+	PG_RETURN_FLOAT8(c->prob[walk_args(c, &fcinfo->args[3])]);
 }
 
 /*
