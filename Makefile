@@ -15,13 +15,16 @@ EXTVERSION = 1.0
 MODULE_big = crm
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-SQL_SOURCES = src/schema.sql src/states.sql src/purchase_stats.sql src/value.sql src/grades.sql src/clv.sql src/funnel.sql src/quotas.sql src/campaigns.sql src/contracts.sql src/demo.sql
+SQL_SOURCES = src/schema.sql src/states.sql src/purchase_stats.sql src/value.sql src/grades.sql src/clv.sql src/tree.sql src/funnel.sql src/quotas.sql src/campaigns.sql src/contracts.sql src/demo.sql
 DATA_built = crm--$(EXTVERSION).sql
 
-REGRESS = setup customers opportunities campaigns contracts pipeline keys purchase_stats value grades clv funnel quotas campaign_effectiveness contract_views aggregate_states hashagg_memory demo_data
+REGRESS = setup customers opportunities campaigns contracts pipeline keys purchase_stats value grades clv tree tree_errors funnel quotas campaign_effectiveness contract_views aggregate_states hashagg_memory demo_data
 # the CDNOW reference test needs the shared data beside the repository
 CDNOW_DATA = ../shared/data/cdnow_sample.csv
 REGRESS += $(if $(wildcard $(CDNOW_DATA)),cdnow clv_cdnow)
+# the churn holdout test needs the mlc_churn data beside the repository
+CHURN_DATA = ../shared/data/mlc_churn.csv
+REGRESS += $(if $(wildcard $(CHURN_DATA)),tree_churn)
 REGRESS_OPTS = --inputdir=. --load-extension=crm
 ISOLATION = contacts_cycle
 ISOLATION_OPTS = --inputdir=test --load-extension=crm

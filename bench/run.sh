@@ -4,9 +4,10 @@
 # the same run, and their ratio.
 #
 #   CRM_BENCH_CUSTOMERS   demo data scale (default 1000000: about 9.5 M orders;
-#                         100000 for a quick run)
+#                         100000 for a quick run; 0: none, for bench/tree.sql alone)
 #   CRM_BENCH_ONLY        names of the bench/*.sql to run (e.g. "clv funnel";
 #                         default: all)
+#   CRM_BENCH_TREE_ROWS   rows scored by bench/tree.sql (default 10000000)
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 customers=${CRM_BENCH_CUSTOMERS:-1000000}
@@ -20,7 +21,8 @@ trap crm_stop_cluster EXIT
 createdb crm_bench
 psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c 'CREATE EXTENSION crm'
 crm_say "demo data: $customers customers"
-psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c "SELECT sum(row_count) AS rows FROM crm.generate_demo_data($customers, 42)"
+[ "$customers" -gt 0 ] &&
+	psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c "SELECT sum(row_count) AS rows FROM crm.generate_demo_data($customers, 42)"
 psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c 'VACUUM ANALYZE' -f "$CRM_ROOT/bench/bench.sql"
 # scripts that call a baseline outside the database (\! in psql) find it here
 export CRM_BENCH_DIR="$CRM_ROOT/bench" PGDATABASE=crm_bench
@@ -28,5 +30,5 @@ for script in "$CRM_ROOT"/bench/*.sql; do
 	name=$(basename "$script" .sql)
 	[ "$name" = bench ] && continue
 	[ -n "$only" ] && [[ " $only " != *" $name "* ]] && continue
-	psql -X -v ON_ERROR_STOP=1 -d crm_bench -f "$script"
+	psql -X -v ON_ERROR_STOP=1 -v root="$CRM_ROOT" -v tree_rows="${CRM_BENCH_TREE_ROWS:-10000000}" -d crm_bench -f "$script"
 done

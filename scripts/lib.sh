@@ -15,7 +15,7 @@ CRM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # relocated copy, say, so that two checkouts can build, install and test at
 # once without replacing each other's crm library)
 PG_BIN=${CRM_PG_BIN:-/usr/lib/postgresql/15/bin}
-CRM_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl"
+CRM_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl python3-sklearn"
 
 crm_say() { printf '== %s\n' "$*"; }
 

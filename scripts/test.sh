@@ -4,7 +4,8 @@
 # PostgreSQL 15 cluster, then runs
 #   1. the pg_regress suite (sql/, expected/), one count per test file;
 #   2. the pgTAP suite (test/*.sql, with pg_prove), one count per assertion;
-#   3. the pg_dump round trip (test/dump_roundtrip.sh), one count per table;
+#   3. the scikit-learn exchange (test/sklearn_exchange.sh), one count per check;
+#   4. the pg_dump round trip (test/dump_roundtrip.sh), one count per table;
 # prints the regression diffs on failure, and ends with `N passed, N failed`.
 # Exits non-zero when anything failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -32,6 +33,8 @@ count_tap() {
 crm_say "pg_regress suite"
 [ -f "$CRM_ROOT/../shared/data/cdnow_sample.csv" ] ||
 	echo "skipped: cdnow, clv_cdnow (the CDNOW reference tests need ../shared/data/cdnow_sample.csv beside the repository)"
+[ -f "$CRM_ROOT/../shared/data/mlc_churn.csv" ] ||
+	echo "skipped: tree_churn (the churn holdout test needs ../shared/data/mlc_churn.csv beside the repository)"
 status=0
 make -C "$CRM_ROOT" -s installcheck PG_CONFIG="$PG_BIN/pg_config" >"$log" 2>&1 || status=$?
 grep -E '\.\.\. |tests (passed|failed)' "$log" || true
@@ -51,6 +54,12 @@ psql -X -q -v ON_ERROR_STOP=1 -d crm_tap -c 'CREATE EXTENSION pgtap' -c 'CREATE 
 status=0
 pg_prove --verbose -d crm_tap "$CRM_ROOT"/test/*.sql >"$log" 2>&1 || status=$?
 grep -vE '^[[:space:]]*ok [0-9]+' "$log" || true
+count_tap "$status" "$log"
+
+crm_say "scikit-learn exchange"
+status=0
+bash "$CRM_ROOT/test/sklearn_exchange.sh" >"$log" 2>&1 || status=$?
+cat "$log"
 count_tap "$status" "$log"
 
 crm_say "pg_dump round trip"

@@ -27,6 +27,7 @@ INSERT INTO crm.pipeline_stages (pipeline, stage, position, is_final) VALUES ('r
 UPDATE crm.opportunities SET stage = 'bid' WHERE id = (SELECT min(id) FROM crm.opportunities WHERE status = 'open' AND stage = 'potential');
 UPDATE crm.contracts SET amount = amount + 1 WHERE id = (SELECT min(id) FROM crm.contracts WHERE status = 'executing');
 INSERT INTO crm.customers (name, kind) VALUES ('Customer entered after the demo', 'company');
+DO $$ BEGIN PERFORM crm.tree_train_model('credit', 'SELECT kind, industry, region, channel, satisfaction, credit_status FROM crm.customers', 'credit_status'); END $$;
 SQL
 
 # pg_dump warns that contacts references itself (reports_to); COPY checks

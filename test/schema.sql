@@ -11,7 +11,7 @@
  */
 BEGIN;
 
-SELECT plan(236);
+SELECT plan(240);
 
 --------------------------------------------------------------------------
 -- Schema and tables
@@ -24,7 +24,8 @@ SELECT tables_are('crm', ARRAY[
 	'customers', 'contacts', 'orders', 'service_costs', 'campaigns',
 	'campaign_members', 'pipeline_stages', 'opportunities', 'opportunity_owners',
 	'opportunity_history', 'quotes', 'contracts', 'contract_versions',
-	'contract_history', 'quotas', 'status_transitions', 'customer_grades', 'grade_history'
+	'contract_history', 'quotas', 'status_transitions', 'customer_grades', 'grade_history',
+	'models'
 ]);
 
 SELECT has_table('crm', 'customers', 'crm.customers should exist');
@@ -45,6 +46,7 @@ SELECT has_table('crm', 'quotas', 'crm.quotas should exist');
 SELECT has_table('crm', 'status_transitions', 'crm.status_transitions should exist');
 SELECT has_table('crm', 'customer_grades', 'crm.customer_grades should exist');
 SELECT has_table('crm', 'grade_history', 'crm.grade_history should exist');
+SELECT has_table('crm', 'models', 'crm.models should exist');
 
 --------------------------------------------------------------------------
 -- Columns: the exact list of every table
@@ -124,6 +126,11 @@ SELECT columns_are('crm', 'grade_history', ARRAY[
 	'old_segment', 'new_segment', 'old_relationship', 'new_relationship',
 	'old_pareto_class', 'new_pareto_class', 'old_value_score', 'new_value_score', 'reason'
 ]);
+SELECT columns_are('crm', 'models', ARRAY[
+	'name', 'model', 'source', 'target', 'options', 'trained_at', 'rows_used',
+	'rows_skipped', 'metrics'
+]);
+SELECT col_type_is('crm', 'models', 'model', 'crm', 'tree', 'models.model is crm.tree');
 
 -- Types of the columns other code relies on: the enum-typed status and kind
 -- columns, tags (GIN-indexed text[]), attributes (a jsonb object) and money.
@@ -161,6 +168,7 @@ SELECT col_is_pk('crm', 'quotas', ARRAY['id'], 'quotas: primary key (id)');
 SELECT col_is_pk('crm', 'status_transitions', ARRAY['object', 'from_status'], 'status_transitions: primary key (object, from_status)');
 SELECT col_is_pk('crm', 'customer_grades', ARRAY['customer_id'], 'customer_grades: primary key (customer_id)');
 SELECT col_is_pk('crm', 'grade_history', ARRAY['id'], 'grade_history: primary key (id)');
+SELECT col_is_pk('crm', 'models', ARRAY['name'], 'models: primary key (name)');
 
 -- The unique keys the composite foreign keys and the version numbering need.
 SELECT col_is_unique('crm', 'contacts', ARRAY['customer_id', 'id'], 'contacts: unique (customer_id, id), target of reports_to');
@@ -411,7 +419,12 @@ SELECT functions_are('crm', ARRAY[
 	'allocate', 'sales_share', 'allocate_quotas', 'seasonal_forecast', 'seasonal_forecast_trans',
 	'seasonal_forecast_combine', 'seasonal_forecast_final',
 	'roi', 'spend_band', 'campaigns_in_period', 'campaign_rollup', 'campaign_sales_lift',
-	'contract_execution_status'
+	'contract_execution_status',
+	'tree_in', 'tree_out', 'tree_recv', 'tree_send', 'tree_train', 'tree_score', 'tree_score_columns',
+	'tree_support', 'tree_predict',
+	'tree_probabilities', 'tree_leaf', 'tree_info', 'tree_rules', 'tree_to_sql', 'tree_importance',
+	'auc', 'auc_trans', 'auc_combine', 'auc_serialize', 'auc_deserialize', 'auc_final',
+	'lift_table', 'tree_train_model'
 ]);
 
 SELECT has_function('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text']);
@@ -583,7 +596,7 @@ SELECT set_eq(
 		'contract_history_contract_idx', 'contract_history_pkey', 'contract_versions_pkey',
 		'contracts_campaign_idx', 'contracts_customer_idx', 'contracts_opportunity_idx',
 		'contracts_pkey', 'customer_grades_pkey', 'customers_owner_idx', 'customers_pkey', 'customers_region_idx',
-		'customers_tags_idx', 'grade_history_customer_idx', 'grade_history_pkey',
+		'customers_tags_idx', 'grade_history_customer_idx', 'grade_history_pkey', 'models_pkey',
 		'opportunities_campaign_idx', 'opportunities_customer_idx',
 		'opportunities_owner_idx', 'opportunities_pkey', 'opportunity_history_opportunity_idx',
 		'opportunity_history_pkey', 'opportunity_owners_pkey', 'orders_customer_idx',
@@ -592,7 +605,7 @@ SELECT set_eq(
 		'quotes_opportunity_id_version_key', 'quotes_pkey', 'service_costs_customer_idx',
 		'service_costs_pkey', 'status_transitions_pkey'
 	],
-	'the 39 indexes of crm'
+	'the 40 indexes of crm'
 );
 
 -- One quota per combination, NULL meaning "all": the unique constraint
@@ -635,9 +648,9 @@ SELECT set_eq(
 		'opportunity_history', 'opportunity_history_id_seq', 'quotes', 'quotes_id_seq',
 		'contracts', 'contracts_id_seq', 'contract_versions', 'contract_history',
 		'contract_history_id_seq', 'quotas', 'quotas_id_seq',
-		'customer_grades', 'grade_history', 'grade_history_id_seq'
+		'customer_grades', 'grade_history', 'grade_history_id_seq', 'models'
 	],
-	'pg_extension_config_dump: the 17 user-data tables and 12 identity sequences'
+	'pg_extension_config_dump: the 18 user-data tables and 12 identity sequences'
 );
 
 -- The same rule derived from the catalog, so that a table or identity
