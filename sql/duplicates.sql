@@ -17,12 +17,17 @@ SELECT p AS phone, crm.normalize_phone(p) AS normalized FROM (VALUES
 	('+86-10-1234 5678'), ('0086 10 12345678'), ('(010) 1234-5678'), ('＋８６ １０ １２３４５６７８'),
 	('12345'), ('call me'), ('')) v(p);
 
+-- Levenshtein similarity (used by find_duplicates) and Jaro-Winkler, which
+-- overrates a long common prefix (Evergreen Machinery / Evergreen Pharma).
 SELECT a, b, round(crm.name_similarity(a, b)::numeric, 4) AS similarity,
-	   round(crm.name_similarity(a, b, false)::numeric, 4) AS raw
+	   round(crm.name_similarity(a, b, false)::numeric, 4) AS raw,
+	   round(crm.jaro_winkler(crm.normalize_name(a), crm.normalize_name(b))::numeric, 4) AS jaro_winkler
   FROM (VALUES ('Acme Trading Co., Ltd.', 'ACME TRADING LIMITED'), ('Acme Trading', 'Acme Tradng'),
-			   ('MARTHA', 'MARHTA'), ('DWAYNE', 'DUANE'), ('Acme', 'Zenith'),
-			   ('上海华信贸易有限公司', '上海华信贸易股份有限公司'), ('上海华信贸易', '北京华信贸易'),
+			   ('MARTHA', 'MARHTA'), ('DWAYNE', 'DUANE'), ('kitten', 'sitting'), ('Acme', 'Zenith'),
+			   ('Evergreen Machinery Group', 'Evergreen Pharma LLC'),
+			   ('上海华信贸易有限公司', '上海华信贸易股份有限公司'), ('南京新世纪贸易集团有限公司', '北京新世纪贸易股份有限公司'),
 			   ('', ''), ('', 'x')) v(a, b);
+SELECT crm.jaro_winkler(NULL, 'x') IS NULL AS strict;
 
 -- find_duplicates: a small set with every kind of duplicate.
 INSERT INTO crm.customers (name, kind, region, phone, email) VALUES
@@ -69,11 +74,11 @@ SELECT (SELECT count(*) FROM crm.contacts WHERE customer_id = :keep_id) AS conta
 	   (SELECT count(*) FROM crm.contracts WHERE customer_id = :keep_id) AS contracts,
 	   (SELECT count(*) FROM crm.campaign_members WHERE customer_id = :keep_id) AS campaign_memberships;
 SELECT table_name, operation, customer_id = :keep_id AS of_keep, row_key = :drop_id AS is_drop,
-	   replace(replace(context, :'keep_id', 'KEEP'), :'drop_id', 'DROP') AS context
+	   regexp_replace(regexp_replace(context, '\m' || :keep_id || '\M', 'KEEP'), '\m' || :drop_id || '\M', 'DROP') AS context
   FROM crm.audit_log WHERE context LIKE 'merge_customers%' ORDER BY id;
 -- (ids shown as KEEP and DROP)
-SELECT replace(try(format('SELECT * FROM crm.merge_customers(%s, %s)', :keep_id, :keep_id)), :'keep_id', 'KEEP') AS into_itself;
-SELECT replace(try(format('SELECT * FROM crm.merge_customers(%s, %s)', :keep_id, :drop_id)), :'drop_id', 'DROP') AS gone;
+SELECT regexp_replace(try(format('SELECT * FROM crm.merge_customers(%s, %s)', :keep_id, :keep_id)), 'customer ' || :keep_id || '\M', 'customer KEEP') AS into_itself;
+SELECT regexp_replace(try(format('SELECT * FROM crm.merge_customers(%s, %s)', :keep_id, :drop_id)), 'customer ' || :drop_id || '\M', 'customer DROP') AS gone;
 SELECT try('SELECT * FROM crm.merge_customers(NULL, 1)') AS null_keep;
 
 DELETE FROM crm.customers WHERE name ILIKE 'dup %';

@@ -10,7 +10,7 @@
  *     e-mail, or (companies only) same normalized name in the same region;
  *   - finds near-identical company names by the sorted-neighbourhood method:
  *     the distinct normalized names of a region are sorted, and each is
- *     compared (Jaro-Winkler) with the next 4, once in spelling order and
+ *     compared (crm.name_similarity, Levenshtein) with the next 4, once in spelling order and
  *     once in the order of the reversed names (so a typo in the first letters
  *     is caught too): 8 comparisons per distinct name.
  * Sorting is O(n log n); the number of comparisons is linear.  Persons with
@@ -37,7 +37,14 @@ RETURNS float8
 AS 'MODULE_PATHNAME', 'crm_name_similarity'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.name_similarity(text, text, boolean) IS
-	'Jaro-Winkler similarity in [0, 1] of two names after crm.normalize_name (of the names as given when normalize_first is false); 1 = identical';
+	'Levenshtein similarity 1 - edit distance / longer length, in [0, 1], of two names after crm.normalize_name (of the names as given when normalize_first is false), on characters; 1 = identical';
+
+CREATE FUNCTION @extschema@.jaro_winkler(a text, b text)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'crm_jaro_winkler_sql'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jaro_winkler(text, text) IS
+	'Jaro-Winkler similarity in [0, 1] of two strings as given, on characters (prefix scale 0.1, up to 4 characters); not used by find_duplicates, which scores with name_similarity';
 
 CREATE FUNCTION @extschema@.find_duplicates(threshold float8 DEFAULT 0.9)
 RETURNS TABLE (customer_id bigint, duplicate_of bigint, score float8, reasons text[])
@@ -48,7 +55,7 @@ BEGIN
 	IF threshold IS NULL OR threshold <= 0 OR threshold > 1 OR threshold = 'NaN'::float8 THEN
 		RAISE EXCEPTION 'threshold must be in (0, 1], got %', coalesce(threshold::text, 'NULL')
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Scores are Jaro-Winkler similarities of normalized names; 0.9 finds typos, 1 only exact matches.';
+				  HINT = 'Scores are similarities of normalized names (1 - edit distance / length); 0.9 finds typos, 1 only exact matches.';
 	END IF;
 	RETURN QUERY
 	WITH k AS MATERIALIZED (

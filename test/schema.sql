@@ -420,7 +420,7 @@ SELECT functions_are('crm', ARRAY[
 	'contract_execution_status',
 	'audit_actor', 'audit_skip', 'audit_changes', 'audit_log_protect', 'audit_purge',
 	'customer_history', 'audit_report',
-	'normalize_name', 'normalize_phone', 'name_similarity', 'find_duplicates', 'merge_customers',
+	'normalize_name', 'normalize_phone', 'name_similarity', 'jaro_winkler', 'find_duplicates', 'merge_customers',
 	'import_columns', 'create_import_table', 'import_customers', 'tag_customers', 'untag_customers',
 	'transfer_owner',
 	'is_manager', 'clearance', 'can_edit', 'row_security_policies', 'row_write_check',
