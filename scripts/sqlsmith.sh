@@ -46,7 +46,10 @@ log=$CRM_CLUSTER_DIR/sqlsmith.log
 start=$(date +%s)
 sqlsmith --target="host=$PGHOST port=$PGPORT dbname=crm_smith user=crm_smith" \
 	--seed="$seed" --max-queries="$queries" --exclude-catalog --verbose >"$log" 2>&1 || true
-tail -15 "$log"
+# progress dots, then "queries: N" and the most frequent errors
+tr '\r' '\n' <"$log" | grep -aE '^queries:|^AST stats' || true
+echo "most frequent errors (count, message):"
+tr '\r' '\n' <"$log" | grep -aE '^[0-9]+[[:space:]]+ERROR' | head -12 || true
 echo "sqlsmith ran $(($(date +%s) - start)) s"
 
 server_log=$CRM_CLUSTER_DIR/server.log

@@ -66,7 +66,8 @@ INSERT INTO crm.campaigns (name, method) VALUES ('Dup campaign', 'email');
 INSERT INTO crm.campaign_members (campaign_id, customer_id)
 SELECT k.id, c FROM crm.campaigns k, unnest(ARRAY[:keep_id, :drop_id]::bigint[]) c WHERE k.name = 'Dup campaign';
 SELECT * FROM crm.merge_customers(:keep_id, :drop_id) ORDER BY table_name;
-SELECT name, tags, industry, address, phone FROM crm.customers WHERE id = :keep_id;
+SELECT name, tags, industry, address, phone, attributes -> 'merged_from' = jsonb_build_array(:drop_id) AS merged_from_drop
+  FROM crm.customers WHERE id = :keep_id;
 SELECT count(*) AS drop_left FROM crm.customers WHERE id = :drop_id;
 SELECT (SELECT count(*) FROM crm.contacts WHERE customer_id = :keep_id) AS contacts,
 	   (SELECT count(*) FROM crm.orders WHERE customer_id = :keep_id) AS orders,

@@ -175,10 +175,13 @@ BEGIN
 	END LOOP;
 
 	-- The kept customer gets the union of tags, the dropped one's attributes
-	-- where it has none of its own, and its contact data where missing.
+	-- where it has none of its own, and its contact data where missing; its
+	-- attribute merged_from lists the ids merged into it (so its own audit
+	-- history shows the merge).
 	UPDATE @extschema@.customers c
 	   SET tags = ARRAY(SELECT DISTINCT t FROM unnest(k.tags || d.tags) t ORDER BY t),
-		   attributes = d.attributes || k.attributes,
+		   attributes = d.attributes || k.attributes
+						|| jsonb_build_object('merged_from', coalesce(k.attributes -> 'merged_from', '[]') || to_jsonb(drop)),
 		   industry = coalesce(k.industry, d.industry),
 		   region = coalesce(k.region, d.region),
 		   channel = coalesce(k.channel, d.channel),
@@ -199,4 +202,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.merge_customers(bigint, bigint) IS
-	'Merges customer drop into keep: moves every dependent row (contacts, orders, costs, campaign memberships, opportunities, contracts, grade history, ...), fills keep''s missing fields from drop, deletes drop; returns the rows moved per table. The audit log records each change with context merge_customers(keep => .., drop => ..)';
+	'Merges customer drop into keep: moves every dependent row (contacts, orders, costs, campaign memberships, opportunities, contracts, grade history, ...), fills keep''s missing fields from drop, appends drop to keep''s attributes.merged_from, deletes drop; returns the rows moved per table. The audit log records each change with context merge_customers(keep => .., drop => ..)';
