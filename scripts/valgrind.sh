@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The pg_regress suite against a PostgreSQL server running under valgrind
 # memcheck, then the valgrind logs searched for invalid reads and writes
-# (and other errors) whose stack passes through crm.so.
+# (and other errors) whose stack passes through crm.so.  Logs that hold an
+# error are kept in $CRM_VALGRIND_LOGS (default /tmp/crm-valgrind-logs).
 #
 #   bash scripts/valgrind.sh                         crm's own test files
 #   CRM_VALGRIND_TESTS="setup duplicates" bash scripts/valgrind.sh
@@ -41,10 +42,15 @@ crm_as_owner valgrind --quiet --tool=memcheck --trace-children=yes --leak-check=
 	"$PG_BIN/postgres" -D "$CRM_CLUSTER_DIR/data" -p "$PGPORT" -k "$CRM_CLUSTER_DIR" \
 	-c listen_addresses= -c shared_buffers=128MB -c fsync=off -c max_parallel_workers_per_gather=0 \
 	-c statement_timeout=0 >"$CRM_CLUSTER_DIR/server.log" 2>&1 &
-for i in $(seq 1 120); do
+for i in $(seq 1 300); do
 	pg_isready -q -h "$PGHOST" -p "$PGPORT" && break
 	sleep 1
 done
+if ! pg_isready -q -h "$PGHOST" -p "$PGPORT"; then
+	echo "postgres did not start under valgrind:" >&2
+	cat "$vg"/*.log "$CRM_CLUSTER_DIR/server.log" >&2
+	exit 1
+fi
 
 crm_say "pg_regress under valgrind: $tests"
 start=$(date +%s)
@@ -52,8 +58,16 @@ status=0
 make -C "$CRM_ROOT" -s installcheck PG_CONFIG="$PG_BIN/pg_config" REGRESS="$tests" \
 	EXTRA_REGRESS_OPTS="--max-connections=1" >"$CRM_CLUSTER_DIR/regress.log" 2>&1 || status=$?
 grep -E '\.\.\. |tests (passed|failed)' "$CRM_CLUSTER_DIR/regress.log" || cat "$CRM_CLUSTER_DIR/regress.log"
+[ -f "$CRM_ROOT/regression.diffs" ] && head -40 "$CRM_ROOT/regression.diffs"
 echo "pg_regress under valgrind: $(($(date +%s) - start)) s"
 crm_as_owner "$PG_BIN/pg_ctl" -D "$CRM_CLUSTER_DIR/data" -m fast -w -t 300 stop >/dev/null || true
+
+# keep the logs that hold an error record (the cluster directory goes away)
+keep=${CRM_VALGRIND_LOGS:-${TMPDIR:-/tmp}/crm-valgrind-logs}
+rm -rf "$keep"
+mkdir -p "$keep"
+grep -lE '^==[0-9]+== [A-Z]' "$vg"/*.log | xargs -r cp -t "$keep"
+echo "valgrind logs with errors kept in $keep: $(ls "$keep" | wc -l)"
 
 # every valgrind error record, and those whose stack mentions crm.so
 errors=$(cat "$vg"/*.log | grep -cE '^==[0-9]+== (Invalid (read|write)|Conditional jump|Use of uninitialised|Syscall param|Invalid free|Mismatched free|Source and destination overlap)' || true)

@@ -3,7 +3,7 @@
 -- either works on the odd name as a name or fails with a clear error; no
 -- statement hidden in a name ever runs.
 
-SELECT count(*) AS crm_tables_before FROM pg_class WHERE relnamespace = 'crm'::regnamespace AND relkind = 'r';
+SELECT count(*) AS crm_tables_before FROM pg_class WHERE relnamespace = 'crm'::regnamespace AND relkind = 'r' \gset
 
 -- A staging table whose name is an attack: it is created under exactly
 -- that name, and imported from by that name.
@@ -38,7 +38,7 @@ SELECT count(*) AS found FROM crm.find_duplicates(0.9) d JOIN crm.customers c ON
 SELECT crm.normalize_name($$Robert'); DROP TABLE students; -- Ltd.$$) AS normalized;
 
 -- Everything is still there.
-SELECT count(*) AS crm_tables_after FROM pg_class WHERE relnamespace = 'crm'::regnamespace AND relkind = 'r';
+SELECT count(*) = :crm_tables_before AS same_tables FROM pg_class WHERE relnamespace = 'crm'::regnamespace AND relkind = 'r';
 SELECT to_regclass('crm.customers') IS NOT NULL AS customers_exists, to_regclass('crm.orders') IS NOT NULL AS orders_exists;
 
 DELETE FROM crm.customers WHERE name LIKE 'Injection %';

@@ -28,6 +28,10 @@
  * Views of the extension are security_invoker, so they apply the policies
  * of the querying role; functions are SECURITY INVOKER except the audit
  * trigger, which only writes crm.audit_log.
+ *
+ * pg_dump does not keep policies of an extension's tables: the state is
+ * kept as data (crm.row_security_state), and restoring it switches row
+ * security on again.
  */
 
 -- Whether the current role is a manager: member of crm_manager (directly or
@@ -176,6 +180,47 @@ $$;
 COMMENT ON FUNCTION @extschema@.require_extension_owner(text) IS
 	'Returns when the current role owns the extension crm or is a superuser; raises SQLSTATE 42501 saying it cannot do what otherwise';
 
+-- Whether row security is on, as data: pg_dump does not keep the policies
+-- of an extension's tables, so a restore would silently drop them.  This
+-- one-row table is dumped; when pg_restore reloads its row with enabled =
+-- true, its trigger switches row security on again in the restored
+-- database (the restoring role must own the extension, as it must to
+-- restore it at all).
+CREATE TABLE @extschema@.row_security_state (
+	id				integer PRIMARY KEY DEFAULT 1 CHECK (id OPERATOR(pg_catalog.=) 1),
+	enabled			boolean NOT NULL,
+	changed_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	changed_by		text NOT NULL DEFAULT CURRENT_USER
+);
+COMMENT ON TABLE @extschema@.row_security_state IS
+	'One row: whether crm.enable_row_security() is in effect; dumped, and a restored row with enabled = true turns row security on again';
+COMMENT ON COLUMN @extschema@.row_security_state.id IS 'Always 1 (one row)';
+COMMENT ON COLUMN @extschema@.row_security_state.enabled IS 'True after enable_row_security(), false after disable_row_security()';
+COMMENT ON COLUMN @extschema@.row_security_state.changed_at IS 'When it was last switched';
+COMMENT ON COLUMN @extschema@.row_security_state.changed_by IS 'Role that switched it';
+
+CREATE FUNCTION @extschema@.row_security_restore()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NEW.enabled AND pg_trigger_depth() = 1
+	   AND NOT (SELECT c.relrowsecurity FROM pg_class c WHERE c.oid = '@extschema@.customers'::regclass) THEN
+		PERFORM count(*) FROM @extschema@.enable_row_security();
+		RAISE NOTICE 'crm: row-level security switched on again (restored crm.row_security_state)';
+	END IF;
+	RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.row_security_restore() IS
+	'Trigger: a row of crm.row_security_state inserted with enabled = true (pg_restore) switches row-level security on when it is off';
+
+CREATE TRIGGER row_security_restore AFTER INSERT ON @extschema@.row_security_state
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.row_security_restore();
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.row_security_state', '');
+
 CREATE FUNCTION @extschema@.enable_row_security()
 RETURNS TABLE (table_name text, policy text)
 LANGUAGE plpgsql VOLATILE
@@ -208,6 +253,9 @@ BEGIN
 		policy := p.visible;
 		RETURN NEXT;
 	END LOOP;
+	INSERT INTO @extschema@.row_security_state AS st (id, enabled) VALUES (1, true)
+	ON CONFLICT (id) DO UPDATE SET enabled = true, changed_at = now(), changed_by = current_user
+		WHERE NOT st.enabled;
 	-- views apply the querying role's policies, not their owner's
 	FOR v IN SELECT c.oid::regclass AS rel FROM pg_class c
 			  WHERE c.relnamespace = '@extschema@'::regnamespace AND c.relkind = 'v' LOOP
@@ -238,6 +286,9 @@ BEGIN
 		END LOOP;
 		RETURN NEXT p.table_name;
 	END LOOP;
+	INSERT INTO @extschema@.row_security_state AS st (id, enabled) VALUES (1, false)
+	ON CONFLICT (id) DO UPDATE SET enabled = false, changed_at = now(), changed_by = current_user
+		WHERE st.enabled;
 END;
 $$;
 REVOKE EXECUTE ON FUNCTION @extschema@.disable_row_security() FROM PUBLIC;

@@ -10,7 +10,7 @@
  */
 BEGIN;
 
-SELECT plan(48);
+SELECT plan(52);
 
 --------------------------------------------------------------------------
 -- Hardening rules of the catalog
@@ -153,7 +153,15 @@ SELECT throws_ok($$INSERT INTO crm.customers (name, owner) VALUES ('Tap stolen',
 SELECT is((SELECT count(*) FROM crm.customer_history(900003)), 0::bigint,
 	'customer_history of an invisible customer is empty');
 RESET ROLE;
+SELECT is((SELECT enabled FROM crm.row_security_state), true, 'row_security_state records that row security is on');
 SELECT is((SELECT count(*) FROM crm.disable_row_security()), 16::bigint, 'disable_row_security unprotects them');
+SELECT is((SELECT enabled FROM crm.row_security_state), false, 'row_security_state records that row security is off');
+-- a restored state row (pg_restore) switches row security on again
+DELETE FROM crm.row_security_state;
+INSERT INTO crm.row_security_state (enabled) VALUES (true);
+SELECT is((SELECT count(*) FROM pg_catalog.pg_class WHERE relnamespace = 'crm'::regnamespace AND relrowsecurity),
+	16::bigint, 'inserting the state row with enabled = true (as pg_restore does) enables row security');
+SELECT is((SELECT count(*) FROM crm.disable_row_security()), 16::bigint, 'and it can be disabled again');
 SELECT is((SELECT count(*) FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
 			WHERE c.relnamespace = 'crm'::regnamespace), 0::bigint, 'no policy is left');
 

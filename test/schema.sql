@@ -11,7 +11,7 @@
  */
 BEGIN;
 
-SELECT plan(240);
+SELECT plan(243);
 
 --------------------------------------------------------------------------
 -- Schema and tables
@@ -25,7 +25,7 @@ SELECT tables_are('crm', ARRAY[
 	'campaign_members', 'pipeline_stages', 'opportunities', 'opportunity_owners',
 	'opportunity_history', 'quotes', 'contracts', 'contract_versions',
 	'contract_history', 'quotas', 'status_transitions', 'customer_grades', 'grade_history',
-	'audit_log'
+	'audit_log', 'row_security_state'
 ]);
 
 SELECT has_table('crm', 'customers', 'crm.customers should exist');
@@ -47,6 +47,7 @@ SELECT has_table('crm', 'status_transitions', 'crm.status_transitions should exi
 SELECT has_table('crm', 'customer_grades', 'crm.customer_grades should exist');
 SELECT has_table('crm', 'grade_history', 'crm.grade_history should exist');
 SELECT has_table('crm', 'audit_log', 'crm.audit_log should exist');
+SELECT has_table('crm', 'row_security_state', 'crm.row_security_state should exist');
 
 --------------------------------------------------------------------------
 -- Columns: the exact list of every table
@@ -124,6 +125,9 @@ SELECT columns_are('crm', 'customer_grades', ARRAY[
 SELECT columns_are('crm', 'audit_log', ARRAY[
 	'id', 'table_name', 'row_key', 'customer_id', 'operation', 'changed', 'role', 'at',
 	'application_name', 'txid', 'context'
+]);
+SELECT columns_are('crm', 'row_security_state', ARRAY[
+	'id', 'enabled', 'changed_at', 'changed_by'
 ]);
 SELECT columns_are('crm', 'grade_history', ARRAY[
 	'id', 'customer_id', 'changed_at', 'as_of', 'old_lifecycle_stage', 'new_lifecycle_stage',
@@ -424,7 +428,7 @@ SELECT functions_are('crm', ARRAY[
 	'import_columns', 'create_import_table', 'import_customers', 'tag_customers', 'untag_customers',
 	'transfer_owner',
 	'is_manager', 'clearance', 'can_edit', 'row_security_policies', 'row_write_check',
-	'require_extension_owner', 'enable_row_security', 'disable_row_security'
+	'require_extension_owner', 'enable_row_security', 'disable_row_security', 'row_security_restore'
 ]);
 
 SELECT has_function('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text']);
@@ -469,9 +473,9 @@ SELECT results_eq(
 		 AND p.prorettype = 'trigger'::regtype
 	   ORDER BY 1$$,
 	$$SELECT n, '{"search_path=pg_catalog, pg_temp"}'
-		FROM pg_catalog.unnest('{audit_changes,audit_log_protect,campaigns_before,contacts_no_cycle,contracts_before,contracts_history,opportunities_before,opportunities_history,opportunity_owners_check,pipeline_stages_before,quotes_version,row_write_check,touch_updated_at}'::text[]) n
+		FROM pg_catalog.unnest('{audit_changes,audit_log_protect,campaigns_before,contacts_no_cycle,contracts_before,contracts_history,opportunities_before,opportunities_history,opportunity_owners_check,pipeline_stages_before,quotes_version,row_security_restore,row_write_check,touch_updated_at}'::text[]) n
 	   ORDER BY 1$$,
-	'trigger functions: all thirteen, each with SET search_path = pg_catalog, pg_temp'
+	'trigger functions: all fourteen, each with SET search_path = pg_catalog, pg_temp'
 );
 
 -- The optional arguments of demo_orders and generate_demo_data.
@@ -494,6 +498,7 @@ SELECT triggers_are('crm', 'customers', ARRAY['customers_touch', 'audit_insert',
 SELECT triggers_are('crm', 'contacts', ARRAY['contacts_no_cycle', 'row_write_check']);
 SELECT triggers_are('crm', 'orders', ARRAY['row_write_check']);
 SELECT triggers_are('crm', 'audit_log', ARRAY['audit_log_protect', 'audit_log_protect_truncate']);
+SELECT triggers_are('crm', 'row_security_state', ARRAY['row_security_restore']);
 SELECT triggers_are('crm', 'campaigns', ARRAY['campaigns_before']);
 SELECT triggers_are('crm', 'pipeline_stages', ARRAY['pipeline_stages_before']);
 SELECT triggers_are('crm', 'opportunities', ARRAY['opportunities_before', 'opportunities_history', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate', 'row_write_check']);
@@ -561,7 +566,8 @@ SELECT results_eq(
 		('crm.opportunity_owners', 'opportunity_owners_sum', 'crm.opportunity_owners_check', 'AFTER', 'INSERT OR UPDATE OR DELETE', 'ROW', NULL, false, true, true, true),
 		('crm.orders', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, false, false, false, false),
 		('crm.pipeline_stages', 'pipeline_stages_before', 'crm.pipeline_stages_before', 'BEFORE', 'INSERT OR UPDATE', 'ROW', NULL, false, false, false, false),
-		('crm.quotes', 'quotes_version', 'crm.quotes_version', 'BEFORE', 'INSERT', 'ROW', NULL, false, false, false, false)
+		('crm.quotes', 'quotes_version', 'crm.quotes_version', 'BEFORE', 'INSERT', 'ROW', NULL, false, false, false, false),
+		('crm.row_security_state', 'row_security_restore', 'crm.row_security_restore', 'AFTER', 'INSERT', 'ROW', NULL, false, false, false, false)
 	$$,
 	'triggers of crm: function, timing, events, level, UPDATE OF columns, WHEN, deferral'
 );
@@ -625,10 +631,10 @@ SELECT set_eq(
 		'opportunity_history_pkey', 'opportunity_owners_pkey', 'orders_customer_idx',
 		'orders_pkey', 'pipeline_stages_one_final_idx', 'pipeline_stages_pipeline_position_key',
 		'pipeline_stages_pkey', 'quotas_one_target', 'quotas_pkey',
-		'quotes_opportunity_id_version_key', 'quotes_pkey', 'service_costs_customer_idx',
+		'quotes_opportunity_id_version_key', 'quotes_pkey', 'row_security_state_pkey', 'service_costs_customer_idx',
 		'service_costs_pkey', 'status_transitions_pkey'
 	],
-	'the 42 indexes of crm'
+	'the 43 indexes of crm'
 );
 
 -- One quota per combination, NULL meaning "all": the unique constraint
@@ -672,9 +678,9 @@ SELECT set_eq(
 		'contracts', 'contracts_id_seq', 'contract_versions', 'contract_history',
 		'contract_history_id_seq', 'quotas', 'quotas_id_seq',
 		'customer_grades', 'grade_history', 'grade_history_id_seq',
-		'audit_log', 'audit_log_id_seq'
+		'audit_log', 'audit_log_id_seq', 'row_security_state'
 	],
-	'pg_extension_config_dump: the 18 user-data tables and 13 identity sequences'
+	'pg_extension_config_dump: the 19 user-data tables and 13 identity sequences'
 );
 
 -- The same rule derived from the catalog, so that a table or identity
