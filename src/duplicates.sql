@@ -1,0 +1,205 @@
+/*
+ * duplicates.sql: bulk duplicate detection and merging of customers (C in
+ * duplicates.c).
+ *
+ * crm.find_duplicates never compares all pairs.  It computes three keys per
+ * customer in one scan (normalized phone, lower-case e-mail, normalized
+ * name) and
+ *   - groups by each exact key: every member of a group is reported as a
+ *     duplicate of the group's smallest id (score 1): same phone, same
+ *     e-mail, or (companies only) same normalized name in the same region;
+ *   - finds near-identical company names by the sorted-neighbourhood method:
+ *     the distinct normalized names of a region are sorted, and each is
+ *     compared (crm.name_similarity, Levenshtein) with the next 4, once in spelling order and
+ *     once in the order of the reversed names (so a typo in the first letters
+ *     is caught too): 8 comparisons per distinct name.
+ * Sorting is O(n log n); the number of comparisons is linear.  Persons with
+ * the same name are not reported on the name alone (people share names);
+ * they are found by phone or e-mail.
+ */
+
+CREATE FUNCTION @extschema@.normalize_name(name text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'crm_normalize_name'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.normalize_name(text) IS
+	'Duplicate-detection key of a company or person name: full-width to ASCII, lower case, punctuation to spaces, legal forms (Co., Ltd., Inc., LLC, GmbH, Group, 有限公司, 股份有限公司, 有限责任公司, 集团, ...) stripped from the end; see the README for the full list';
+
+CREATE FUNCTION @extschema@.normalize_phone(phone text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'crm_normalize_phone'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.normalize_phone(text) IS
+	'Duplicate-detection key of a phone number: its digits (full-width digits included, a leading 00 dropped); NULL when fewer than 6 digits remain';
+
+CREATE FUNCTION @extschema@.name_similarity(a text, b text, normalize_first boolean DEFAULT true)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'crm_name_similarity'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.name_similarity(text, text, boolean) IS
+	'Levenshtein similarity 1 - edit distance / longer length, in [0, 1], of two names after crm.normalize_name (of the names as given when normalize_first is false), on characters; 1 = identical';
+
+CREATE FUNCTION @extschema@.jaro_winkler(a text, b text)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'crm_jaro_winkler_sql'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jaro_winkler(text, text) IS
+	'Jaro-Winkler similarity in [0, 1] of two strings as given, on characters (prefix scale 0.1, up to 4 characters); not used by find_duplicates, which scores with name_similarity';
+
+CREATE FUNCTION @extschema@.find_duplicates(threshold float8 DEFAULT 0.9)
+RETURNS TABLE (customer_id bigint, duplicate_of bigint, score float8, reasons text[])
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF threshold IS NULL OR threshold <= 0 OR threshold > 1 OR threshold = 'NaN'::float8 THEN
+		RAISE EXCEPTION 'threshold must be in (0, 1], got %', coalesce(threshold::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Scores are similarities of normalized names (1 - edit distance / length); 0.9 finds typos, 1 only exact matches.';
+	END IF;
+	RETURN QUERY
+	WITH k AS MATERIALIZED (
+		SELECT c.id, c.kind, coalesce(c.region, '') AS region,
+			   @extschema@.normalize_name(c.name) AS nname,
+			   @extschema@.normalize_phone(c.phone) AS nphone,
+			   lower(btrim(c.email)) AS nemail
+		  FROM @extschema@.customers c),
+	names AS MATERIALIZED (
+		SELECT k.region, k.nname, min(k.id) AS id
+		  FROM k
+		 WHERE k.kind = 'company' AND k.nname <> ''
+		 GROUP BY k.region, k.nname),
+	pairs AS (
+		SELECT k.id, min(k.id) OVER (PARTITION BY k.nphone) AS dup, 1.0::float8 AS score, 'same phone' AS reason
+		  FROM k WHERE k.nphone IS NOT NULL
+		UNION ALL
+		SELECT k.id, min(k.id) OVER (PARTITION BY k.nemail), 1.0, 'same email'
+		  FROM k WHERE k.nemail IS NOT NULL AND k.nemail <> ''
+		UNION ALL
+		SELECT k.id, min(k.id) OVER (PARTITION BY k.region, k.nname), 1.0, 'same name in region'
+		  FROM k WHERE k.kind = 'company' AND k.nname <> ''
+		UNION ALL
+		SELECT greatest(w.id, w.next_id), least(w.id, w.next_id),
+			   @extschema@.name_similarity(w.nname, w.next_name, false), 'similar name in region'
+		  FROM (SELECT n.id, n.nname, v.next_id, v.next_name
+				  FROM (SELECT n.id, n.nname,
+							   lead(n.id, 1) OVER w AS i1, lead(n.nname, 1) OVER w AS n1,
+							   lead(n.id, 2) OVER w AS i2, lead(n.nname, 2) OVER w AS n2,
+							   lead(n.id, 3) OVER w AS i3, lead(n.nname, 3) OVER w AS n3,
+							   lead(n.id, 4) OVER w AS i4, lead(n.nname, 4) OVER w AS n4
+						  FROM names n
+						WINDOW w AS (PARTITION BY n.region ORDER BY n.nname COLLATE "C")) n
+				 CROSS JOIN LATERAL (VALUES (n.i1, n.n1), (n.i2, n.n2), (n.i3, n.n3), (n.i4, n.n4)) v(next_id, next_name)
+				UNION
+				SELECT n.id, n.nname, v.next_id, v.next_name
+				  FROM (SELECT n.id, n.nname,
+							   lead(n.id, 1) OVER w AS i1, lead(n.nname, 1) OVER w AS n1,
+							   lead(n.id, 2) OVER w AS i2, lead(n.nname, 2) OVER w AS n2,
+							   lead(n.id, 3) OVER w AS i3, lead(n.nname, 3) OVER w AS n3,
+							   lead(n.id, 4) OVER w AS i4, lead(n.nname, 4) OVER w AS n4
+						  FROM names n
+						WINDOW w AS (PARTITION BY n.region ORDER BY reverse(n.nname) COLLATE "C")) n
+				 CROSS JOIN LATERAL (VALUES (n.i1, n.n1), (n.i2, n.n2), (n.i3, n.n3), (n.i4, n.n4)) v(next_id, next_name)
+			   ) w
+		 WHERE w.next_id IS NOT NULL)
+	SELECT p.id, p.dup, max(p.score), array_agg(DISTINCT p.reason ORDER BY p.reason)
+	  FROM pairs p
+	 WHERE p.id <> p.dup AND p.score >= threshold
+	 GROUP BY p.id, p.dup
+	 ORDER BY p.dup, p.id;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.find_duplicates(float8) IS
+	'Likely duplicate customers: each row says customer_id is probably the same as duplicate_of (the smaller id), with a score in [threshold, 1] and the reasons (same phone, same email, same name in region, similar name in region). Blocking keys and sorted neighbourhood: no all-pairs comparison';
+
+CREATE FUNCTION @extschema@.merge_customers(keep bigint, drop bigint)
+RETURNS TABLE (table_name text, rows_moved bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	k	@extschema@.customers;
+	d	@extschema@.customers;
+	n	bigint;
+	fk	record;
+BEGIN
+	IF keep IS NULL OR drop IS NULL THEN
+		RAISE EXCEPTION 'keep and drop must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the id of the customer to keep and of its duplicate to merge into it.';
+	END IF;
+	IF keep = drop THEN
+		RAISE EXCEPTION 'cannot merge customer % into itself', keep
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'keep and drop must be two different customers.';
+	END IF;
+	-- lock both, the lower id first so that two merges cannot deadlock
+	PERFORM FROM @extschema@.customers c WHERE c.id IN (keep, drop) ORDER BY c.id FOR UPDATE;
+	SELECT * INTO k FROM @extschema@.customers c WHERE c.id = keep;
+	SELECT * INTO d FROM @extschema@.customers c WHERE c.id = drop;
+	IF k.id IS NULL OR d.id IS NULL THEN
+		RAISE EXCEPTION 'customer % does not exist', CASE WHEN k.id IS NULL THEN keep ELSE drop END
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'Both customers must exist (and be visible to you).';
+	END IF;
+	PERFORM set_config('crm.audit_context', format('merge_customers(keep => %s, drop => %s)', keep, drop), true);
+
+	-- Rows keyed by customer: membership of a campaign and the grade.
+	INSERT INTO @extschema@.campaign_members (campaign_id, customer_id, invited_at, attended, responded_at)
+	SELECT m.campaign_id, keep, m.invited_at, m.attended, m.responded_at
+	  FROM @extschema@.campaign_members m WHERE m.customer_id = drop
+	ON CONFLICT (campaign_id, customer_id) DO NOTHING;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	table_name := 'campaign_members';
+	rows_moved := n;
+	RETURN NEXT;
+	DELETE FROM @extschema@.campaign_members m WHERE m.customer_id = drop;
+
+	-- Every other table referencing customers(id) by one column: move.
+	FOR fk IN
+		SELECT c.conrelid::regclass AS rel, cl.relname::text AS relname, a.attname::text AS col
+		  FROM pg_constraint c
+		  JOIN pg_class cl ON cl.oid = c.conrelid
+		  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		 WHERE c.contype = 'f'
+		   AND c.confrelid = '@extschema@.customers'::regclass
+		   AND cardinality(c.conkey) = 1
+		   AND cl.relname NOT IN ('campaign_members', 'customer_grades')
+		 ORDER BY cl.relname
+	LOOP
+		EXECUTE format('UPDATE %s SET %I = $1 WHERE %I = $2', fk.rel, fk.col, fk.col) USING keep, drop;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		table_name := fk.relname;
+		rows_moved := n;
+		RETURN NEXT;
+	END LOOP;
+
+	-- The kept customer gets the union of tags, the dropped one's attributes
+	-- where it has none of its own, and its contact data where missing; its
+	-- attribute merged_from lists the ids merged into it (so its own audit
+	-- history shows the merge).
+	UPDATE @extschema@.customers c
+	   SET tags = ARRAY(SELECT DISTINCT t FROM unnest(k.tags || d.tags) t ORDER BY t),
+		   attributes = d.attributes || k.attributes
+						|| jsonb_build_object('merged_from', coalesce(k.attributes -> 'merged_from', '[]') || to_jsonb(drop)),
+		   industry = coalesce(k.industry, d.industry),
+		   region = coalesce(k.region, d.region),
+		   channel = coalesce(k.channel, d.channel),
+		   phone = coalesce(k.phone, d.phone),
+		   email = coalesce(k.email, d.email),
+		   address = coalesce(k.address, d.address),
+		   owner = coalesce(k.owner, d.owner),
+		   confidentiality = greatest(k.confidentiality, d.confidentiality),
+		   created_at = least(k.created_at, d.created_at)
+	 WHERE c.id = keep;
+	-- its grade is out of date: crm.refresh_grades computes it again
+	DELETE FROM @extschema@.customer_grades g WHERE g.customer_id IN (keep, drop);
+	DELETE FROM @extschema@.customers c WHERE c.id = drop;
+	PERFORM set_config('crm.audit_context', '', true);
+	table_name := 'customers';
+	rows_moved := 1;
+	RETURN NEXT;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.merge_customers(bigint, bigint) IS
+	'Merges customer drop into keep: moves every dependent row (contacts, orders, costs, campaign memberships, opportunities, contracts, grade history, ...), fills keep''s missing fields from drop, appends drop to keep''s attributes.merged_from, deletes drop; returns the rows moved per table. The audit log records each change with context merge_customers(keep => .., drop => ..)';
