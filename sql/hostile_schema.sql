@@ -33,6 +33,12 @@ CREATE OPERATOR public.= (LEFTARG = text, RIGHTARG = text, FUNCTION = public.tex
 CREATE FUNCTION public.concat_captured(text, text) RETURNS text LANGUAGE plpgsql AS
 	$$BEGIN RAISE NOTICE 'captured: ||'; RETURN $1 OPERATOR(pg_catalog.||) $2; END$$;
 CREATE OPERATOR public.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = public.concat_captured);
+CREATE FUNCTION public.sum_captured(double precision, double precision) RETURNS double precision LANGUAGE plpgsql AS
+	$$BEGIN RAISE NOTICE 'captured: sum'; RETURN coalesce($1, 0) OPERATOR(pg_catalog.+) $2; END$$;
+CREATE AGGREGATE public.sum(double precision) (SFUNC = public.sum_captured, STYPE = double precision);
+CREATE FUNCTION public.div_captured(double precision, bigint) RETURNS double precision LANGUAGE plpgsql AS
+	$$BEGIN RAISE NOTICE 'captured: /'; RETURN $1 OPERATOR(pg_catalog./) $2; END$$;
+CREATE OPERATOR public./ (LEFTARG = double precision, RIGHTARG = bigint, FUNCTION = public.div_captured);
 CREATE FUNCTION pg_temp.lower(text) RETURNS text LANGUAGE plpgsql AS
 	$$BEGIN RAISE NOTICE 'captured: pg_temp.lower'; RETURN pg_catalog.lower($1); END$$;
 -- a table named like one of the extension's, in public and pg_temp
@@ -76,6 +82,13 @@ SELECT count(*) AS rls_off FROM crm.disable_row_security();
 SELECT count(*) AS funnel_rows FROM crm.funnel;
 SELECT count(*) AS customers_360 FROM crm.customer_360;
 SELECT count(*) AS segment_cells FROM crm.segment_matrix;
+-- decision trees: training runs the caller's query with the caller's search
+-- path (public first here), the extension's own parts never see public
+SELECT (crm.tree_train_model('hostile', 'SELECT region, kind OPERATOR(pg_catalog.=) ''company'' AS company FROM crm.customers',
+							 'company', '{"min_samples_split": 2, "min_samples_leaf": 1}')).rows_used AS trained_rows;
+SELECT count(*) AS lift_rows
+  FROM crm.lift_table('SELECT crm.tree_score(m.model, c), c.kind OPERATOR(pg_catalog.=) ''company'' FROM crm.customers c, crm.models m WHERE m.name OPERATOR(pg_catalog.=) ''hostile''', 5);
+SELECT count(*) AS rules FROM crm.tree_rules((SELECT model FROM crm.models WHERE name OPERATOR(pg_catalog.=) 'hostile'));
 SELECT crm.audit_purge(pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 year') AS purged;
 -- public.customers was never used in place of crm.customers
 SELECT count(*) AS public_customers FROM public.customers;

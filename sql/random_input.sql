@@ -60,12 +60,74 @@ BEGIN
 END;
 $$;
 
+-- A decision-tree model as JSON text: the valid one of sql/tree_errors.sql,
+-- or (nine times in ten) that one with 1 to 3 random mutations: a byte
+-- replaced by a JSON-significant one, a span deleted or doubled, a number
+-- replaced by an extreme one.  Fed to crm.tree's input function and, when
+-- it parses, to every function taking a model.
+CREATE FUNCTION pg_temp.rnd_model_json() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	j text := '{"format": "crm.tree", "version": 1, "classes": ["no", "yes"], '
+		'"features": [{"name": "x", "kind": "continuous"}, {"name": "c", "kind": "categorical", "levels": ["a", "b"]}], '
+		'"nodes": [{"feature": "x", "threshold": 2, "left": 1, "right": 2, "counts": [3, 2]}, {"counts": [3, 0]}, '
+		'{"feature": "c", "left_levels": ["a"], "left": 3, "right": 4, "missing": "right", "counts": [0, 2]}, '
+		'{"counts": [0, 1]}, {"counts": [0, 1]}]}';
+	p int;
+	k int;
+	i int;
+BEGIN
+	IF random() < 0.1 THEN
+		RETURN j;
+	END IF;
+	FOR i IN 1 .. 1 + floor(random() * 3)::int LOOP
+		p := 1 + floor(random() * length(j))::int;
+		k := 1 + floor(random() * 12)::int;
+		CASE floor(random() * 4)::int
+		WHEN 0 THEN
+			j := overlay(j PLACING (ARRAY['{', '}', '[', ']', ',', ':', '"', '0', '9', '-', '.', 'e', ' ', '\', 'n'])[1 + floor(random() * 15)::int]
+						 FROM p FOR 1);
+		WHEN 1 THEN
+			j := overlay(j PLACING '' FROM p FOR k);
+		WHEN 2 THEN
+			j := overlay(j PLACING substr(j, p, k) FROM p FOR 0);
+		ELSE
+			-- the n-th number of the text
+			j := regexp_replace(j, '[0-9]+', (ARRAY['-1', '0', '5', '2147483648', '1e400', '3.5', '-0', '1e-400', 'null', '"1"'])[1 + floor(random() * 10)::int],
+								1, 1 + floor(random() * 20)::int);
+			IF random() < 0.5 THEN
+				j := overlay(j PLACING (ARRAY['-1', '7', '1e308', '4'])[1 + floor(random() * 4)::int] FROM p FOR 1);
+			END IF;
+		END CASE;
+	END LOOP;
+	RETURN j;
+END;
+$$;
+
 CREATE FUNCTION pg_temp.rnd_value(t regtype) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
 	elem regtype;
 	n int;
 	cols text;
 BEGIN
+	CASE t
+	WHEN 'crm.tree'::regtype THEN
+		RETURN quote_literal(pg_temp.rnd_model_json()) || '::crm.tree';
+	WHEN 'cstring'::regtype THEN
+		RETURN quote_literal(pg_temp.rnd_model_json()) || '::cstring';
+	WHEN 'record'::regtype THEN		-- a row with the model's feature names, values of random types
+		RETURN format('(SELECT r FROM (SELECT %s AS x, %s AS c) r)',
+					  pg_temp.rnd_scalar((ARRAY['double precision', 'integer', 'text', 'numeric'])[1 + floor(random() * 4)::int]::regtype),
+					  CASE WHEN random() < 0.5 THEN quote_literal((ARRAY['a', 'b', 'z', ''])[1 + floor(random() * 4)::int])
+						   ELSE pg_temp.rnd_scalar('text') END);
+	WHEN '"any"'::regtype THEN
+		RETURN pg_temp.rnd_scalar((ARRAY['double precision', 'integer', 'text', 'boolean'])[1 + floor(random() * 4)::int]::regtype);
+	WHEN 'jsonb'::regtype THEN
+		RETURN quote_literal((ARRAY['{}', '[]', 'null', '{"max_depth": -1}', '{"max_depth": 2, "criterion": "entropy"}',
+									'{"cp": "x"}', '{"bins": 1000000000}', '{"min_samples_leaf": 0}', '{"features": ["nope"]}',
+									'{"class_weight": {"yes": -1}}', '{"unknown": 1}'])[1 + floor(random() * 11)::int]) || '::jsonb';
+	ELSE
+		NULL;
+	END CASE;
 	SELECT typelem INTO elem FROM pg_type WHERE oid = t AND typcategory = 'A';
 	IF elem IS NOT NULL THEN
 		IF random() < 0.05 THEN
@@ -140,5 +202,43 @@ $$;
 SET statement_timeout = '15min';	-- minutes under valgrind, seconds otherwise
 SELECT * FROM pg_temp.fuzz(150);
 RESET statement_timeout;
+
+-- The model parser on its own: 5,000 mutated models; every one that parses
+-- is scored on three rows, explained, exported as SQL, sent and shown (an
+-- accepted model must never make a later function read out of bounds)
+CREATE FUNCTION pg_temp.fuzz_models(n int)
+RETURNS TABLE (mutations int, parsed int, rejected int, used int, use_raised int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	j text;
+	m crm.tree;
+	i int;
+BEGIN
+	PERFORM setseed(0.77);
+	mutations := n; parsed := 0; rejected := 0; used := 0; use_raised := 0;
+	FOR i IN 1 .. n LOOP
+		j := pg_temp.rnd_model_json();
+		BEGIN
+			m := j::crm.tree;
+			parsed := parsed + 1;
+		EXCEPTION WHEN OTHERS THEN
+			rejected := rejected + 1;
+			CONTINUE;
+		END;
+		BEGIN
+			PERFORM crm.tree_score(m, r) FROM (VALUES (1.5::float8, 'a'), (3, 'b'), (NULL, NULL)) r(x, c);
+			PERFORM count(*) FROM crm.tree_rules(m);
+			PERFORM crm.tree_to_sql(m), crm.tree_info(m), crm.tree_send(m), m::text;
+			PERFORM count(*) FROM crm.tree_importance(m);
+			used := used + 1;
+		EXCEPTION WHEN OTHERS THEN
+			use_raised := use_raised + 1;
+		END;
+	END LOOP;
+	RETURN NEXT;
+END;
+$$;
+SELECT * FROM pg_temp.fuzz_models(5000);
+
 -- the server is still up and the extension works
 SELECT crm.normalize_name('Still Alive Co., Ltd.') AS alive;

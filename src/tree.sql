@@ -151,23 +151,27 @@ BEGIN
 	-- Rows of equal score are one block: a group boundary inside a block
 	-- shares the block's positives pro rata (each row counts the block's
 	-- positive rate), so the table does not depend on the order of ties.
+	-- The caller's query runs with the caller's search_path (its names are
+	-- the caller's); everything of this function's own is schema-qualified.
 	RETURN QUERY EXECUTE pg_catalog.format($q$
 		WITH s AS (
-			SELECT q.score::float8 AS score, q.label::boolean AS label
+			SELECT q.score::double precision AS score, q.label::boolean AS label
 			  FROM (%s) AS q (score, label)
 			 WHERE q.score IS NOT NULL AND q.label IS NOT NULL),
 		e AS (
-			SELECT score, avg(label::integer) OVER (PARTITION BY score)::float8 AS expected FROM s),
+			SELECT score, pg_catalog.avg(label::integer) OVER (PARTITION BY score)::double precision AS expected FROM s),
 		g AS (
-			SELECT ntile(%s) OVER (ORDER BY score DESC) AS grp, score, expected FROM e),
+			SELECT pg_catalog.ntile(%s) OVER (ORDER BY score DESC) AS grp, score, expected FROM e),
 		t AS (
-			SELECT grp, count(*) AS n, sum(expected) AS pos, min(score) AS lo, max(score) AS hi
+			SELECT grp, pg_catalog.count(*) AS n, pg_catalog.sum(expected) AS pos, pg_catalog.min(score) AS lo,
+				   pg_catalog.max(score) AS hi
 			  FROM g GROUP BY grp),
-		a AS (SELECT sum(n) AS n, sum(pos) AS pos FROM t)
-		SELECT t.grp::integer, t.n, t.pos, t.pos / t.n,
-			   CASE WHEN a.pos > 0 THEN (t.pos / t.n) / (a.pos / a.n) END,
-			   (sum(t.n) OVER w)::bigint, sum(t.pos) OVER w,
-			   CASE WHEN a.pos > 0 THEN sum(t.pos) OVER w / a.pos END,
+		a AS (SELECT pg_catalog.sum(n) AS n, pg_catalog.sum(pos) AS pos FROM t)
+		SELECT t.grp::integer, t.n, t.pos, t.pos OPERATOR(pg_catalog./) t.n,
+			   CASE WHEN a.pos OPERATOR(pg_catalog.>) 0
+					THEN (t.pos OPERATOR(pg_catalog./) t.n) OPERATOR(pg_catalog./) (a.pos OPERATOR(pg_catalog./) a.n) END,
+			   (pg_catalog.sum(t.n) OVER w)::bigint, pg_catalog.sum(t.pos) OVER w,
+			   CASE WHEN a.pos OPERATOR(pg_catalog.>) 0 THEN pg_catalog.sum(t.pos) OVER w OPERATOR(pg_catalog./) a.pos END,
 			   t.lo, t.hi
 		  FROM t, a
 		WINDOW w AS (ORDER BY t.grp)
@@ -220,20 +224,25 @@ BEGIN
 	END IF;
 	m := @extschema@.tree_train(source, target, coalesce(options, '{}'));
 	info := @extschema@.tree_info(m);
-	-- the training rows again, scored: source as the query or the relation
-	IF source ~* '^[\s(]*(select|with|values|table)\M' THEN
-		rel := '(' || source || ')';
+	-- the training rows again, scored: source as the query or the relation.
+	-- The source is the caller's, resolved with the caller's search_path;
+	-- everything of this function's own is schema-qualified.
+	IF source OPERATOR(pg_catalog.~*) '^[\s(]*(select|with|values|table)\M' THEN
+		rel := pg_catalog.concat('(', source, ')');
 	ELSE
-		rel := source::regclass::text;
+		rel := source::pg_catalog.regclass::pg_catalog.text;
 	END IF;
-	EXECUTE pg_catalog.format('SELECT pg_catalog.avg((@extschema@.tree_predict($1, s) = s.%1$I::text)::int)::float8,
-						   @extschema@.auc(@extschema@.tree_score($1, s), s.%1$I::text = $2)
+	EXECUTE pg_catalog.format('SELECT pg_catalog.avg((@extschema@.tree_predict($1, s) OPERATOR(pg_catalog.=) s.%1$I::pg_catalog.text)::integer)::double precision,
+						   @extschema@.auc(@extschema@.tree_score($1, s), s.%1$I::pg_catalog.text OPERATOR(pg_catalog.=) $2)
 					  FROM %2$s AS s WHERE s.%1$I IS NOT NULL', target, rel)
-		INTO acc, a USING m, info->>'positive';
+		INTO acc, a USING m, info OPERATOR(pg_catalog.->>) 'positive';
 	INSERT INTO @extschema@.models AS o (name, model, source, target, options, rows_used, rows_skipped, metrics)
-	VALUES (name, m, source, target, coalesce(options, '{}'), (info->>'rows')::bigint, (info->>'skipped')::bigint,
-			pg_catalog.jsonb_build_object('accuracy', acc, 'auc', CASE WHEN pg_catalog.jsonb_array_length(info->'classes') = 2 THEN a END,
-							   'depth', info->'depth', 'leaves', info->'leaves', 'nodes', info->'nodes'))
+	VALUES (name, m, source, target, coalesce(options, '{}'), (info OPERATOR(pg_catalog.->>) 'rows')::bigint,
+			(info OPERATOR(pg_catalog.->>) 'skipped')::bigint,
+			pg_catalog.jsonb_build_object('accuracy', acc,
+				'auc', CASE WHEN pg_catalog.jsonb_array_length(info OPERATOR(pg_catalog.->) 'classes') OPERATOR(pg_catalog.=) 2 THEN a END,
+				'depth', info OPERATOR(pg_catalog.->) 'depth', 'leaves', info OPERATOR(pg_catalog.->) 'leaves',
+				'nodes', info OPERATOR(pg_catalog.->) 'nodes'))
 	ON CONFLICT ON CONSTRAINT models_pkey DO UPDATE
 	   SET model = excluded.model, source = excluded.source, target = excluded.target,
 		   options = excluded.options, trained_at = pg_catalog.now(), rows_used = excluded.rows_used,
