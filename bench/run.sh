@@ -7,11 +7,17 @@
 #                         100000 for a quick run; 0: none, for bench/tree.sql alone)
 #   CRM_BENCH_ONLY        names of the bench/*.sql to run (e.g. "clv funnel";
 #                         default: all)
-#   CRM_BENCH_TREE_ROWS   rows scored by bench/tree.sql (default 10000000)
+#   CRM_BENCH_TREE_ROWS   rows scored by bench/tree.sql (default 10 per customer,
+#                         10000000 with CRM_BENCH_CUSTOMERS=0)
+#   CRM_BENCH_TRAIN_ROWS  its training rows (default 1 per customer, 1000000)
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 customers=${CRM_BENCH_CUSTOMERS:-1000000}
 only=${CRM_BENCH_ONLY:-}
+scale=$customers
+[ "$scale" -gt 0 ] || scale=1000000
+tree_rows=${CRM_BENCH_TREE_ROWS:-$((scale * 10))}
+train_rows=${CRM_BENCH_TRAIN_ROWS:-$scale}
 
 crm_require_packages
 crm_build_install
@@ -30,5 +36,5 @@ for script in "$CRM_ROOT"/bench/*.sql; do
 	name=$(basename "$script" .sql)
 	[ "$name" = bench ] && continue
 	[ -n "$only" ] && [[ " $only " != *" $name "* ]] && continue
-	psql -X -v ON_ERROR_STOP=1 -v root="$CRM_ROOT" -v tree_rows="${CRM_BENCH_TREE_ROWS:-10000000}" -d crm_bench -f "$script"
+	psql -X -v ON_ERROR_STOP=1 -v root="$CRM_ROOT" -v tree_rows="$tree_rows" -v train_rows="$train_rows" -d crm_bench -f "$script"
 done

@@ -167,17 +167,6 @@ funnel_months(ArrayType *array, const char *who, int nstages)
 	return months;
 }
 
-/* Is the array (a varlena datum) byte for byte the one cached? */
-static inline bool
-funnel_same(Datum datum, const char *bytes, Size len)
-{
-	struct varlena *v = (struct varlena *) DatumGetPointer(datum);
-
-	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
-		return false;			/* compressed or external: validate again */
-	return bytes != NULL && VARSIZE_ANY_EXHDR(v) == len && memcmp(VARDATA_ANY(v), bytes, len) == 0;
-}
-
 /*
  * The funnel of conversion (and stage_months, when months is not 0) for
  * this call site: cached in fn_extra, validated again only when the bytes of
@@ -196,8 +185,8 @@ funnel_cache(FunctionCallInfo fcinfo, const char *who, Datum conversion, Datum m
 				s;
 
 	if (cache != NULL && cache->has_months == has_months &&
-		funnel_same(conversion, cache->conv_bytes, cache->conv_len) &&
-		(!has_months || funnel_same(months, cache->months_bytes, cache->months_len)))
+		crm_varlena_unchanged(conversion, cache->conv_bytes, cache->conv_len) &&
+		(!has_months || crm_varlena_unchanged(months, cache->months_bytes, cache->months_len)))
 		return cache;
 
 	conv = DatumGetArrayTypeP(conversion);

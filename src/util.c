@@ -288,3 +288,13 @@ crm_float8_state_values(ArrayType *array, const char *what, int *nelems)
 	*nelems = ARR_DIMS(array)[0];
 	return (float8 *) ARR_DATA_PTR(array);
 }
+
+bool
+crm_varlena_unchanged(Datum value, const char *bytes, Size len)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(value);
+
+	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+		return false;
+	return bytes != NULL && VARSIZE_ANY_EXHDR(v) == len && memcmp(VARDATA_ANY(v), bytes, len) == 0;
+}

@@ -56,6 +56,15 @@ extern TupleDesc crm_result_tupdesc(FunctionCallInfo fcinfo);
  * names the aggregate in the error, *nelems receives the length.
  */
 extern ArrayType *crm_float8_state_new(int nelems);
+
 extern float8 *crm_float8_state_values(ArrayType *array, const char *what, int *nelems);
+
+/*
+ * Is the varlena value byte for byte the len bytes kept (VARDATA of a copy)?
+ * For the per-call-site caches of validated constant arguments (arrays of
+ * cut points, conversion rates): a compressed or out-of-line value is never
+ * "unchanged", so it is validated again.
+ */
+extern bool crm_varlena_unchanged(Datum value, const char *bytes, Size len);
 
 #endif
