@@ -1,4 +1,5 @@
--- crm.funnel_forecast over 1,000,000 open opportunities against the plain
+-- crm.funnel_forecast over 1,000,000 open opportunities (psql variable
+-- funnel_rows; run.sh scales it with the customers) against the plain
 -- SQL weighted sum by stage (issue "Funnel weighting and forecast": target
 -- at most 1.2 x the plain query's time).  The opportunities are generated
 -- deterministically in a bench table: 3 stages of the seed's pipeline,
@@ -6,13 +7,17 @@
 -- for two thirds of them.  Both queries read the same table and return
 -- the expected revenue; the baseline gives one weighted sum per stage (no
 -- timing model), crm gives the revenue per month with the timing model.
-\echo '== funnel: 1,000,000 open opportunities'
+\if :{?funnel_rows}
+\else
+\set funnel_rows 1000000
+\endif
+\echo '== funnel:' :funnel_rows 'open opportunities'
 DROP TABLE IF EXISTS bench.funnel_opps;
 CREATE UNLOGGED TABLE bench.funnel_opps AS
 SELECT i AS id, 1 + (i * 7) % 3 AS stage,
 	   (100 + (i::bigint * 7919) % 99990000 / 100.0)::numeric(14,2) AS amount,
 	   CASE WHEN i % 3 <> 0 THEN ((i * 13) % 40) / 20.0 END::float8 AS months_in_stage
-  FROM generate_series(1, 1000000) i;
+  FROM generate_series(1, :funnel_rows) i;
 VACUUM ANALYZE bench.funnel_opps;
 SELECT stage, count(*), sum(amount) FROM bench.funnel_opps GROUP BY stage ORDER BY stage;
 

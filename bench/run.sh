@@ -8,16 +8,23 @@
 #   CRM_BENCH_ONLY        names of the bench/*.sql to run (e.g. "clv funnel";
 #                         default: all)
 #   CRM_BENCH_TREE_ROWS   rows scored by bench/tree.sql (default 10 per customer,
-#                         10000000 with CRM_BENCH_CUSTOMERS=0)
-#   CRM_BENCH_TRAIN_ROWS  its training rows (default 1 per customer, 1000000)
+#                         5 below 1,000,000 customers, 10000000 with
+#                         CRM_BENCH_CUSTOMERS=0)
+#   CRM_BENCH_TRAIN_ROWS  its training rows (default 1 per customer, 1000000;
+#                         holdout 30 % of that); bench/funnel.sql generates one
+#                         open opportunity per customer
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
+total_started=$SECONDS
 customers=${CRM_BENCH_CUSTOMERS:-1000000}
 only=${CRM_BENCH_ONLY:-}
 scale=$customers
 [ "$scale" -gt 0 ] || scale=1000000
-tree_rows=${CRM_BENCH_TREE_ROWS:-$((scale * 10))}
+# 10 scored rows per customer (the issue's 10,000,000 at the default scale),
+# 5 in a quick run so that it stays within two minutes
+tree_rows=${CRM_BENCH_TREE_ROWS:-$((scale >= 1000000 ? scale * 10 : scale * 5))}
 train_rows=${CRM_BENCH_TRAIN_ROWS:-$scale}
+holdout_rows=$((train_rows * 3 / 10))
 
 crm_require_packages
 crm_build_install
@@ -27,14 +34,19 @@ trap crm_stop_cluster EXIT
 createdb crm_bench
 psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c 'CREATE EXTENSION crm'
 crm_say "demo data: $customers customers"
+started=$SECONDS
 [ "$customers" -gt 0 ] &&
 	psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c "SELECT sum(row_count) AS rows FROM crm.generate_demo_data($customers, 42)"
 psql -X -q -v ON_ERROR_STOP=1 -d crm_bench -c 'VACUUM ANALYZE' -f "$CRM_ROOT/bench/bench.sql"
+crm_say "demo data: $((SECONDS - started)) s"
 # scripts that call a baseline outside the database (\! in psql) find it here
 export CRM_BENCH_DIR="$CRM_ROOT/bench" PGDATABASE=crm_bench
 for script in "$CRM_ROOT"/bench/*.sql; do
 	name=$(basename "$script" .sql)
 	[ "$name" = bench ] && continue
 	[ -n "$only" ] && [[ " $only " != *" $name "* ]] && continue
-	psql -X -v ON_ERROR_STOP=1 -v root="$CRM_ROOT" -v tree_rows="$tree_rows" -v train_rows="$train_rows" -d crm_bench -f "$script"
+	started=$SECONDS
+	psql -X -v ON_ERROR_STOP=1 -v root="$CRM_ROOT" -v tree_rows="$tree_rows" -v train_rows="$train_rows" -v holdout_rows="$holdout_rows" -v funnel_rows="$scale" -d crm_bench -f "$script"
+	crm_say "bench/$name.sql: $((SECONDS - started)) s"
 done
+crm_say "make bench: $((SECONDS - total_started)) s in all (install, cluster, data and every benchmark)"

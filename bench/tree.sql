@@ -19,12 +19,16 @@
 \else
 \set train_rows 1000000
 \endif
+\if :{?holdout_rows}
+\else
+\set holdout_rows 300000
+\endif
 \if :{?root}
 \else
 \set root .
 \endif
 
-\echo '== tree: data (' :tree_rows 'rows scored, ' :train_rows 'training rows, 300000 holdout rows)'
+\echo '== tree: data (' :tree_rows 'rows scored, ' :train_rows 'training rows, ' :holdout_rows 'holdout rows)'
 -- 10 features, 7 double precision and 3 integer; the label follows f1, f2,
 -- f3 + f4 and f6 with 10 % of the labels flipped
 SELECT setseed(0.42);
@@ -35,11 +39,11 @@ SELECT g AS id, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,
   FROM (SELECT g, random() AS f1, random() AS f2, random() AS f3, random() AS f4, random() AS f5,
 			   (random() * 100)::integer AS f6, (random() * 100)::integer AS f7, (random() * 1000)::integer AS f8,
 			   random() * 50 AS f9, random() * 3 AS f10, random() AS noise
-		  FROM generate_series(1, :tree_rows + :train_rows + 300000) g) s;
+		  FROM generate_series(1, :tree_rows + :train_rows + :holdout_rows) g) s;
 DROP TABLE IF EXISTS bench.tree_rows, bench.tree_train, bench.tree_holdout;
 CREATE UNLOGGED TABLE bench.tree_train AS SELECT * FROM bench.tree_source WHERE id <= :train_rows;
-CREATE UNLOGGED TABLE bench.tree_holdout AS SELECT * FROM bench.tree_source WHERE id > :train_rows AND id <= :train_rows + 300000;
-CREATE UNLOGGED TABLE bench.tree_rows AS SELECT * FROM bench.tree_source WHERE id > :train_rows + 300000;
+CREATE UNLOGGED TABLE bench.tree_holdout AS SELECT * FROM bench.tree_source WHERE id > :train_rows AND id <= :train_rows + :holdout_rows;
+CREATE UNLOGGED TABLE bench.tree_rows AS SELECT * FROM bench.tree_source WHERE id > :train_rows + :holdout_rows;
 DROP TABLE bench.tree_source;
 ALTER TABLE bench.tree_train DROP COLUMN id;
 ALTER TABLE bench.tree_holdout DROP COLUMN id;

@@ -27,7 +27,7 @@ SELECT count(*) AS customers,
 						 END) AS segment_equal
   FROM bench.value_stats;
 
-\echo '== value: median ms of 5 runs, crm vs the SQL expression (0 and 2 workers)'
+\echo '== value: median ms of 3 runs, crm vs the SQL expression (0 and 2 workers)'
 SELECT c.* FROM (VALUES (0), (2)) v(w),
 	LATERAL bench.compare('value_score vs SQL formula',
 		$$SELECT crm.value_score(stats, '2025-12-31') FROM bench.value_stats$$,
@@ -36,7 +36,7 @@ SELECT c.* FROM (VALUES (0), (2)) v(w),
 						+ 0.2 * ((stats).revenue / ((stats).revenue + 1000))
 						+ 0.2 * (greatest((stats).net_value, 0) / (greatest((stats).net_value, 0) + 1000)))::float8
 			FROM bench.value_stats$$,
-		v.w) c
+		v.w, 3) c
 UNION ALL
 SELECT c.* FROM (VALUES (0), (2)) v(w),
 	LATERAL bench.compare('segment vs CASE',
@@ -45,7 +45,7 @@ SELECT c.* FROM (VALUES (0), (2)) v(w),
 					  WHEN satisfaction >= 5 THEN CASE WHEN volume >= 10000 THEN 'D' WHEN volume >= 1000 THEN 'E' ELSE 'F' END
 					  WHEN satisfaction IS NOT NULL THEN CASE WHEN volume >= 10000 THEN 'G' WHEN volume >= 1000 THEN 'H' ELSE 'I' END
 				 END FROM bench.value_stats$$,
-		v.w) c;
+		v.w, 3) c;
 \echo '== value: scan floor of bench.value_stats (median ms of 5 runs)'
 SELECT w AS workers,
 	   round(bench.time_ms('SELECT count(*) FROM bench.value_stats', w)::numeric, 1) AS count_ms,
