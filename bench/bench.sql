@@ -42,3 +42,18 @@ BEGIN
 						round((c / b)::numeric, 3);
 END;
 $$;
+
+-- bench.scan_floor(table, column): the cost of just reading the data, to
+-- read every figure as a multiple of it: count(*) and sum(column) of the
+-- table, median ms of 5 runs, serial and with 2 workers.
+CREATE OR REPLACE FUNCTION bench.scan_floor(rel regclass, col text)
+RETURNS TABLE (workers integer, count_ms numeric, sum_ms numeric)
+LANGUAGE plpgsql AS $$
+BEGIN
+	FOREACH workers IN ARRAY ARRAY[0, 2] LOOP
+		count_ms := round(bench.time_ms(format('SELECT count(*) FROM %s', rel), workers)::numeric, 1);
+		sum_ms := round(bench.time_ms(format('SELECT sum(%I) FROM %s', col, rel), workers)::numeric, 1);
+		RETURN NEXT;
+	END LOOP;
+END;
+$$;

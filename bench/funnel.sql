@@ -39,8 +39,5 @@ SELECT * FROM bench.compare('funnel_forecast, time in stage known',
 	$$SELECT stage, sum(amount * (ARRAY[0.36, 0.72, 0.9])[stage]) FROM bench.funnel_opps GROUP BY stage$$,
 	0);
 \echo '== funnel: scan floor of bench.funnel_opps (median ms of 5 runs)'
-SELECT w AS workers,
-	   round(bench.time_ms('SELECT count(*) FROM bench.funnel_opps', w)::numeric, 1) AS count_ms,
-	   round(bench.time_ms('SELECT sum(amount) FROM bench.funnel_opps', w)::numeric, 1) AS sum_amount_ms
-  FROM (VALUES (0), (2)) v(w);
+SELECT * FROM bench.scan_floor('bench.funnel_opps', 'amount');
 DROP TABLE bench.funnel_opps;

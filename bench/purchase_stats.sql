@@ -24,7 +24,4 @@ SELECT * FROM bench.compare('purchase_stats over all orders',
 	$$SELECT min(ordered_at), max(ordered_at), count(*), sum(amount), count(DISTINCT ordered_at::date) FROM crm.orders$$,
 	2);
 \echo '== scan floor of crm.orders (median ms of 5 runs)'
-SELECT w AS workers,
-	   round(bench.time_ms('SELECT count(*) FROM crm.orders', w)::numeric, 1) AS count_ms,
-	   round(bench.time_ms('SELECT sum(amount) FROM crm.orders', w)::numeric, 1) AS sum_amount_ms
-  FROM (VALUES (0), (2)) v(w);
+SELECT * FROM bench.scan_floor('crm.orders', 'amount');

@@ -47,8 +47,5 @@ SELECT c.* FROM (VALUES (0), (2)) v(w),
 				 END FROM bench.value_stats$$,
 		v.w, 3) c;
 \echo '== value: scan floor of bench.value_stats (median ms of 5 runs)'
-SELECT w AS workers,
-	   round(bench.time_ms('SELECT count(*) FROM bench.value_stats', w)::numeric, 1) AS count_ms,
-	   round(bench.time_ms('SELECT sum(volume) FROM bench.value_stats', w)::numeric, 1) AS sum_volume_ms
-  FROM (VALUES (0), (2)) v(w);
+SELECT * FROM bench.scan_floor('bench.value_stats', 'volume');
 DROP TABLE bench.value_stats;
