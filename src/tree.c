@@ -220,6 +220,7 @@ crm_tree_build(CrmTreeBuild *b)
 			int			l;
 
 			nodes[i].word_off = n_words;
+			nodes[i].threshold = 0.0;	/* unused: every byte of a model is defined */
 			for (l = 0; l < b->feature_n_levels[f]; l++)
 				if (b->node_left[i][l])
 					words[n_words + l / 32] |= ((uint32) 1) << (l % 32);
