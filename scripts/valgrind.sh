@@ -14,7 +14,7 @@
 # positives: test/valgrind.supp.  Installs valgrind when run as root.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-tests=${CRM_VALGRIND_TESTS:-setup audit security duplicates import injection random_input}
+tests=${CRM_VALGRIND_TESTS:-setup tree tree_errors aggregate_states audit security duplicates import injection random_input}
 [ "$tests" = all ] && tests=$(sed -n 's/^REGRESS = //p' "$CRM_ROOT/Makefile")
 
 if ! command -v valgrind >/dev/null; then
