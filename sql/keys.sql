@@ -60,6 +60,16 @@ UPDATE crm.contracts SET campaign_id = 1 WHERE id = 1;
 DELETE FROM crm.campaigns WHERE id = 1;
 SELECT (SELECT campaign_id FROM crm.opportunities WHERE id = 2) AS opportunity_campaign,
 	   (SELECT campaign_id FROM crm.contracts WHERE id = 1) AS contract_campaign;
+-- the rows of an opportunity or a contract belong to its customer (the
+-- keys include customer_id, as Citus needs); left out, it is filled in
+INSERT INTO crm.customers (id, name) VALUES (2, 'Northwind Trading');
+SELECT try($$INSERT INTO crm.contracts (customer_id, title, amount, opportunity_id) VALUES (2, 'x', 1, 2)$$) AS contract_of_other_customers_opportunity;
+SELECT try($$INSERT INTO crm.quotes (customer_id, opportunity_id, amount) VALUES (2, 2, 1)$$) AS quote_of_other_customers_opportunity;
+INSERT INTO crm.quotes (opportunity_id, amount) VALUES (2, 500) RETURNING customer_id AS quote_customer_filled_in;
+-- a contract outlives the opportunity it closed
+INSERT INTO crm.contracts (id, customer_id, opportunity_id, title, amount) VALUES (2, 1, 2, 'Mailing deal', 500);
+DELETE FROM crm.opportunities WHERE id = 2;
+SELECT opportunity_id AS detached_contract_opportunity, customer_id FROM crm.contracts WHERE id = 2;
 DELETE FROM crm.opportunities WHERE id = 1;
 SELECT (SELECT count(*) FROM crm.quotes) AS quotes, (SELECT count(*) FROM crm.opportunity_owners) AS owners,
 	   (SELECT count(*) FROM crm.opportunity_history WHERE opportunity_id = 1) AS history,

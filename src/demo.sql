@@ -401,9 +401,9 @@ BEGIN
 		-- Their history: each stage move (with the cost of the stage left:
 		-- two visits a week at 60 each), the closing, suspension, archiving.
 		INSERT INTO @extschema@.opportunity_history
-			(opportunity_id, changed_at, changed_by, old_stage, new_stage, old_status, new_status,
+			(customer_id, opportunity_id, changed_at, changed_by, old_stage, new_stage, old_status, new_status,
 			 old_amount, new_amount, old_owner, new_owner, cost)
-		SELECT w.id, h.at, w.owner, h.old_stage, h.new_stage, h.old_status::@extschema@.opportunity_status,
+		SELECT w.customer_id, w.id, h.at, w.owner, h.old_stage, h.new_stage, h.old_status::@extschema@.opportunity_status,
 			   h.new_status::@extschema@.opportunity_status, w.amount, w.amount, w.owner, w.owner,
 			   round((extract(epoch FROM h.at - h.since) / 86400 / 7 * 2 * 60)::numeric, 2)
 		  FROM pg_temp.demo_opportunity_walk w
@@ -420,8 +420,8 @@ BEGIN
 		 ORDER BY w.id, h.step;
 
 		-- Quotes: one on entering bid, a revised one on entering negotiation.
-		INSERT INTO @extschema@.quotes (opportunity_id, version, amount, discount_pct, valid_until, status, approved_by, approved_at, created_at)
-		SELECT w.id, q.version, round(w.amount * q.factor, 2), q.discount, (q.at AT TIME ZONE 'UTC')::date + 30,
+		INSERT INTO @extschema@.quotes (customer_id, opportunity_id, version, amount, discount_pct, valid_until, status, approved_by, approved_at, created_at)
+		SELECT w.customer_id, w.id, q.version, round(w.amount * q.factor, 2), q.discount, (q.at AT TIME ZONE 'UTC')::date + 30,
 			   q.status::@extschema@.quote_status,
 			   CASE WHEN q.status = 'approved' THEN 'sales_manager' END,
 			   CASE WHEN q.status = 'approved' THEN q.at + interval '2 days' END,
@@ -434,8 +434,8 @@ BEGIN
 		 WHERE q.happened;
 
 		-- Split credit on a tenth of the won deals: 60 % owner, 40 % a colleague.
-		INSERT INTO @extschema@.opportunity_owners (opportunity_id, owner, share)
-		SELECT w.id, x.owner, x.share
+		INSERT INTO @extschema@.opportunity_owners (customer_id, opportunity_id, owner, share)
+		SELECT w.customer_id, w.id, x.owner, x.share
 		  FROM pg_temp.demo_opportunity_walk w
 		 CROSS JOIN LATERAL (VALUES
 				(w.owner, 60.00),
@@ -475,16 +475,16 @@ BEGIN
 		 ORDER BY w.id;
 
 		INSERT INTO @extschema@.contract_versions
-			(contract_id, version, amount, starts_on, ends_on, terms, valid_from, replaced_at, replaced_by)
-		SELECT k.id, 1, round(k.amount / 1.05, 2), k.starts_on, k.ends_on, 'Standard terms',
+			(customer_id, contract_id, version, amount, starts_on, ends_on, terms, valid_from, replaced_at, replaced_by)
+		SELECT k.customer_id, k.id, 1, round(k.amount / 1.05, 2), k.starts_on, k.ends_on, 'Standard terms',
 			   k.created_at, (k.starts_on + 30)::timestamp AT TIME ZONE 'UTC', 'sales_manager'
 		  FROM @extschema@.contracts k
 		 WHERE k.id BETWEEN 3 * (lo - 1) + 1 AND 3 * hi
 		   AND k.version = 2;
 
 		INSERT INTO @extschema@.contract_history
-			(contract_id, changed_at, changed_by, old_status, new_status, old_percent, new_percent)
-		SELECT k.id, (h.at::timestamp AT TIME ZONE 'UTC'), 'sales_manager',
+			(customer_id, contract_id, changed_at, changed_by, old_status, new_status, old_percent, new_percent)
+		SELECT k.customer_id, k.id, (h.at::timestamp AT TIME ZONE 'UTC'), 'sales_manager',
 			   h.old_status::@extschema@.contract_status, h.new_status::@extschema@.contract_status,
 			   h.old_percent, h.new_percent
 		  FROM @extschema@.contracts k

@@ -118,10 +118,13 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	k	@extschema@.customers;
-	d	@extschema@.customers;
-	n	bigint;
-	fk	record;
+	k		@extschema@.customers;
+	d		@extschema@.customers;
+	n		bigint;
+	tab		text;
+	cols	text;
+	vals	text;
+	tables	text[] := '{contacts,orders,service_costs,campaign_members,opportunities,opportunity_owners,opportunity_history,quotes,contracts,contract_versions,contract_history,grade_history}';
 BEGIN
 	IF keep IS NULL OR drop IS NULL THEN
 		RAISE EXCEPTION 'keep and drop must not be NULL'
@@ -133,8 +136,10 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'keep and drop must be two different customers.';
 	END IF;
-	-- lock both, the lower id first so that two merges cannot deadlock
-	PERFORM FROM @extschema@.customers c WHERE c.id IN (keep, drop) ORDER BY c.id FOR UPDATE;
+	-- lock both, the lower id first so that two merges cannot deadlock (one
+	-- customer per statement: a single shard under Citus)
+	PERFORM FROM @extschema@.customers c WHERE c.id = least(keep, drop) FOR UPDATE;
+	PERFORM FROM @extschema@.customers c WHERE c.id = greatest(keep, drop) FOR UPDATE;
 	SELECT * INTO k FROM @extschema@.customers c WHERE c.id = keep;
 	SELECT * INTO d FROM @extschema@.customers c WHERE c.id = drop;
 	IF k.id IS NULL OR d.id IS NULL THEN
@@ -144,32 +149,31 @@ BEGIN
 	END IF;
 	PERFORM set_config('crm.audit_context', format('merge_customers(keep => %s, drop => %s)', keep, drop), true);
 
-	-- Rows keyed by customer: membership of a campaign and the grade.
-	INSERT INTO @extschema@.campaign_members (campaign_id, customer_id, invited_at, attended, responded_at)
-	SELECT m.campaign_id, keep, m.invited_at, m.attended, m.responded_at
-	  FROM @extschema@.campaign_members m WHERE m.customer_id = drop
-	ON CONFLICT (campaign_id, customer_id) DO NOTHING;
-	GET DIAGNOSTICS n = ROW_COUNT;
-	table_name := 'campaign_members';
-	rows_moved := n;
-	RETURN NEXT;
-	DELETE FROM @extschema@.campaign_members m WHERE m.customer_id = drop;
-
-	-- Every other table referencing customers(id) by one column: move.
-	FOR fk IN
-		SELECT c.conrelid::regclass AS rel, cl.relname::text AS relname, a.attname::text AS col
-		  FROM pg_constraint c
-		  JOIN pg_class cl ON cl.oid = c.conrelid
-		  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-		 WHERE c.contype = 'f'
-		   AND c.confrelid = '@extschema@.customers'::regclass
-		   AND cardinality(c.conkey) = 1
-		   AND cl.relname NOT IN ('campaign_members', 'customer_grades')
-		 ORDER BY cl.relname
-	LOOP
-		EXECUTE format('UPDATE %s SET %I = $1 WHERE %I = $2', fk.rel, fk.col, fk.col) USING keep, drop;
+	-- Every table of per-customer rows but the customer's own grades and
+	-- audit trail, parents before children: the rows are copied to keep with
+	-- their ids (customer_id is part of every key, and under Citus it cannot
+	-- change in place: it says which shard holds the row), and deleting drop
+	-- below removes the originals through the foreign keys' ON DELETE CASCADE.
+	IF EXISTS (SELECT FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+				WHERE c.relnamespace = '@extschema@'::regnamespace AND c.relkind = 'r'
+				  AND a.attname = 'customer_id' AND NOT a.attisdropped
+				  AND c.relname <> ALL (tables || '{customer_grades,audit_log}'::text[])) THEN
+		RAISE EXCEPTION 'merge_customers does not know every table of customer rows'
+			USING ERRCODE = 'internal_error',
+				  HINT = 'Add the new table to the list in merge_customers (duplicates.sql).';
+	END IF;
+	FOREACH tab IN ARRAY tables LOOP
+		SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum),
+			   string_agg(CASE WHEN a.attname = 'customer_id' THEN '$1' ELSE 'r.' || quote_ident(a.attname) END, ', ' ORDER BY a.attnum)
+		  INTO cols, vals
+		  FROM pg_attribute a
+		 WHERE a.attrelid = format('@extschema@.%I', tab)::regclass AND a.attnum > 0 AND NOT a.attisdropped;
+		EXECUTE format('INSERT INTO @extschema@.%I AS t (%s) SELECT %s FROM @extschema@.%I r WHERE r.customer_id = $2%s',
+					   tab, cols, vals, tab,
+					   CASE WHEN tab = 'campaign_members' THEN ' ON CONFLICT (campaign_id, customer_id) DO NOTHING' ELSE '' END)
+			USING keep, drop;
 		GET DIAGNOSTICS n = ROW_COUNT;
-		table_name := fk.relname;
+		table_name := tab;
 		rows_moved := n;
 		RETURN NEXT;
 	END LOOP;
@@ -193,7 +197,7 @@ BEGIN
 		   created_at = least(k.created_at, d.created_at)
 	 WHERE c.id = keep;
 	-- its grade is out of date: crm.refresh_grades computes it again
-	DELETE FROM @extschema@.customer_grades g WHERE g.customer_id IN (keep, drop);
+	DELETE FROM @extschema@.customer_grades g WHERE g.customer_id = keep;
 	DELETE FROM @extschema@.customers c WHERE c.id = drop;
 	PERFORM set_config('crm.audit_context', '', true);
 	table_name := 'customers';

@@ -91,12 +91,18 @@ COMMENT ON FUNCTION @extschema@.check_status_transition(text, bigint, text, text
 
 -- Whether a stage no longer exists: then an opportunity's stage changes
 -- because the stage was renamed (ON UPDATE CASCADE), not because it moved.
+-- (PL/pgSQL: Citus cannot run a SQL-standard body that reads one of its
+-- tables.)
 CREATE FUNCTION @extschema@.stage_renamed(pipeline text, stage text)
 RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN NOT EXISTS (SELECT FROM @extschema@.pipeline_stages s
-					WHERE s.pipeline OPERATOR(pg_catalog.=) stage_renamed.pipeline
-					  AND s.stage OPERATOR(pg_catalog.=) stage_renamed.stage);
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN NOT EXISTS (SELECT FROM @extschema@.pipeline_stages s
+						WHERE s.pipeline = stage_renamed.pipeline AND s.stage = stage_renamed.stage);
+END;
+$$;
 COMMENT ON FUNCTION @extschema@.stage_renamed(text, text) IS
 	'True when the pipeline has no such stage (any more): used by the opportunity triggers to tell a stage rename from a stage move';
 
@@ -150,10 +156,10 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	INSERT INTO @extschema@.opportunity_history
-		(opportunity_id, changed_at, old_stage, new_stage, old_status, new_status,
+		(customer_id, opportunity_id, changed_at, old_stage, new_stage, old_status, new_status,
 		 old_amount, new_amount, old_owner, new_owner, cost)
 	VALUES
-		(NEW.id, NEW.updated_at, OLD.stage, NEW.stage, OLD.status, NEW.status,
+		(NEW.customer_id, NEW.id, NEW.updated_at, OLD.stage, NEW.stage, OLD.status, NEW.status,
 		 OLD.amount, NEW.amount, OLD.owner, NEW.owner, greatest(NEW.cost - OLD.cost, 0));
 	RETURN NULL;
 END;
@@ -179,15 +185,18 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	opp bigint;
+	cust bigint;
 	total numeric;
 BEGIN
-	FOREACH opp IN ARRAY ARRAY[CASE WHEN TG_OP <> 'INSERT' THEN OLD.opportunity_id END,
-							   CASE WHEN TG_OP <> 'DELETE' THEN NEW.opportunity_id END]
+	FOR cust, opp IN
+		SELECT CASE WHEN TG_OP <> 'INSERT' THEN OLD.customer_id END, CASE WHEN TG_OP <> 'INSERT' THEN OLD.opportunity_id END
+		UNION
+		SELECT CASE WHEN TG_OP <> 'DELETE' THEN NEW.customer_id END, CASE WHEN TG_OP <> 'DELETE' THEN NEW.opportunity_id END
 	LOOP
 		CONTINUE WHEN opp IS NULL;
 		SELECT sum(o.share) INTO total
 		  FROM @extschema@.opportunity_owners o
-		 WHERE o.opportunity_id = opp;
+		 WHERE o.customer_id = cust AND o.opportunity_id = opp;
 		IF total IS NOT NULL AND total <> 100 THEN
 			RAISE EXCEPTION 'credit shares of opportunity % sum to % %%, not 100 %%', opp, total
 				USING ERRCODE = 'check_violation',
@@ -214,10 +223,11 @@ AS $$
 BEGIN
 	IF NEW.version IS NULL THEN
 		-- serialize concurrent quoting of one opportunity
-		PERFORM 1 FROM @extschema@.opportunities o WHERE o.id = NEW.opportunity_id FOR NO KEY UPDATE;
+		PERFORM 1 FROM @extschema@.opportunities o
+		 WHERE o.customer_id = NEW.customer_id AND o.id = NEW.opportunity_id FOR NO KEY UPDATE;
 		SELECT coalesce(max(q.version), 0) + 1 INTO NEW.version
 		  FROM @extschema@.quotes q
-		 WHERE q.opportunity_id = NEW.opportunity_id;
+		 WHERE q.customer_id = NEW.customer_id AND q.opportunity_id = NEW.opportunity_id;
 	END IF;
 	RETURN NEW;
 END;
@@ -228,6 +238,79 @@ COMMENT ON FUNCTION @extschema@.quotes_version() IS
 CREATE TRIGGER quotes_version
 	BEFORE INSERT ON @extschema@.quotes
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.quotes_version();
+
+-- Rows that belong to an opportunity or a contract carry its customer_id
+-- (the key they share with it); on a single node it may be left out and is
+-- filled in.  Under Citus the coordinator needs it to route the row, and
+-- says so.  The trigger's argument names the parent: opportunity or contract.
+CREATE FUNCTION @extschema@.parent_customer()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	parent_id bigint;
+BEGIN
+	IF TG_ARGV[0] = 'opportunity' THEN
+		parent_id := NEW.opportunity_id;
+		SELECT o.customer_id INTO NEW.customer_id FROM @extschema@.opportunities o WHERE o.id = parent_id;
+	ELSE
+		parent_id := NEW.contract_id;
+		SELECT k.customer_id INTO NEW.customer_id FROM @extschema@.contracts k WHERE k.id = parent_id;
+	END IF;
+	IF NEW.customer_id IS NULL THEN
+		RAISE EXCEPTION '% % does not exist', TG_ARGV[0], parent_id
+			USING ERRCODE = 'foreign_key_violation',
+				  HINT = format('A row of crm.%s needs an existing %s.', TG_TABLE_NAME, TG_ARGV[0]);
+	END IF;
+	RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.parent_customer() IS
+	'Trigger: fills in customer_id of a new row of crm.opportunity_owners, crm.opportunity_history, crm.quotes, crm.contract_versions or crm.contract_history from its opportunity or contract when it was left out';
+
+CREATE TRIGGER opportunity_owners_customer
+	BEFORE INSERT ON @extschema@.opportunity_owners
+	FOR EACH ROW WHEN (NEW.customer_id IS NULL)
+	EXECUTE FUNCTION @extschema@.parent_customer('opportunity');
+CREATE TRIGGER opportunity_history_customer
+	BEFORE INSERT ON @extschema@.opportunity_history
+	FOR EACH ROW WHEN (NEW.customer_id IS NULL)
+	EXECUTE FUNCTION @extschema@.parent_customer('opportunity');
+-- before quotes_version, which needs it
+CREATE TRIGGER quotes_customer
+	BEFORE INSERT ON @extschema@.quotes
+	FOR EACH ROW WHEN (NEW.customer_id IS NULL)
+	EXECUTE FUNCTION @extschema@.parent_customer('opportunity');
+CREATE TRIGGER contract_versions_customer
+	BEFORE INSERT ON @extschema@.contract_versions
+	FOR EACH ROW WHEN (NEW.customer_id IS NULL)
+	EXECUTE FUNCTION @extschema@.parent_customer('contract');
+CREATE TRIGGER contract_history_customer
+	BEFORE INSERT ON @extschema@.contract_history
+	FOR EACH ROW WHEN (NEW.customer_id IS NULL)
+	EXECUTE FUNCTION @extschema@.parent_customer('contract');
+
+-- A contract outlives the opportunity it closed: deleting the opportunity
+-- detaches its contracts (the foreign key includes customer_id, so ON
+-- DELETE SET NULL would clear that too).
+CREATE FUNCTION @extschema@.opportunities_detach()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	UPDATE @extschema@.contracts k SET opportunity_id = NULL
+	 WHERE k.customer_id = OLD.customer_id AND k.opportunity_id = OLD.id;
+	RETURN OLD;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.opportunities_detach() IS
+	'Trigger: before an opportunity is deleted, its contracts lose their opportunity_id';
+
+CREATE TRIGGER opportunities_detach
+	BEFORE DELETE ON @extschema@.opportunities
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.opportunities_detach();
 
 --------------------------------------------------------------------------
 -- Campaigns
@@ -274,11 +357,11 @@ BEGIN
 		END IF;
 		SELECT v.replaced_at INTO since
 		  FROM @extschema@.contract_versions v
-		 WHERE v.contract_id = OLD.id AND v.version = OLD.version - 1;
+		 WHERE v.customer_id = OLD.customer_id AND v.contract_id = OLD.id AND v.version = OLD.version - 1;
 		INSERT INTO @extschema@.contract_versions
-			(contract_id, version, amount, starts_on, ends_on, terms, valid_from)
+			(customer_id, contract_id, version, amount, starts_on, ends_on, terms, valid_from)
 		VALUES
-			(OLD.id, OLD.version, OLD.amount, OLD.starts_on, OLD.ends_on, OLD.terms,
+			(OLD.customer_id, OLD.id, OLD.version, OLD.amount, OLD.starts_on, OLD.ends_on, OLD.terms,
 			 coalesce(since, OLD.created_at));
 		NEW.version := OLD.version + 1;
 	ELSE
@@ -302,9 +385,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	INSERT INTO @extschema@.contract_history
-		(contract_id, changed_at, old_status, new_status, old_percent, new_percent)
+		(customer_id, contract_id, changed_at, old_status, new_status, old_percent, new_percent)
 	VALUES
-		(NEW.id, NEW.updated_at, OLD.status, NEW.status, OLD.percent_complete, NEW.percent_complete);
+		(NEW.customer_id, NEW.id, NEW.updated_at, OLD.status, NEW.status, OLD.percent_complete, NEW.percent_complete);
 	RETURN NULL;
 END;
 $$;
@@ -356,7 +439,7 @@ BEGIN
 			UNION
 			SELECT c.reports_to
 			  FROM chain JOIN @extschema@.contacts c ON c.id = chain.id
-			 WHERE c.reports_to IS NOT NULL)
+			 WHERE c.customer_id = NEW.customer_id AND c.reports_to IS NOT NULL)
 		SELECT 1 FROM chain WHERE chain.id = NEW.id)
 	THEN
 		RAISE EXCEPTION 'contact % cannot report to contact %: that would make a reporting cycle', NEW.id, NEW.reports_to
@@ -377,19 +460,28 @@ CREATE TRIGGER contacts_no_cycle
 -- The chain of people a contact reports to, the contact first.
 CREATE FUNCTION @extschema@.decision_path(contact_id bigint)
 RETURNS TABLE (level integer, id bigint, name text, title text, decision_role text)
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-BEGIN ATOMIC
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	cust bigint;
+BEGIN
+	-- the chain stays within the contact's customer: one shard under Citus
+	SELECT c.customer_id INTO cust FROM @extschema@.contacts c WHERE c.id = decision_path.contact_id;
+	RETURN QUERY
 	WITH RECURSIVE chain AS (
 		SELECT 0 AS level, c.id, c.name, c.title, c.decision_role, c.reports_to
 		  FROM @extschema@.contacts c
-		 WHERE c.id OPERATOR(pg_catalog.=) decision_path.contact_id
+		 WHERE c.customer_id = cust AND c.id = decision_path.contact_id
 		UNION ALL
-		SELECT chain.level OPERATOR(pg_catalog.+) 1, c.id, c.name, c.title, c.decision_role, c.reports_to
-		  FROM chain JOIN @extschema@.contacts c ON c.id OPERATOR(pg_catalog.=) chain.reports_to
+		SELECT chain.level + 1, c.id, c.name, c.title, c.decision_role, c.reports_to
+		  FROM chain JOIN @extschema@.contacts c ON c.id = chain.reports_to
+		 WHERE c.customer_id = cust
 	) CYCLE id SET is_cycle USING path	-- stop at a cycle written around the trigger
 	SELECT chain.level, chain.id, chain.name, chain.title, chain.decision_role
 	  FROM chain WHERE NOT chain.is_cycle ORDER BY chain.level;
 END;
+$$;
 COMMENT ON FUNCTION @extschema@.decision_path(bigint) IS
 	'The decision path above a contact: level 0 is the contact, level 1 whom they report to, and so on up';
 

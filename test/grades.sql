@@ -56,7 +56,7 @@ SELECT col_not_null('crm', 'grade_history', 'reason', 'grade_history.reason is N
 SELECT col_default_is('crm', 'grade_history', 'changed_at', 'now()', 'grade_history.changed_at defaults to now()');
 
 SELECT col_is_pk('crm', 'customer_grades', ARRAY['customer_id'], 'customer_grades: primary key (customer_id), one row per customer');
-SELECT col_is_pk('crm', 'grade_history', ARRAY['id'], 'grade_history: primary key (id)');
+SELECT col_is_pk('crm', 'grade_history', ARRAY['customer_id', 'id'], 'grade_history: primary key (customer_id, id)');
 SELECT fk_ok('crm', 'customer_grades', ARRAY['customer_id'], 'crm', 'customers', ARRAY['id']);
 SELECT fk_ok('crm', 'grade_history', ARRAY['customer_id'], 'crm', 'customers', ARRAY['id']);
 SELECT results_eq(

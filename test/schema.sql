@@ -11,7 +11,7 @@
  */
 BEGIN;
 
-SELECT plan(247);
+SELECT plan(251);
 
 --------------------------------------------------------------------------
 -- Schema and tables
@@ -88,15 +88,15 @@ SELECT columns_are('crm', 'opportunities', ARRAY[
 	'competitor', 'closing_summary', 'created_at', 'updated_at', 'closed_at'
 ]);
 SELECT columns_are('crm', 'opportunity_owners', ARRAY[
-	'opportunity_id', 'owner', 'share'
+	'opportunity_id', 'owner', 'share', 'customer_id'
 ]);
 SELECT columns_are('crm', 'opportunity_history', ARRAY[
-	'id', 'opportunity_id', 'changed_at', 'changed_by', 'old_stage',
+	'id', 'customer_id', 'opportunity_id', 'changed_at', 'changed_by', 'old_stage',
 	'new_stage', 'old_status', 'new_status', 'old_amount', 'new_amount',
 	'old_owner', 'new_owner', 'cost'
 ]);
 SELECT columns_are('crm', 'quotes', ARRAY[
-	'id', 'opportunity_id', 'version', 'amount', 'discount_pct', 'valid_until',
+	'id', 'customer_id', 'opportunity_id', 'version', 'amount', 'discount_pct', 'valid_until',
 	'status', 'approved_by', 'approved_at', 'created_at'
 ]);
 SELECT columns_are('crm', 'contracts', ARRAY[
@@ -105,11 +105,11 @@ SELECT columns_are('crm', 'contracts', ARRAY[
 	'version', 'created_at', 'updated_at'
 ]);
 SELECT columns_are('crm', 'contract_versions', ARRAY[
-	'contract_id', 'version', 'amount', 'starts_on', 'ends_on', 'terms',
+	'customer_id', 'contract_id', 'version', 'amount', 'starts_on', 'ends_on', 'terms',
 	'valid_from', 'replaced_at', 'replaced_by'
 ]);
 SELECT columns_are('crm', 'contract_history', ARRAY[
-	'id', 'contract_id', 'changed_at', 'changed_by', 'old_status',
+	'id', 'customer_id', 'contract_id', 'changed_at', 'changed_by', 'old_status',
 	'new_status', 'old_percent', 'new_percent'
 ]);
 SELECT columns_are('crm', 'quotas', ARRAY[
@@ -160,29 +160,28 @@ SELECT col_type_is('crm', 'orders', 'ordered_at', 'timestamp with time zone', 'o
 --------------------------------------------------------------------------
 
 SELECT col_is_pk('crm', 'customers', ARRAY['id'], 'customers: primary key (id)');
-SELECT col_is_pk('crm', 'contacts', ARRAY['id'], 'contacts: primary key (id)');
-SELECT col_is_pk('crm', 'orders', ARRAY['id'], 'orders: primary key (id)');
-SELECT col_is_pk('crm', 'service_costs', ARRAY['id'], 'service_costs: primary key (id)');
+SELECT col_is_pk('crm', 'contacts', ARRAY['customer_id', 'id'], 'contacts: primary key (customer_id, id)');
+SELECT col_is_pk('crm', 'orders', ARRAY['customer_id', 'id'], 'orders: primary key (customer_id, id)');
+SELECT col_is_pk('crm', 'service_costs', ARRAY['customer_id', 'id'], 'service_costs: primary key (customer_id, id)');
 SELECT col_is_pk('crm', 'campaigns', ARRAY['id'], 'campaigns: primary key (id)');
 SELECT col_is_pk('crm', 'campaign_members', ARRAY['campaign_id', 'customer_id'], 'campaign_members: primary key (campaign_id, customer_id)');
 SELECT col_is_pk('crm', 'pipeline_stages', ARRAY['pipeline', 'stage'], 'pipeline_stages: primary key (pipeline, stage)');
-SELECT col_is_pk('crm', 'opportunities', ARRAY['id'], 'opportunities: primary key (id)');
-SELECT col_is_pk('crm', 'opportunity_owners', ARRAY['opportunity_id', 'owner'], 'opportunity_owners: primary key (opportunity_id, owner)');
-SELECT col_is_pk('crm', 'opportunity_history', ARRAY['id'], 'opportunity_history: primary key (id)');
-SELECT col_is_pk('crm', 'quotes', ARRAY['id'], 'quotes: primary key (id)');
-SELECT col_is_pk('crm', 'contracts', ARRAY['id'], 'contracts: primary key (id)');
-SELECT col_is_pk('crm', 'contract_versions', ARRAY['contract_id', 'version'], 'contract_versions: primary key (contract_id, version)');
-SELECT col_is_pk('crm', 'contract_history', ARRAY['id'], 'contract_history: primary key (id)');
+SELECT col_is_pk('crm', 'opportunities', ARRAY['customer_id', 'id'], 'opportunities: primary key (customer_id, id)');
+SELECT col_is_pk('crm', 'opportunity_owners', ARRAY['customer_id', 'opportunity_id', 'owner'], 'opportunity_owners: primary key (customer_id, opportunity_id, owner)');
+SELECT col_is_pk('crm', 'opportunity_history', ARRAY['customer_id', 'id'], 'opportunity_history: primary key (customer_id, id)');
+SELECT col_is_pk('crm', 'quotes', ARRAY['customer_id', 'id'], 'quotes: primary key (customer_id, id)');
+SELECT col_is_pk('crm', 'contracts', ARRAY['customer_id', 'id'], 'contracts: primary key (customer_id, id)');
+SELECT col_is_pk('crm', 'contract_versions', ARRAY['customer_id', 'contract_id', 'version'], 'contract_versions: primary key (customer_id, contract_id, version)');
+SELECT col_is_pk('crm', 'contract_history', ARRAY['customer_id', 'id'], 'contract_history: primary key (customer_id, id)');
 SELECT col_is_pk('crm', 'quotas', ARRAY['id'], 'quotas: primary key (id)');
 SELECT col_is_pk('crm', 'status_transitions', ARRAY['object', 'from_status'], 'status_transitions: primary key (object, from_status)');
 SELECT col_is_pk('crm', 'customer_grades', ARRAY['customer_id'], 'customer_grades: primary key (customer_id)');
-SELECT col_is_pk('crm', 'grade_history', ARRAY['id'], 'grade_history: primary key (id)');
+SELECT col_is_pk('crm', 'grade_history', ARRAY['customer_id', 'id'], 'grade_history: primary key (customer_id, id)');
 SELECT col_is_pk('crm', 'models', ARRAY['name'], 'models: primary key (name)');
 
 -- The unique keys the composite foreign keys and the version numbering need.
-SELECT col_is_unique('crm', 'contacts', ARRAY['customer_id', 'id'], 'contacts: unique (customer_id, id), target of reports_to');
 SELECT col_is_unique('crm', 'pipeline_stages', ARRAY['pipeline', 'position'], 'pipeline_stages: unique (pipeline, position)');
-SELECT col_is_unique('crm', 'quotes', ARRAY['opportunity_id', 'version'], 'quotes: unique (opportunity_id, version)');
+SELECT col_is_unique('crm', 'quotes', ARRAY['customer_id', 'opportunity_id', 'version'], 'quotes: unique (customer_id, opportunity_id, version)');
 
 --------------------------------------------------------------------------
 -- Foreign keys, composite ones included
@@ -199,21 +198,22 @@ SELECT fk_ok('crm', 'opportunities', ARRAY['customer_id'], 'crm', 'customers', A
 SELECT fk_ok('crm', 'opportunities', ARRAY['campaign_id'], 'crm', 'campaigns', ARRAY['id']);
 -- An opportunity's stage must be a stage of its own pipeline.
 SELECT fk_ok('crm', 'opportunities', ARRAY['pipeline', 'stage'], 'crm', 'pipeline_stages', ARRAY['pipeline', 'stage']);
-SELECT fk_ok('crm', 'opportunity_owners', ARRAY['opportunity_id'], 'crm', 'opportunities', ARRAY['id']);
-SELECT fk_ok('crm', 'opportunity_history', ARRAY['opportunity_id'], 'crm', 'opportunities', ARRAY['id']);
-SELECT fk_ok('crm', 'quotes', ARRAY['opportunity_id'], 'crm', 'opportunities', ARRAY['id']);
+SELECT fk_ok('crm', 'opportunity_owners', ARRAY['customer_id', 'opportunity_id'], 'crm', 'opportunities', ARRAY['customer_id', 'id']);
+SELECT fk_ok('crm', 'opportunity_history', ARRAY['customer_id', 'opportunity_id'], 'crm', 'opportunities', ARRAY['customer_id', 'id']);
+SELECT fk_ok('crm', 'quotes', ARRAY['customer_id', 'opportunity_id'], 'crm', 'opportunities', ARRAY['customer_id', 'id']);
 SELECT fk_ok('crm', 'contracts', ARRAY['customer_id'], 'crm', 'customers', ARRAY['id']);
-SELECT fk_ok('crm', 'contracts', ARRAY['opportunity_id'], 'crm', 'opportunities', ARRAY['id']);
+SELECT fk_ok('crm', 'contracts', ARRAY['customer_id', 'opportunity_id'], 'crm', 'opportunities', ARRAY['customer_id', 'id']);
 SELECT fk_ok('crm', 'contracts', ARRAY['campaign_id'], 'crm', 'campaigns', ARRAY['id']);
-SELECT fk_ok('crm', 'contract_versions', ARRAY['contract_id'], 'crm', 'contracts', ARRAY['id']);
-SELECT fk_ok('crm', 'contract_history', ARRAY['contract_id'], 'crm', 'contracts', ARRAY['id']);
+SELECT fk_ok('crm', 'contract_versions', ARRAY['customer_id', 'contract_id'], 'crm', 'contracts', ARRAY['customer_id', 'id']);
+SELECT fk_ok('crm', 'contract_history', ARRAY['customer_id', 'contract_id'], 'crm', 'contracts', ARRAY['customer_id', 'id']);
 SELECT fk_ok('crm', 'customer_grades', ARRAY['customer_id'], 'crm', 'customers', ARRAY['id']);
 SELECT fk_ok('crm', 'grade_history', ARRAY['customer_id'], 'crm', 'customers', ARRAY['id']);
 
 -- No other foreign keys, and each with the intended delete / update action:
 -- child rows of a customer, campaign, opportunity or contract go with it,
--- except that contracts and opportunities outlive the campaign and
--- opportunity they are credited to (SET NULL).
+-- except that contracts and opportunities outlive the campaign they are
+-- credited to (SET NULL) and contracts the opportunity they closed (the key
+-- includes customer_id, so the trigger opportunities_detach clears it).
 SELECT results_eq(
 	$$SELECT c.conrelid::regclass::text, c.confrelid::regclass::text,
 			 c.confdeltype::text, c.confupdtype::text
@@ -227,7 +227,7 @@ SELECT results_eq(
 			 ('crm.contract_history', 'crm.contracts', 'c', 'a'),
 			 ('crm.contract_versions', 'crm.contracts', 'c', 'a'),
 			 ('crm.contracts', 'crm.customers', 'c', 'a'),
-			 ('crm.contracts', 'crm.opportunities', 'n', 'a'),
+			 ('crm.contracts', 'crm.opportunities', 'a', 'a'),
 			 ('crm.contracts', 'crm.campaigns', 'n', 'a'),
 			 ('crm.customer_grades', 'crm.customers', 'c', 'a'),
 			 ('crm.grade_history', 'crm.customers', 'c', 'a'),
@@ -407,7 +407,7 @@ SELECT is_empty(
 
 SELECT functions_are('crm', ARRAY[
 	'check_status_transition', 'opportunities_before', 'opportunities_history',
-	'opportunity_owners_check', 'quotes_version', 'campaigns_before',
+	'opportunity_owners_check', 'quotes_version', 'parent_customer', 'opportunities_detach', 'campaigns_before',
 	'contracts_before', 'contracts_history', 'touch_updated_at',
 	'contacts_no_cycle', 'decision_path', 'pipeline_stages_before',
 	'stage_renamed', 'demo_uniform', 'demo_normal', 'demo_pick', 'demo_orders',
@@ -440,7 +440,8 @@ SELECT functions_are('crm', ARRAY[
 	'import_columns', 'create_import_table', 'import_customers', 'tag_customers', 'untag_customers',
 	'transfer_owner',
 	'is_manager', 'clearance', 'can_edit', 'row_security_policies', 'row_write_check',
-	'require_extension_owner', 'enable_row_security', 'disable_row_security', 'row_security_restore'
+	'require_extension_owner', 'enable_row_security', 'disable_row_security', 'row_security_restore',
+	'distribution', 'separate_sequences', 'distribute'
 ]);
 
 SELECT has_function('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text']);
@@ -448,6 +449,8 @@ SELECT has_function('crm', 'opportunities_before', ARRAY[]::name[]);
 SELECT has_function('crm', 'opportunities_history', ARRAY[]::name[]);
 SELECT has_function('crm', 'opportunity_owners_check', ARRAY[]::name[]);
 SELECT has_function('crm', 'quotes_version', ARRAY[]::name[]);
+SELECT has_function('crm', 'parent_customer', ARRAY[]::name[]);
+SELECT has_function('crm', 'opportunities_detach', ARRAY[]::name[]);
 SELECT has_function('crm', 'campaigns_before', ARRAY[]::name[]);
 SELECT has_function('crm', 'contracts_before', ARRAY[]::name[]);
 SELECT has_function('crm', 'contracts_history', ARRAY[]::name[]);
@@ -485,9 +488,9 @@ SELECT results_eq(
 		 AND p.prorettype = 'trigger'::regtype
 	   ORDER BY 1$$,
 	$$SELECT n, '{"search_path=pg_catalog, pg_temp"}'
-		FROM pg_catalog.unnest('{audit_changes,audit_log_protect,campaigns_before,contacts_no_cycle,contracts_before,contracts_history,opportunities_before,opportunities_history,opportunity_owners_check,pipeline_stages_before,quotes_version,row_security_restore,row_write_check,touch_updated_at}'::text[]) n
+		FROM pg_catalog.unnest('{audit_changes,audit_log_protect,campaigns_before,contacts_no_cycle,contracts_before,contracts_history,opportunities_before,opportunities_detach,opportunities_history,opportunity_owners_check,parent_customer,pipeline_stages_before,quotes_version,row_security_restore,row_write_check,touch_updated_at}'::text[]) n
 	   ORDER BY 1$$,
-	'trigger functions: all fourteen, each with SET search_path = pg_catalog, pg_temp'
+	'trigger functions: all sixteen, each with SET search_path = pg_catalog, pg_temp'
 );
 
 -- The optional arguments of demo_orders and generate_demo_data.
@@ -513,9 +516,12 @@ SELECT triggers_are('crm', 'audit_log', ARRAY['audit_log_protect', 'audit_log_pr
 SELECT triggers_are('crm', 'row_security_state', ARRAY['row_security_restore']);
 SELECT triggers_are('crm', 'campaigns', ARRAY['campaigns_before']);
 SELECT triggers_are('crm', 'pipeline_stages', ARRAY['pipeline_stages_before']);
-SELECT triggers_are('crm', 'opportunities', ARRAY['opportunities_before', 'opportunities_history', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate', 'row_write_check']);
-SELECT triggers_are('crm', 'opportunity_owners', ARRAY['opportunity_owners_sum']);
-SELECT triggers_are('crm', 'quotes', ARRAY['quotes_version']);
+SELECT triggers_are('crm', 'opportunities', ARRAY['opportunities_before', 'opportunities_detach', 'opportunities_history', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate', 'row_write_check']);
+SELECT triggers_are('crm', 'opportunity_owners', ARRAY['opportunity_owners_sum', 'opportunity_owners_customer']);
+SELECT triggers_are('crm', 'opportunity_history', ARRAY['opportunity_history_customer']);
+SELECT triggers_are('crm', 'quotes', ARRAY['quotes_customer', 'quotes_version']);
+SELECT triggers_are('crm', 'contract_versions', ARRAY['contract_versions_customer']);
+SELECT triggers_are('crm', 'contract_history', ARRAY['contract_history_customer']);
 SELECT triggers_are('crm', 'contracts', ARRAY['contracts_before', 'contracts_history', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate', 'row_write_check']);
 
 SELECT has_trigger('crm', 'customers', 'customers_touch'::name);
@@ -555,6 +561,8 @@ SELECT results_eq(
 		('crm.campaigns', 'campaigns_before', 'crm.campaigns_before', 'BEFORE', 'UPDATE', 'ROW', 'status', false, false, false, false),
 		('crm.contacts', 'contacts_no_cycle', 'crm.contacts_no_cycle', 'BEFORE', 'UPDATE', 'ROW', 'reports_to', true, false, false, false),
 		('crm.contacts', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
+		('crm.contract_history', 'contract_history_customer', 'crm.parent_customer', 'BEFORE', 'INSERT', 'ROW', NULL, true, false, false, false),
+		('crm.contract_versions', 'contract_versions_customer', 'crm.parent_customer', 'BEFORE', 'INSERT', 'ROW', NULL, true, false, false, false),
 		('crm.contracts', 'audit_delete', 'crm.audit_changes', 'AFTER', 'DELETE', 'STATEMENT', NULL, false, false, false, false),
 		('crm.contracts', 'audit_insert', 'crm.audit_changes', 'AFTER', 'INSERT', 'STATEMENT', NULL, false, false, false, false),
 		('crm.contracts', 'audit_truncate', 'crm.audit_changes', 'AFTER', 'TRUNCATE', 'STATEMENT', NULL, false, false, false, false),
@@ -573,11 +581,15 @@ SELECT results_eq(
 		('crm.opportunities', 'audit_truncate', 'crm.audit_changes', 'AFTER', 'TRUNCATE', 'STATEMENT', NULL, false, false, false, false),
 		('crm.opportunities', 'audit_update', 'crm.audit_changes', 'AFTER', 'UPDATE', 'STATEMENT', NULL, false, false, false, false),
 		('crm.opportunities', 'opportunities_before', 'crm.opportunities_before', 'BEFORE', 'INSERT OR UPDATE', 'ROW', NULL, false, false, false, false),
+		('crm.opportunities', 'opportunities_detach', 'crm.opportunities_detach', 'BEFORE', 'DELETE', 'ROW', NULL, false, false, false, false),
 		('crm.opportunities', 'opportunities_history', 'crm.opportunities_history', 'AFTER', 'UPDATE', 'ROW', NULL, true, false, false, false),
 		('crm.opportunities', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
+		('crm.opportunity_history', 'opportunity_history_customer', 'crm.parent_customer', 'BEFORE', 'INSERT', 'ROW', NULL, true, false, false, false),
+		('crm.opportunity_owners', 'opportunity_owners_customer', 'crm.parent_customer', 'BEFORE', 'INSERT', 'ROW', NULL, true, false, false, false),
 		('crm.opportunity_owners', 'opportunity_owners_sum', 'crm.opportunity_owners_check', 'AFTER', 'INSERT OR UPDATE OR DELETE', 'ROW', NULL, false, true, true, true),
 		('crm.orders', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
 		('crm.pipeline_stages', 'pipeline_stages_before', 'crm.pipeline_stages_before', 'BEFORE', 'INSERT OR UPDATE', 'ROW', NULL, false, false, false, false),
+		('crm.quotes', 'quotes_customer', 'crm.parent_customer', 'BEFORE', 'INSERT', 'ROW', NULL, true, false, false, false),
 		('crm.quotes', 'quotes_version', 'crm.quotes_version', 'BEFORE', 'INSERT', 'ROW', NULL, false, false, false, false),
 		('crm.row_security_state', 'row_security_restore', 'crm.row_security_restore', 'AFTER', 'INSERT', 'ROW', NULL, false, false, false, false)
 	$$,
@@ -592,17 +604,17 @@ SELECT results_eq(
 SELECT has_index('crm', 'customers', 'customers_owner_idx', ARRAY['owner']);
 SELECT has_index('crm', 'customers', 'customers_region_idx', ARRAY['region']);
 SELECT has_index('crm', 'customers', 'customers_tags_idx', ARRAY['tags']);
-SELECT has_index('crm', 'contacts', 'contacts_customer_idx', ARRAY['customer_id']);
+SELECT has_index('crm', 'contacts', 'contacts_id_idx', ARRAY['id']);
 SELECT has_index('crm', 'orders', 'orders_customer_idx', ARRAY['customer_id', 'ordered_at']);
 SELECT has_index('crm', 'service_costs', 'service_costs_customer_idx', ARRAY['customer_id', 'incurred_on']);
 SELECT has_index('crm', 'campaign_members', 'campaign_members_customer_idx', ARRAY['customer_id']);
 SELECT has_index('crm', 'pipeline_stages', 'pipeline_stages_one_final_idx', ARRAY['pipeline']);
-SELECT has_index('crm', 'opportunities', 'opportunities_customer_idx', ARRAY['customer_id']);
+SELECT has_index('crm', 'opportunities', 'opportunities_id_idx', ARRAY['id']);
 SELECT has_index('crm', 'opportunities', 'opportunities_owner_idx', ARRAY['owner']);
 SELECT has_index('crm', 'opportunities', 'opportunities_campaign_idx', ARRAY['campaign_id']);
 SELECT has_index('crm', 'opportunity_history', 'opportunity_history_opportunity_idx', ARRAY['opportunity_id', 'changed_at']);
-SELECT has_index('crm', 'contracts', 'contracts_customer_idx', ARRAY['customer_id']);
-SELECT has_index('crm', 'contracts', 'contracts_opportunity_idx', ARRAY['opportunity_id']);
+SELECT has_index('crm', 'contracts', 'contracts_id_idx', ARRAY['id']);
+SELECT has_index('crm', 'contracts', 'contracts_opportunity_idx', ARRAY['customer_id', 'opportunity_id']);
 SELECT has_index('crm', 'contracts', 'contracts_campaign_idx', ARRAY['campaign_id']);
 SELECT has_index('crm', 'contract_history', 'contract_history_contract_idx', ARRAY['contract_id', 'changed_at']);
 SELECT has_index('crm', 'grade_history', 'grade_history_customer_idx', ARRAY['customer_id', 'changed_at']);
@@ -633,20 +645,20 @@ SELECT set_eq(
 	ARRAY[
 		'audit_log_at_idx', 'audit_log_customer_idx', 'audit_log_pkey',
 		'campaign_members_customer_idx', 'campaign_members_pkey', 'campaigns_pkey',
-		'contacts_customer_id_id_key', 'contacts_customer_idx', 'contacts_pkey',
+		'contacts_id_idx', 'contacts_pkey',
 		'contract_history_contract_idx', 'contract_history_pkey', 'contract_versions_pkey',
-		'contracts_campaign_idx', 'contracts_customer_idx', 'contracts_opportunity_idx',
+		'contracts_campaign_idx', 'contracts_id_idx', 'contracts_opportunity_idx',
 		'contracts_pkey', 'customer_grades_pkey', 'customers_owner_idx', 'customers_pkey', 'customers_region_idx',
 		'customers_tags_idx', 'grade_history_customer_idx', 'grade_history_pkey', 'models_pkey',
-		'opportunities_campaign_idx', 'opportunities_customer_idx',
+		'opportunities_campaign_idx', 'opportunities_id_idx',
 		'opportunities_owner_idx', 'opportunities_pkey', 'opportunity_history_opportunity_idx',
 		'opportunity_history_pkey', 'opportunity_owners_pkey', 'orders_customer_idx',
 		'orders_pkey', 'pipeline_stages_one_final_idx', 'pipeline_stages_pipeline_position_key',
 		'pipeline_stages_pkey', 'quotas_one_target', 'quotas_pkey',
-		'quotes_opportunity_id_version_key', 'quotes_pkey', 'row_security_state_pkey', 'service_costs_customer_idx',
+		'quotes_customer_id_opportunity_id_version_key', 'quotes_pkey', 'row_security_state_pkey', 'service_costs_customer_idx',
 		'service_costs_pkey', 'status_transitions_pkey'
 	],
-	'the 44 indexes of crm'
+	'the 43 indexes of crm'
 );
 
 -- One quota per combination, NULL meaning "all": the unique constraint
