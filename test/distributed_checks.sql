@@ -1,0 +1,170 @@
+/*
+ * test/distributed_checks.sql: every capability of crm, run the same way on
+ * a single-node database and on the Citus cluster (after crm.distribute()),
+ * both with the same demo data; test/distributed.sh compares the outputs
+ * line by line.
+ *
+ * Each line is "name|rows|md5 of the rows sorted as text" or
+ * "name|ERROR|message".  Floats are rounded to 9 significant digits where a
+ * sum's order may differ between one scan and shards combined; ids drawn
+ * from sequences and transaction times are left out of the digests of the
+ * rows the workflow writes (rows written on a worker take ids from the
+ * worker's range, see crm.separate_sequences()).
+ */
+\set ON_ERROR_STOP 1
+\pset format unaligned
+\pset tuples_only on
+SET client_min_messages = warning;
+
+CREATE FUNCTION pg_temp.digest(name text, query text)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	n	bigint;
+	h	text;
+BEGIN
+	EXECUTE format('SELECT count(*), md5(coalesce(string_agg(t::text, E''\n'' ORDER BY t::text), '''')) FROM (%s) t', query)
+	   INTO n, h;
+	RETURN format('%s|%s|%s', name, n, h);
+EXCEPTION WHEN OTHERS THEN
+	RETURN format('%s|ERROR|%s', name, SQLERRM);
+END;
+$$;
+
+-- A step of the workflow: its own output digest, or its error.
+CREATE FUNCTION pg_temp.step(name text, statement text)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	EXECUTE statement;
+	RETURN format('%s|done|', name);
+EXCEPTION WHEN OTHERS THEN
+	RETURN format('%s|ERROR|%s', name, SQLERRM);
+END;
+$$;
+
+CREATE FUNCTION pg_temp.r(x float8) RETURNS text LANGUAGE sql IMMUTABLE
+RETURN CASE WHEN x IS NULL OR x = 0 OR x <> x THEN x::text ELSE to_char(x, '9.99999999EEEE') END;
+
+--------------------------------------------------------------------------
+-- The data
+--------------------------------------------------------------------------
+SELECT pg_temp.digest('table ' || d.table_name, format('SELECT * FROM crm.%I', d.table_name))
+  FROM crm.distribution() d
+ WHERE d.table_name NOT IN ('audit_log', 'models')
+ ORDER BY d.table_name;
+
+--------------------------------------------------------------------------
+-- Customer value
+--------------------------------------------------------------------------
+SELECT pg_temp.digest('customer_purchase_stats', 'SELECT * FROM crm.customer_purchase_stats');
+SELECT pg_temp.digest('purchase_stats one customer',
+	'SELECT (crm.purchase_stats(ordered_at, amount)).* FROM crm.orders WHERE customer_id = 12');
+SELECT pg_temp.digest('purchase_stats all orders',
+	'SELECT s.first_purchase, s.last_purchase, s.orders, s.revenue FROM (SELECT (crm.purchase_stats(ordered_at, amount)).* FROM crm.orders) s');
+SELECT pg_temp.digest('customer_360', 'SELECT * FROM crm.customer_360');
+SELECT pg_temp.digest('lifecycle_summary', 'SELECT * FROM crm.lifecycle_summary');
+SELECT pg_temp.digest('segment_matrix', 'SELECT * FROM crm.segment_matrix');
+SELECT pg_temp.digest('region_summary', 'SELECT * FROM crm.region_summary');
+SELECT pg_temp.digest('pareto_classes', $$SELECT * FROM crm.pareto_classes('2025-12-31')$$);
+SELECT pg_temp.digest('pareto_classes revenue_12m', $$SELECT * FROM crm.pareto_classes('2025-12-31', 'revenue_12m')$$);
+SELECT pg_temp.digest('find_duplicates', 'SELECT * FROM crm.find_duplicates(0.9)');
+
+--------------------------------------------------------------------------
+-- Lifetime value
+--------------------------------------------------------------------------
+SELECT pg_temp.digest('calibration_holdout', $$SELECT * FROM crm.calibration_holdout('2025-06-30', '2025-12-31')$$);
+SELECT pg_temp.digest('bgnbd_fit and gammagamma_fit',
+	$$SELECT pg_temp.r((bg).r), pg_temp.r((bg).alpha), pg_temp.r((bg).a), pg_temp.r((bg).b), pg_temp.r((bg).log_likelihood),
+			 pg_temp.r((gg).p), pg_temp.r((gg).q), pg_temp.r((gg).gamma)
+		FROM (SELECT crm.bgnbd_fit(x, t_x, "T") AS bg, crm.gammagamma_fit(x, monetary::float8) AS gg
+				FROM crm.calibration_holdout('2025-12-31', '2025-12-31')) f$$);
+
+--------------------------------------------------------------------------
+-- Funnel and forecasts
+--------------------------------------------------------------------------
+SELECT pg_temp.digest('funnel', 'SELECT * FROM crm.funnel');
+SELECT pg_temp.digest('pipeline_funnel', $$SELECT * FROM crm.pipeline_funnel('project')$$);
+SELECT pg_temp.digest('pipeline_forecast', $$SELECT * FROM crm.pipeline_forecast('project', 3, '2025-12-31 24:00+00')$$);
+SELECT pg_temp.digest('empirical_funnel', $$SELECT * FROM crm.empirical_funnel('project')$$);
+SELECT pg_temp.digest('stage_entered_at', 'SELECT id, crm.stage_entered_at(id) FROM crm.opportunities WHERE id % 50 = 0');
+SELECT pg_temp.digest('handover', $$SELECT * FROM crm.handover('rep_01')$$);
+SELECT pg_temp.digest('monthly_sales', 'SELECT * FROM crm.monthly_sales');
+SELECT pg_temp.digest('seasonal_forecast',
+	$$SELECT crm.seasonal_forecast(month, sales::float8, 3, 'seasonal_naive')::text,
+			 crm.seasonal_forecast(month, sales::float8, 3, 'moving_average')::text,
+			 (SELECT array_agg(pg_temp.r(v)) FROM unnest(crm.seasonal_forecast(month, sales::float8, 3, 'holt_winters')) v)
+		FROM crm.monthly_sales_total WHERE month < '2026-01-01'$$);
+
+--------------------------------------------------------------------------
+-- Quotas, campaigns, contracts
+--------------------------------------------------------------------------
+SELECT pg_temp.digest('quota_attainment', 'SELECT * FROM crm.quota_attainment');
+SELECT pg_temp.digest('sales_share', $$SELECT * FROM crm.sales_share('region', 'ytd', '2025-12-31')$$);
+SELECT pg_temp.digest('allocate_quotas', $$SELECT * FROM crm.allocate_quotas(2026, 12000000, 'half', 'region', 'ytd', adjust_pct => 5)$$);
+SELECT pg_temp.digest('campaign_effectiveness', 'SELECT * FROM crm.campaign_effectiveness');
+SELECT pg_temp.digest('campaign_roi_by_method', 'SELECT * FROM crm.campaign_roi_by_method');
+SELECT pg_temp.digest('campaign_rollup', $$SELECT * FROM crm.campaign_rollup('region', '2022-01-01', '2025-12-31')$$);
+SELECT pg_temp.digest('campaigns_in_period', $$SELECT * FROM crm.campaigns_in_period('2025-01-01', '2025-12-31')$$);
+SELECT pg_temp.digest('campaign_sales_lift', 'SELECT * FROM crm.campaign_sales_lift(90)');
+SELECT pg_temp.digest('contract_overview', 'SELECT * FROM crm.contract_overview');
+SELECT pg_temp.digest('contracts_by_status', 'SELECT * FROM crm.contracts_by_status');
+SELECT pg_temp.digest('contract_status_history', 'SELECT contract_id, old_status, new_status, changed_by FROM crm.contract_status_history');
+SELECT pg_temp.digest('contract_version_history', 'SELECT * FROM crm.contract_version_history');
+
+--------------------------------------------------------------------------
+-- Decision trees
+--------------------------------------------------------------------------
+CREATE TEMP VIEW offer_customers AS
+SELECT id AS customer_id, (attributes->>'age')::integer AS age, attributes->>'occupation' AS occupation,
+	   (attributes->>'income')::numeric AS income, attributes->>'marital_status' AS marital_status,
+	   (attributes->>'monthly_bill')::numeric AS monthly_bill, industry,
+	   (attributes->>'uses_offer')::boolean AS uses_offer
+  FROM crm.customers WHERE kind = 'person';
+SELECT pg_temp.digest('tree_train',
+	$$SELECT crm.tree_rules(crm.tree_train('SELECT age, occupation, income, marital_status, monthly_bill, industry, uses_offer FROM offer_customers ORDER BY customer_id', 'uses_offer', '{"cp": 0.004}'))$$);
+SELECT pg_temp.digest('tree_train_model',
+	$$SELECT name, rows_used, rows_skipped FROM crm.tree_train_model('offer', 'SELECT age, occupation, income, marital_status, monthly_bill, industry, uses_offer FROM offer_customers ORDER BY customer_id', 'uses_offer', '{"cp": 0.004}')$$);
+SELECT pg_temp.digest('tree_score on a distributed table',
+	$$SELECT o.customer_id, round(crm.tree_score(m.model, o)::numeric, 9)
+		FROM offer_customers o, crm.models m WHERE m.name = 'offer'$$);
+SELECT pg_temp.digest('auc and lift_table',
+	$$SELECT round(crm.auc(crm.tree_score(m.model, o), o.uses_offer)::numeric, 9)::text FROM offer_customers o, crm.models m WHERE m.name = 'offer'
+	  UNION ALL
+	  SELECT l::text FROM crm.lift_table('SELECT crm.tree_score(m.model, o), o.uses_offer FROM offer_customers o, crm.models m WHERE m.name = ''offer''', 5) l$$);
+
+--------------------------------------------------------------------------
+-- The workflow: state machines, history, grades, governance
+--------------------------------------------------------------------------
+SELECT pg_temp.step('move opportunities to the next stage',
+	$$UPDATE crm.opportunities SET stage = 'bid' WHERE status = 'open' AND stage = 'potential' AND id % 7 = 0$$);
+SELECT pg_temp.step('win opportunities',
+	$$UPDATE crm.opportunities SET status = 'won', closing_summary = 'won in the distributed test' WHERE status = 'open' AND stage = 'negotiation' AND id % 5 = 0$$);
+SELECT pg_temp.digest('forbidden move', $$SELECT pg_temp.step('reopen', 'UPDATE crm.opportunities SET status = ''open'' WHERE status = ''won'' AND id % 5 = 0')$$);
+SELECT pg_temp.step('quote without version and customer',
+	$$INSERT INTO crm.quotes (opportunity_id, customer_id, amount) SELECT id, customer_id, amount FROM crm.opportunities WHERE status = 'open' AND id % 11 = 0$$);
+SELECT pg_temp.step('contracts advance',
+	$$UPDATE crm.contracts SET status = 'submitted' WHERE status = 'draft'$$);
+SELECT pg_temp.step('contract terms change',
+	$$UPDATE crm.contracts SET amount = amount + 100 WHERE status = 'executing' AND id % 3 = 0$$);
+SELECT pg_temp.digest('opportunity_history after the workflow',
+	'SELECT customer_id, opportunity_id, changed_by, old_stage, new_stage, old_status, new_status, old_amount, new_amount, cost FROM crm.opportunity_history');
+SELECT pg_temp.digest('quotes after the workflow', 'SELECT customer_id, opportunity_id, version, amount, status FROM crm.quotes');
+SELECT pg_temp.digest('contract_history after the workflow',
+	'SELECT customer_id, contract_id, changed_by, old_status, new_status, old_percent, new_percent FROM crm.contract_history');
+SELECT pg_temp.digest('contract_versions after the workflow',
+	'SELECT customer_id, contract_id, version, amount, starts_on, ends_on, terms FROM crm.contract_versions');
+SELECT pg_temp.step('refresh_grades', $$SELECT crm.refresh_grades('2025-12-31')$$);
+SELECT pg_temp.digest('customer_grades', 'SELECT customer_id, as_of, lifecycle_stage, pg_temp.r(value_score), segment, relationship, pareto_class, revenue, net_value, volume, arrears FROM crm.customer_grades');
+SELECT pg_temp.digest('grade_history', 'SELECT customer_id, as_of, old_lifecycle_stage, new_lifecycle_stage, old_segment, new_segment, old_relationship, new_relationship, old_pareto_class, new_pareto_class, reason FROM crm.grade_history');
+SELECT pg_temp.step('tag_customers', $$SELECT crm.tag_customers(ARRAY(SELECT id FROM crm.customers WHERE id % 9 = 0), 'distributed')$$);
+SELECT pg_temp.step('transfer_owner', $$SELECT crm.transfer_owner('rep_02', 'rep_03')$$);
+SELECT pg_temp.step('merge_customers', $$SELECT crm.merge_customers(10, 11)$$);
+SELECT pg_temp.digest('customers after the workflow', 'SELECT id, name, owner, tags, attributes FROM crm.customers');
+SELECT pg_temp.digest('orders after the merge', 'SELECT * FROM crm.orders WHERE customer_id IN (10, 11)');
+SELECT pg_temp.digest('decision_path', 'SELECT c.id, p.* FROM crm.contacts c, crm.decision_path(c.id) p WHERE c.id % 25 = 0');
+SELECT pg_temp.digest('audit_log', 'SELECT table_name, row_key, customer_id, operation, changed - ''updated_at'' - ''closed_at'', role, context FROM crm.audit_log');
+SELECT pg_temp.digest('audit_report', $$SELECT role, table_name, operation, changes, customers FROM crm.audit_report('-infinity', 'infinity')$$);
+SELECT pg_temp.digest('customer_history', 'SELECT table_name, row_key, operation, role, context FROM crm.customer_history(10)');
