@@ -60,6 +60,26 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.audit_actor() IS
 	'The role making the current change: current_user as it is outside any SECURITY DEFINER function (the login or SET ROLE role)';
 
+-- Why the changes of this transaction are made (crm.audit_context), as SET
+-- LOCAL: under Citus the audit triggers fire on the workers, and Citus
+-- sends a SET LOCAL on to them when citus.propagate_set_commands is local.
+-- (The SET clause restores search_path alone at exit: a SET LOCAL of
+-- another setting made here lasts to the end of the transaction.)
+CREATE FUNCTION @extschema@.set_audit_context(context text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_extension e WHERE e.extname = 'citus') THEN
+		PERFORM set_config('citus.propagate_set_commands', 'local', true);
+	END IF;
+	EXECUTE format('SET LOCAL crm.audit_context = %L', coalesce(context, ''));
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.set_audit_context(text) IS
+	'Sets crm.audit_context for the rest of the transaction (also on the Citus workers, where the audit triggers fire); merge_customers, transfer_owner and import_customers call it';
+
 CREATE FUNCTION @extschema@.audit_skip()
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'crm_audit_skip'

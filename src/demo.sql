@@ -516,7 +516,8 @@ BEGIN
 	  FROM (SELECT extract(year FROM o.ordered_at AT TIME ZONE 'UTC')::integer AS y, c.region, c.owner, o.amount
 			  FROM @extschema@.orders o JOIN @extschema@.customers c ON c.id = o.customer_id) t
 	 GROUP BY GROUPING SETS ((y, region), (y, owner))
-	HAVING (GROUPING(owner) = 0) = (owner IS NOT NULL);
+	HAVING (GROUPING(owner) = 0) = (owner IS NOT NULL)
+	 ORDER BY 1, 3 NULLS FIRST, 4 NULLS FIRST;	-- ids in the same order wherever the orders are
 
 	-- Identity sequences continue after the generated keys.
 	PERFORM setval(pg_get_serial_sequence(t, 'id'), m, m IS NOT NULL)

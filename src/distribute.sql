@@ -114,6 +114,22 @@ $$;
 COMMENT ON FUNCTION @extschema@.separate_sequences() IS
 	'On a Citus worker: moves the sequences of crm to the node''s own range (node group g counts from g * 2^48) so that ids written on different nodes never collide; returns how many it moved; 0 on the coordinator or without Citus';
 
+-- Whether crm's tables are distributed (by crm.distribute()).
+CREATE FUNCTION @extschema@.is_distributed()
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_extension e WHERE e.extname = 'citus') THEN
+		RETURN false;	-- (and pg_dist_partition does not exist)
+	END IF;
+	RETURN EXISTS (SELECT FROM pg_dist_partition p WHERE p.logicalrelid = '@extschema@.customers'::regclass);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.is_distributed() IS
+	'True when the tables of crm are distributed on Citus (crm.distribute() has run)';
+
 CREATE FUNCTION @extschema@.distribute()
 RETURNS TABLE (table_name text, kind text, distribution_column text, shards bigint)
 LANGUAGE plpgsql VOLATILE

@@ -147,7 +147,7 @@ BEGIN
 			USING ERRCODE = 'no_data_found',
 				  HINT = 'Both customers must exist (and be visible to you).';
 	END IF;
-	PERFORM set_config('crm.audit_context', format('merge_customers(keep => %s, drop => %s)', keep, drop), true);
+	PERFORM @extschema@.set_audit_context(format('merge_customers(keep => %s, drop => %s)', keep, drop));
 
 	-- Every table of per-customer rows but the customer's own grades and
 	-- audit trail, parents before children: the rows are copied to keep with
@@ -199,7 +199,7 @@ BEGIN
 	-- its grade is out of date: crm.refresh_grades computes it again
 	DELETE FROM @extschema@.customer_grades g WHERE g.customer_id = keep;
 	DELETE FROM @extschema@.customers c WHERE c.id = drop;
-	PERFORM set_config('crm.audit_context', '', true);
+	PERFORM @extschema@.set_audit_context('');
 	table_name := 'customers';
 	rows_moved := 1;
 	RETURN NEXT;

@@ -97,7 +97,7 @@ BEGIN
 	  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum;
 	ins := format('INSERT INTO @extschema@.customers (%s) SELECT %s FROM %s s WHERE s.line::bigint = $1 RETURNING id',
 				  targets, exprs, staging);
-	PERFORM set_config('crm.audit_context', format('import_customers(%s)', staging), true);
+	PERFORM @extschema@.set_audit_context(format('import_customers(%s)', staging));
 	FOR r IN EXECUTE format('SELECT s.line::bigint AS line FROM %s s ORDER BY s.line', staging) LOOP
 		line := r.line;
 		BEGIN
@@ -112,7 +112,7 @@ BEGIN
 		END;
 		RETURN NEXT;
 	END LOOP;
-	PERFORM set_config('crm.audit_context', '', true);
+	PERFORM @extschema@.set_audit_context('');
 	IF all_or_nothing AND bad > 0 THEN
 		RAISE EXCEPTION 'import from % failed: % of % rows are bad, nothing was imported', staging, bad, bad + good
 			USING ERRCODE = 'data_exception',
@@ -180,7 +180,7 @@ BEGIN
 			USING ERRCODE = 'null_value_not_allowed',
 				  HINT = 'Owners are role names, e.g. transfer_owner(''rep_01'', ''rep_02'').';
 	END IF;
-	PERFORM set_config('crm.audit_context', format('transfer_owner(%L, %L)', from_owner, to_owner), true);
+	PERFORM @extschema@.set_audit_context(format('transfer_owner(%L, %L)', from_owner, to_owner));
 	WITH moved AS (
 		UPDATE @extschema@.customers c
 		   SET owner = to_owner
@@ -195,7 +195,7 @@ BEGIN
 	   AND o.status IN ('open', 'suspended')
 	   AND (customer_ids IS NULL OR o.customer_id = ANY (customer_ids));
 	GET DIAGNOSTICS opportunities = ROW_COUNT;
-	PERFORM set_config('crm.audit_context', '', true);
+	PERFORM @extschema@.set_audit_context('');
 	RETURN NEXT;
 END;
 $$;

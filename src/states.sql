@@ -470,16 +470,17 @@ BEGIN
 	SELECT c.customer_id INTO cust FROM @extschema@.contacts c WHERE c.id = decision_path.contact_id;
 	RETURN QUERY
 	WITH RECURSIVE chain AS (
-		SELECT 0 AS level, c.id, c.name, c.title, c.decision_role, c.reports_to
+		SELECT 0 AS level, c.id, c.name, c.title, c.decision_role, c.reports_to, ARRAY[c.id] AS path
 		  FROM @extschema@.contacts c
 		 WHERE c.customer_id = cust AND c.id = decision_path.contact_id
 		UNION ALL
-		SELECT chain.level + 1, c.id, c.name, c.title, c.decision_role, c.reports_to
+		SELECT chain.level + 1, c.id, c.name, c.title, c.decision_role, c.reports_to, chain.path || c.id
 		  FROM chain JOIN @extschema@.contacts c ON c.id = chain.reports_to
 		 WHERE c.customer_id = cust
-	) CYCLE id SET is_cycle USING path	-- stop at a cycle written around the trigger
+		   AND c.id <> ALL (chain.path)	-- stop at a cycle written around the trigger
+	)
 	SELECT chain.level, chain.id, chain.name, chain.title, chain.decision_role
-	  FROM chain WHERE NOT chain.is_cycle ORDER BY chain.level;
+	  FROM chain ORDER BY chain.level;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.decision_path(bigint) IS

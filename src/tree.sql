@@ -217,6 +217,7 @@ DECLARE
 	acc float8;
 	a float8;
 	result @extschema@.models;
+	trained timestamptz := pg_catalog.now();	-- a value: Citus ships no now() in ON CONFLICT DO UPDATE
 BEGIN
 	IF name IS NULL OR pg_catalog.btrim(name) OPERATOR(pg_catalog.=) '' THEN
 		RAISE EXCEPTION 'model name must not be empty'
@@ -245,7 +246,7 @@ BEGIN
 				'nodes', info OPERATOR(pg_catalog.->) 'nodes'))
 	ON CONFLICT ON CONSTRAINT models_pkey DO UPDATE
 	   SET model = excluded.model, source = excluded.source, target = excluded.target,
-		   options = excluded.options, trained_at = pg_catalog.now(), rows_used = excluded.rows_used,
+		   options = excluded.options, trained_at = trained, rows_used = excluded.rows_used,
 		   rows_skipped = excluded.rows_skipped, metrics = excluded.metrics
 	RETURNING * INTO result;
 	RETURN result;
