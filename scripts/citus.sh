@@ -102,10 +102,12 @@ crm_citus_install() {
 	flock -u "$lock"
 	exec {lock}>&-
 
-	# Copy the staged files, from the directories Citus was built for to those
-	# of $PG_BIN/pg_config (a relocated copy of the same build, say).
-	# --remove-destination replaces a library a running server has mapped
-	# instead of overwriting it in place, as make install does.
+	# Copy the staged libraries (with their bitcode) and extension files from
+	# the directories Citus was built for to those of $PG_BIN/pg_config (a
+	# relocated copy of the same build, say); the staged headers are not
+	# needed.  Like make install, --remove-destination replaces each file
+	# rather than writing into it, so a running server that has the old
+	# library mapped is not disturbed.
 	lib=$("$PG_BIN/pg_config" --pkglibdir)
 	share=$("$PG_BIN/pg_config" --sharedir)
 	if ! [ -w "$lib" ] || ! [ -w "$share/extension" ]; then
