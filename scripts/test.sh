@@ -6,9 +6,13 @@
 #   2. the pgTAP suite (test/*.sql, with pg_prove), one count per assertion;
 #   3. the scikit-learn exchange (test/sklearn_exchange.sh), one count per check;
 #   4. the pg_dump round trip (test/dump_roundtrip.sh), one count per table;
+#   5. the distributed suite (test/distributed.sh) on a three-node Citus
+#      cluster of its own, Citus built once from ../shared/vendor and cached
+#      (scripts/citus.sh), one count per check;
 # prints the regression diffs on failure, and ends with `N passed, N failed`.
 # Exits non-zero when anything failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$CRM_ROOT/scripts/citus.sh"
 
 crm_require_packages
 crm_build_install
@@ -67,6 +71,16 @@ status=0
 bash "$CRM_ROOT/test/dump_roundtrip.sh" >"$log" 2>&1 || status=$?
 cat "$log"
 count_tap "$status" "$log"
+
+crm_say "distributed suite (Citus)"
+if crm_citus_available; then
+	status=0
+	bash "$CRM_ROOT/test/distributed.sh" >"$log" 2>&1 || status=$?
+	cat "$log"
+	count_tap "$status" "$log"
+else
+	echo "skipped: $CRM_CITUS_SKIPPED"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
