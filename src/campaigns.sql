@@ -38,34 +38,50 @@ SELECT k.id AS campaign_id, k.name, k.method, k.region, k.status,
 	   COALESCE(k.ended_on, k.planned_end) AS ends_on,
 	   k.budget, k.actual_cost,
 	   @extschema@.spend_band(k.actual_cost) AS spend_band,
-	   m.members, m.participants, m.responses,
-	   o.opportunities, o.opportunities_won, o.revenue_won,
-	   c.contracts, c.contracts_amount,
-	   @extschema@.roi(o.revenue_won, k.actual_cost) AS roi,
+	   COALESCE(m.members, 0) AS members, COALESCE(m.participants, 0) AS participants,
+	   COALESCE(m.responses, 0) AS responses,
+	   COALESCE(o.opportunities, 0) AS opportunities, COALESCE(o.opportunities_won, 0) AS opportunities_won,
+	   COALESCE(o.revenue_won, 0) AS revenue_won,
+	   COALESCE(c.contracts, 0) AS contracts, COALESCE(c.contracts_amount, 0) AS contracts_amount,
+	   @extschema@.roi(COALESCE(o.revenue_won, 0), k.actual_cost) AS roi,
 	   pg_catalog.round(m.responses::numeric OPERATOR(pg_catalog./) NULLIF(m.members, 0), 4) AS response_rate,
-	   pg_catalog.round(o.opportunities::numeric OPERATOR(pg_catalog./) NULLIF(m.participants, 0), 4) AS opportunity_ratio,
-	   pg_catalog.round(c.contracts::numeric OPERATOR(pg_catalog./) NULLIF(m.participants, 0), 4) AS contract_ratio,
+	   pg_catalog.round(COALESCE(o.opportunities, 0)::numeric OPERATOR(pg_catalog./) NULLIF(m.participants, 0), 4) AS opportunity_ratio,
+	   pg_catalog.round(COALESCE(c.contracts, 0)::numeric OPERATOR(pg_catalog./) NULLIF(m.participants, 0), 4) AS contract_ratio,
 	   pg_catalog.round(k.actual_cost OPERATOR(pg_catalog./) NULLIF(o.opportunities_won, 0), 2) AS cost_per_won_opportunity
   FROM @extschema@.campaigns k
- CROSS JOIN LATERAL (
-	SELECT pg_catalog.count(*) AS members,
+  -- each distributed table aggregated by campaign first (partial counts and
+  -- sums per shard, combined), then joined to the campaigns: on Citus the
+  -- campaigns are a reference table and these joins need no repartitioning
+  LEFT JOIN (
+	SELECT cm.campaign_id,
+		   pg_catalog.count(*) AS members,
 		   pg_catalog.count(*) FILTER (WHERE cm.attended) AS participants,
 		   pg_catalog.count(*) FILTER (WHERE cm.responded_at IS NOT NULL) AS responses
-	  FROM @extschema@.campaign_members cm WHERE cm.campaign_id OPERATOR(pg_catalog.=) k.id) m
- CROSS JOIN LATERAL (
-	SELECT pg_catalog.count(*) AS opportunities,
+	  FROM @extschema@.campaign_members cm
+	 GROUP BY cm.campaign_id) m ON m.campaign_id OPERATOR(pg_catalog.=) k.id
+  LEFT JOIN (
+	SELECT w.campaign_id,
+		   pg_catalog.count(*) AS opportunities,
 		   pg_catalog.count(*) FILTER (WHERE w.won) AS opportunities_won,
-		   COALESCE(pg_catalog.sum(op.amount) FILTER (WHERE w.won), 0) AS revenue_won
-	  FROM @extschema@.opportunities op
-	 CROSS JOIN LATERAL (SELECT op.status OPERATOR(pg_catalog.=) 'won'
-								OR (op.status OPERATOR(pg_catalog.=) 'archived'
-									AND EXISTS (SELECT FROM @extschema@.opportunity_history h
-												 WHERE h.opportunity_id OPERATOR(pg_catalog.=) op.id
-												   AND h.new_status OPERATOR(pg_catalog.=) 'won')) AS won) w
-	 WHERE op.campaign_id OPERATOR(pg_catalog.=) k.id) o
- CROSS JOIN LATERAL (
-	SELECT pg_catalog.count(*) AS contracts, COALESCE(pg_catalog.sum(ct.amount), 0) AS contracts_amount
-	  FROM @extschema@.contracts ct WHERE ct.campaign_id OPERATOR(pg_catalog.=) k.id) c;
+		   pg_catalog.sum(w.amount) FILTER (WHERE w.won) AS revenue_won
+	  FROM (SELECT op.campaign_id, op.amount,
+				   op.status OPERATOR(pg_catalog.=) 'won'
+				   OR (op.status OPERATOR(pg_catalog.=) 'archived' AND hw.opportunity_id IS NOT NULL) AS won
+			  FROM @extschema@.opportunities op
+			  -- won before being archived: a history row with new_status won
+			  -- (a co-located join, on the distribution column)
+			  LEFT JOIN (SELECT DISTINCT h.customer_id, h.opportunity_id
+						   FROM @extschema@.opportunity_history h
+						  WHERE h.new_status OPERATOR(pg_catalog.=) 'won') hw
+				ON hw.customer_id OPERATOR(pg_catalog.=) op.customer_id
+			   AND hw.opportunity_id OPERATOR(pg_catalog.=) op.id
+			 WHERE op.campaign_id IS NOT NULL) w
+	 GROUP BY w.campaign_id) o ON o.campaign_id OPERATOR(pg_catalog.=) k.id
+  LEFT JOIN (
+	SELECT ct.campaign_id, pg_catalog.count(*) AS contracts, pg_catalog.sum(ct.amount) AS contracts_amount
+	  FROM @extschema@.contracts ct
+	 WHERE ct.campaign_id IS NOT NULL
+	 GROUP BY ct.campaign_id) c ON c.campaign_id OPERATOR(pg_catalog.=) k.id;
 COMMENT ON VIEW @extschema@.campaign_effectiveness IS
 	'Per campaign: period (actual, else planned), budget, actual cost and its spend band (crm.spend_band), members (targeted), participants (attended), responses, opportunities it produced, those won (status won, or archived after being won) and their amount (revenue_won), contracts credited to it and their amount, roi = (revenue_won - actual_cost) / actual_cost, response_rate = responses / members, opportunity_ratio = opportunities / participants, contract_ratio = contracts / participants, cost per won opportunity. Ratios are NULL instead of dividing by zero (no cost, no members, no participants, nothing won)';
 
@@ -155,8 +171,12 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Give the length in days of the windows before the start and after the end of each campaign, e.g. 90.';
 	END IF;
+	-- The purchases of the members are summed per campaign and product on
+	-- the shards (members and their orders are co-located by customer, the
+	-- campaigns a reference table), combined, and only then counted per
+	-- campaign: distinct products without count(DISTINCT) across shards.
 	RETURN QUERY
-	SELECT k.id, k.name, m.members,
+	SELECT k.id, k.name, COALESCE(m.members, 0),
 		   COALESCE(s.before, 0), COALESCE(s.after, 0),
 		   round(100 * (COALESCE(s.after, 0) - s.before) / NULLIF(s.before, 0), 1),
 		   COALESCE(s.products_before, 0), COALESCE(s.products_after, 0),
@@ -164,18 +184,27 @@ BEGIN
 		   k.actual_cost,
 		   COALESCE(s.after, 0) - COALESCE(s.before, 0) - COALESCE(k.actual_cost, 0)
 	  FROM @extschema@.campaigns k
-	 CROSS JOIN LATERAL (SELECT count(*) AS members FROM @extschema@.campaign_members cm
-						  WHERE cm.campaign_id = k.id) m
-	 CROSS JOIN LATERAL (
-		SELECT sum(o.amount) FILTER (WHERE o.ordered_at < k.started_on::timestamptz) AS before,
-			   sum(o.amount) FILTER (WHERE o.ordered_at >= (k.ended_on + 1)::timestamptz) AS after,
-			   count(DISTINCT o.product) FILTER (WHERE o.ordered_at < k.started_on::timestamptz) AS products_before,
-			   count(DISTINCT o.product) FILTER (WHERE o.ordered_at >= (k.ended_on + 1)::timestamptz) AS products_after
-		  FROM @extschema@.campaign_members cm
-		  JOIN @extschema@.orders o ON o.customer_id = cm.customer_id
-		 WHERE cm.campaign_id = k.id
-		   AND ((o.ordered_at >= (k.started_on - window_days)::timestamptz AND o.ordered_at < k.started_on::timestamptz)
-				OR (o.ordered_at >= (k.ended_on + 1)::timestamptz AND o.ordered_at < (k.ended_on + 1 + window_days)::timestamptz))) s
+	  LEFT JOIN (SELECT cm.campaign_id, count(*) AS members
+				   FROM @extschema@.campaign_members cm
+				  GROUP BY cm.campaign_id) m ON m.campaign_id = k.id
+	  LEFT JOIN (
+		SELECT p.campaign_id,
+			   sum(p.before) AS before, sum(p.after) AS after,
+			   count(*) FILTER (WHERE p.bought_before AND p.product IS NOT NULL) AS products_before,
+			   count(*) FILTER (WHERE p.bought_after AND p.product IS NOT NULL) AS products_after
+		  FROM (SELECT kk.id AS campaign_id, o.product,
+					   sum(o.amount) FILTER (WHERE o.ordered_at < kk.started_on::timestamptz) AS before,
+					   sum(o.amount) FILTER (WHERE o.ordered_at >= (kk.ended_on + 1)::timestamptz) AS after,
+					   bool_or(o.ordered_at < kk.started_on::timestamptz) AS bought_before,
+					   bool_or(o.ordered_at >= (kk.ended_on + 1)::timestamptz) AS bought_after
+				  FROM @extschema@.campaigns kk
+				  JOIN @extschema@.campaign_members cm ON cm.campaign_id = kk.id
+				  JOIN @extschema@.orders o ON o.customer_id = cm.customer_id
+				 WHERE kk.started_on IS NOT NULL AND kk.ended_on IS NOT NULL
+				   AND ((o.ordered_at >= (kk.started_on - window_days)::timestamptz AND o.ordered_at < kk.started_on::timestamptz)
+						OR (o.ordered_at >= (kk.ended_on + 1)::timestamptz AND o.ordered_at < (kk.ended_on + 1 + window_days)::timestamptz))
+				 GROUP BY kk.id, o.product) p
+		 GROUP BY p.campaign_id) s ON s.campaign_id = k.id
 	 WHERE k.started_on IS NOT NULL AND k.ended_on IS NOT NULL
 	 ORDER BY k.id;
 END;

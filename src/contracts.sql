@@ -27,18 +27,26 @@ RETURN CASE
 COMMENT ON FUNCTION @extschema@.contract_execution_status(@extschema@.contract_status, numeric, date, date, date) IS
 	'Execution status of a contract at as_of: not signed (draft, submitted), not started (approved), interrupted, completed, closed; while executing: overdue after ends_on, behind schedule when percent_complete is more than 10 points below the share of days elapsed from starts_on to ends_on, else on schedule (in execution without both dates)';
 
+-- Contracts, their versions and their history are co-located by customer
+-- on Citus: every join below is on customer_id as well as on the contract,
+-- so that it is pushed down whole to the shards.
 CREATE VIEW @extschema@.contract_overview AS
 SELECT ct.id AS contract_id, ct.customer_id, cu.name AS customer, ct.title, ct.status,
 	   @extschema@.contract_execution_status(ct.status, ct.percent_complete, ct.starts_on, ct.ends_on, CURRENT_DATE) AS execution_status,
 	   ct.amount, ct.percent_complete,
 	   pg_catalog.round(ct.amount OPERATOR(pg_catalog.*) ct.percent_complete OPERATOR(pg_catalog./) 100, 2) AS amount_delivered,
 	   ct.version, ct.signed_on, ct.starts_on, ct.ends_on, ct.opportunity_id, ct.campaign_id,
-	   (SELECT pg_catalog.max(h.changed_at) FROM @extschema@.contract_history h
-		 WHERE h.contract_id OPERATOR(pg_catalog.=) ct.id AND h.old_status IS DISTINCT FROM h.new_status) AS status_changed_at,
-	   (SELECT pg_catalog.count(*) FROM @extschema@.contract_history h
-		 WHERE h.contract_id OPERATOR(pg_catalog.=) ct.id) AS history_entries
+	   h.status_changed_at,
+	   COALESCE(h.history_entries, 0) AS history_entries
   FROM @extschema@.contracts ct
-  JOIN @extschema@.customers cu ON cu.id OPERATOR(pg_catalog.=) ct.customer_id;
+  JOIN @extschema@.customers cu ON cu.id OPERATOR(pg_catalog.=) ct.customer_id
+  LEFT JOIN (
+	SELECT h.customer_id, h.contract_id,
+		   pg_catalog.max(h.changed_at) FILTER (WHERE h.old_status IS DISTINCT FROM h.new_status) AS status_changed_at,
+		   pg_catalog.count(*) AS history_entries
+	  FROM @extschema@.contract_history h
+	 GROUP BY h.customer_id, h.contract_id) h
+	ON h.customer_id OPERATOR(pg_catalog.=) ct.customer_id AND h.contract_id OPERATOR(pg_catalog.=) ct.id;
 COMMENT ON VIEW @extschema@.contract_overview IS
 	'Every contract with its customer, status, execution status today (crm.contract_execution_status), amount, percent complete and the amount delivered (amount * percent / 100), current version, dates, the opportunity and campaign it came from, its last status change and the number of recorded steps; filter by customer_id or contract_id';
 
@@ -46,13 +54,18 @@ CREATE VIEW @extschema@.contract_version_history AS
 SELECT v.contract_id, ct.customer_id, v.version, v.amount, v.starts_on, v.ends_on, v.terms,
 	   v.valid_from, v.replaced_at AS valid_until, v.replaced_by, false AS is_current
   FROM @extschema@.contract_versions v
-  JOIN @extschema@.contracts ct ON ct.id OPERATOR(pg_catalog.=) v.contract_id
+  JOIN @extschema@.contracts ct ON ct.customer_id OPERATOR(pg_catalog.=) v.customer_id
+							   AND ct.id OPERATOR(pg_catalog.=) v.contract_id
 UNION ALL
 SELECT ct.id, ct.customer_id, ct.version, ct.amount, ct.starts_on, ct.ends_on, ct.terms,
-	   COALESCE((SELECT pg_catalog.max(v.replaced_at) FROM @extschema@.contract_versions v
-				  WHERE v.contract_id OPERATOR(pg_catalog.=) ct.id), ct.created_at),
+	   COALESCE(r.replaced_at, ct.created_at),
 	   NULL, NULL, true
-  FROM @extschema@.contracts ct;
+  FROM @extschema@.contracts ct
+  LEFT JOIN (
+	SELECT v.customer_id, v.contract_id, pg_catalog.max(v.replaced_at) AS replaced_at
+	  FROM @extschema@.contract_versions v
+	 GROUP BY v.customer_id, v.contract_id) r
+	ON r.customer_id OPERATOR(pg_catalog.=) ct.customer_id AND r.contract_id OPERATOR(pg_catalog.=) ct.id;
 COMMENT ON VIEW @extschema@.contract_version_history IS
 	'Every version of every contract''s terms, earlier ones from crm.contract_versions and the current one from crm.contracts (is_current, valid_until NULL), with the customer; filter by customer_id or contract_id and order by version';
 
@@ -60,7 +73,8 @@ CREATE VIEW @extschema@.contract_status_history AS
 SELECT h.contract_id, ct.customer_id, h.changed_at, h.changed_by, h.old_status, h.new_status,
 	   h.old_percent, h.new_percent
   FROM @extschema@.contract_history h
-  JOIN @extschema@.contracts ct ON ct.id OPERATOR(pg_catalog.=) h.contract_id;
+  JOIN @extschema@.contracts ct ON ct.customer_id OPERATOR(pg_catalog.=) h.customer_id
+							   AND ct.id OPERATOR(pg_catalog.=) h.contract_id;
 COMMENT ON VIEW @extschema@.contract_status_history IS
 	'Every recorded step of every contract (status and percent complete before and after, when, by whom), with the customer; filter by customer_id or contract_id and order by changed_at';
 

@@ -99,6 +99,7 @@ DECLARE
 	step interval;
 	target numeric;
 	starts date[];
+	bounds timestamptz[];
 	period_targets numeric[];
 	period_weights numeric[];
 	keys text[];
@@ -129,14 +130,23 @@ BEGIN
 	as_of := coalesce(as_of, make_date(year - 1, 12, 31));
 	target := round(annual_target * (1 + adjust_pct / 100), 2);
 
-	-- periods of the year, weighted by last year's sales in the same period
+	-- periods of the year, weighted by last year's sales in the same period:
+	-- the periods one year back are contiguous, bounds[i] to bounds[i + 1]
+	-- (midnight in the session's time zone, computed here), and the orders
+	-- of last year are summed per period by one aggregate that the shards
+	-- compute in part
 	SELECT array_agg(p.start::date ORDER BY p.start),
-		   array_agg(coalesce((SELECT sum(o.amount) FROM @extschema@.orders o
-								WHERE o.ordered_at >= (p.start - interval '1 year')::date::timestamptz
-								  AND o.ordered_at < (p.start + step - interval '1 year')::date::timestamptz), 0)
-					 ORDER BY p.start)
-	  INTO starts, period_weights
+		   array_agg((p.start - interval '1 year')::date::timestamptz ORDER BY p.start)
+			 || make_date(year, 1, 1)::timestamptz
+	  INTO starts, bounds
 	  FROM generate_series(make_date(year, 1, 1), make_date(year, 12, 1), step) AS p(start);
+	SELECT array_agg(coalesce(w.sales, 0) ORDER BY g.n)
+	  INTO period_weights
+	  FROM generate_subscripts(starts, 1) AS g(n)
+	  LEFT JOIN (SELECT width_bucket(o.ordered_at, bounds) AS n, sum(o.amount) AS sales
+				   FROM @extschema@.orders o
+				  WHERE o.ordered_at >= bounds[1] AND o.ordered_at < bounds[cardinality(bounds)]
+				  GROUP BY 1) w ON w.n = g.n;
 	IF (SELECT sum(w) FROM unnest(period_weights) w) = 0 THEN
 		period_weights := array_fill(1::numeric, ARRAY[cardinality(starts)]);
 	END IF;
@@ -251,23 +261,29 @@ SELECT q.id AS quota_id, q.period_start, q.period_end,
 			WHEN (q.period_end OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.=) (q.period_start OPERATOR(pg_catalog.+) interval '1 month')::date THEN 'month'
 			ELSE 'other' END AS period,
 	   q.owner, q.region, q.product, q.channel, q.target,
-	   a.actual, a.last_year,
-	   a.actual OPERATOR(pg_catalog.-) q.target AS gap,
-	   pg_catalog.round(100 OPERATOR(pg_catalog.*) a.actual OPERATOR(pg_catalog./) NULLIF(q.target, 0), 1) AS attainment_pct,
-	   pg_catalog.round(100 OPERATOR(pg_catalog.*) (a.actual OPERATOR(pg_catalog.-) a.last_year) OPERATOR(pg_catalog./) NULLIF(a.last_year, 0), 1) AS growth_pct
+	   COALESCE(s.actual, 0) AS actual, COALESCE(s.last_year, 0) AS last_year,
+	   COALESCE(s.actual, 0) OPERATOR(pg_catalog.-) q.target AS gap,
+	   pg_catalog.round(100 OPERATOR(pg_catalog.*) COALESCE(s.actual, 0) OPERATOR(pg_catalog./) NULLIF(q.target, 0), 1) AS attainment_pct,
+	   pg_catalog.round(100 OPERATOR(pg_catalog.*) (COALESCE(s.actual, 0) OPERATOR(pg_catalog.-) s.last_year) OPERATOR(pg_catalog./) NULLIF(s.last_year, 0), 1) AS growth_pct
   FROM @extschema@.quotas q
- CROSS JOIN LATERAL (
-	SELECT COALESCE(pg_catalog.sum(o.amount) FILTER (WHERE o.ordered_at OPERATOR(pg_catalog.>=) q.period_start::timestamptz), 0) AS actual,
-		   COALESCE(pg_catalog.sum(o.amount) FILTER (WHERE o.ordered_at OPERATOR(pg_catalog.<) (q.period_end OPERATOR(pg_catalog.-) interval '1 year' OPERATOR(pg_catalog.+) interval '1 day')::date::timestamptz), 0) AS last_year
-	  FROM @extschema@.orders o
+  -- the sales of every target summed on the shards (orders and customers
+  -- co-located, the targets a reference table) and combined per target,
+  -- then joined to the targets
+  LEFT JOIN (
+	SELECT t.id,
+		   pg_catalog.sum(o.amount) FILTER (WHERE o.ordered_at OPERATOR(pg_catalog.>=) t.period_start::timestamptz) AS actual,
+		   pg_catalog.sum(o.amount) FILTER (WHERE o.ordered_at OPERATOR(pg_catalog.<) (t.period_end OPERATOR(pg_catalog.-) interval '1 year' OPERATOR(pg_catalog.+) interval '1 day')::date::timestamptz) AS last_year
+	  FROM @extschema@.quotas t
+	  JOIN @extschema@.orders o
+		ON ((o.ordered_at OPERATOR(pg_catalog.>=) t.period_start::timestamptz
+			 AND o.ordered_at OPERATOR(pg_catalog.<) (t.period_end OPERATOR(pg_catalog.+) 1)::timestamptz)
+			OR (o.ordered_at OPERATOR(pg_catalog.>=) (t.period_start OPERATOR(pg_catalog.-) interval '1 year')::date::timestamptz
+			 AND o.ordered_at OPERATOR(pg_catalog.<) (t.period_end OPERATOR(pg_catalog.-) interval '1 year' OPERATOR(pg_catalog.+) interval '1 day')::date::timestamptz))
+		   AND (t.product IS NULL OR o.product OPERATOR(pg_catalog.=) t.product)
 	  JOIN @extschema@.customers c ON c.id OPERATOR(pg_catalog.=) o.customer_id
-	 WHERE ((o.ordered_at OPERATOR(pg_catalog.>=) q.period_start::timestamptz
-			 AND o.ordered_at OPERATOR(pg_catalog.<) (q.period_end OPERATOR(pg_catalog.+) 1)::timestamptz)
-			OR (o.ordered_at OPERATOR(pg_catalog.>=) (q.period_start OPERATOR(pg_catalog.-) interval '1 year')::date::timestamptz
-			 AND o.ordered_at OPERATOR(pg_catalog.<) (q.period_end OPERATOR(pg_catalog.-) interval '1 year' OPERATOR(pg_catalog.+) interval '1 day')::date::timestamptz))
-	   AND (q.owner IS NULL OR c.owner OPERATOR(pg_catalog.=) q.owner)
-	   AND (q.region IS NULL OR c.region OPERATOR(pg_catalog.=) q.region)
-	   AND (q.product IS NULL OR o.product OPERATOR(pg_catalog.=) q.product)
-	   AND (q.channel IS NULL OR c.channel OPERATOR(pg_catalog.=) q.channel)) a;
+	 WHERE (t.owner IS NULL OR c.owner OPERATOR(pg_catalog.=) t.owner)
+	   AND (t.region IS NULL OR c.region OPERATOR(pg_catalog.=) t.region)
+	   AND (t.channel IS NULL OR c.channel OPERATOR(pg_catalog.=) t.channel)
+	 GROUP BY t.id) s ON s.id OPERATOR(pg_catalog.=) q.id;
 COMMENT ON VIEW @extschema@.quota_attainment IS
 	'Every target of crm.quotas against actual sales: period kind (year, half, quarter, month, other), the target''s owner / region / product / channel (NULL = all), actual = sales in the period, last_year = sales in the same period one year earlier, gap = actual - target, attainment_pct = 100 * actual / target, growth_pct = 100 * (actual - last_year) / last_year (NULL when the divisor is 0); sales dated in the session time zone';
