@@ -101,6 +101,8 @@ DECLARE
 	app			text := current_setting('application_name');
 	ctx			text := nullif(current_setting('crm.audit_context', true), '');
 	tab			text := TG_ARGV[0];
+	-- the column naming the row's customer: the row's own id for customers
+	cust_col	text := CASE WHEN TG_ARGV[0] = 'customers' THEN 'id' ELSE 'customer_id' END;
 	keys		bigint[];
 	customers	bigint[];
 	changes		jsonb[];
@@ -119,16 +121,16 @@ BEGIN
 						   WHERE e.value <> 'null'::jsonb AND e.key <> 'updated_at'))
 		  INTO keys, customers, changes
 		  FROM (SELECT (n.j ->> 'id')::bigint AS id,
-					   (n.j ->> CASE WHEN tab = 'customers' THEN 'id' ELSE 'customer_id' END)::bigint AS customer_id, n.j
+					   (n.j ->> cust_col)::bigint AS customer_id, n.j
 				  FROM (SELECT to_jsonb(t) AS j FROM new_rows t) n) r;
 	ELSIF TG_OP = 'UPDATE' THEN
 		SELECT array_agg(coalesce(n.id, o.id)), array_agg(coalesce(n.customer_id, o.customer_id)), array_agg(d.changed)
 		  INTO keys, customers, changes
 		  FROM (SELECT (t.j ->> 'id')::bigint AS id,
-					   (t.j ->> CASE WHEN tab = 'customers' THEN 'id' ELSE 'customer_id' END)::bigint AS customer_id, t.j
+					   (t.j ->> cust_col)::bigint AS customer_id, t.j
 				  FROM (SELECT to_jsonb(x) AS j FROM old_rows x) t) o
 		  FULL JOIN (SELECT (t.j ->> 'id')::bigint AS id,
-							(t.j ->> CASE WHEN tab = 'customers' THEN 'id' ELSE 'customer_id' END)::bigint AS customer_id, t.j
+							(t.j ->> cust_col)::bigint AS customer_id, t.j
 					   FROM (SELECT to_jsonb(x) AS j FROM new_rows x) t) n
 			ON n.id = o.id
 		 CROSS JOIN LATERAL (
@@ -144,7 +146,7 @@ BEGIN
 						   WHERE e.value <> 'null'::jsonb AND e.key <> 'updated_at'))
 		  INTO keys, customers, changes
 		  FROM (SELECT (n.j ->> 'id')::bigint AS id,
-					   (n.j ->> CASE WHEN tab = 'customers' THEN 'id' ELSE 'customer_id' END)::bigint AS customer_id, n.j
+					   (n.j ->> cust_col)::bigint AS customer_id, n.j
 				  FROM (SELECT to_jsonb(t) AS j FROM old_rows t) n) r;
 	ELSIF TG_TABLE_NAME <> tab THEN
 		-- a shard of a distributed table: the row would go to one shard of

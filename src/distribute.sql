@@ -102,8 +102,7 @@ BEGIN
 		 ORDER BY 1
 	LOOP
 		-- setval, not ALTER SEQUENCE: nothing for Citus to propagate
-		IF (SELECT coalesce(s.last_value, 0) FROM pg_sequences s
-			 WHERE format('%I.%I', s.schemaname, s.sequencename)::regclass = seq) < grp << 48 THEN
+		IF coalesce(pg_sequence_last_value(seq), 0) < grp << 48 THEN
 			PERFORM setval(seq, grp << 48, true);
 			n := n + 1;
 		END IF;
@@ -150,7 +149,7 @@ BEGIN
 			USING ERRCODE = 'feature_not_supported',
 				  HINT = 'Connect to the coordinator of the cluster and call it there.';
 	END IF;
-	IF EXISTS (SELECT FROM pg_dist_partition p WHERE p.logicalrelid = '@extschema@.customers'::regclass) THEN
+	IF @extschema@.is_distributed() THEN
 		RAISE EXCEPTION 'the tables of crm are distributed already'
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'See SELECT * FROM citus_tables; crm.distribute() runs once per database.';

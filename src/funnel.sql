@@ -358,10 +358,9 @@ BEGIN
 				   FROM @extschema@.opportunity_owners x
 				  GROUP BY x.customer_id, x.opportunity_id) w
 		ON w.customer_id = o.customer_id AND w.opportunity_id = o.id
-	  LEFT JOIN (SELECT s.pipeline, array_agg(s.stage ORDER BY s.position) AS stages,
-						array_agg(s.conversion_rate ORDER BY s.position) AS conversion
-				   FROM @extschema@.pipeline_stages s WHERE NOT s.is_final
-				  GROUP BY s.pipeline) f ON f.pipeline = o.pipeline
+	  LEFT JOIN (SELECT s.pipeline, pf.stages, pf.conversion
+				   FROM (SELECT DISTINCT x.pipeline FROM @extschema@.pipeline_stages x) s
+				  CROSS JOIN LATERAL @extschema@.pipeline_funnel(s.pipeline) pf) f ON f.pipeline = o.pipeline
 	 CROSS JOIN LATERAL (SELECT CASE WHEN o.win_probability IS NOT NULL THEN o.win_probability
 									 WHEN array_position(f.conversion, NULL) IS NULL
 									  AND array_position(f.stages, o.stage) IS NOT NULL
