@@ -76,7 +76,7 @@ SELECT (SELECT count(*) FROM crm.contacts WHERE customer_id = :keep_id) AS conta
 	   (SELECT count(*) FROM crm.campaign_members WHERE customer_id = :keep_id) AS campaign_memberships;
 SELECT table_name, operation, customer_id = :keep_id AS of_keep, row_key = :drop_id AS is_drop,
 	   regexp_replace(regexp_replace(context, '\m' || :keep_id || '\M', 'KEEP'), '\m' || :drop_id || '\M', 'DROP') AS context
-  FROM crm.audit_log WHERE context LIKE 'merge_customers%' ORDER BY id;
+  FROM crm.audit_log WHERE context LIKE 'merge_customers%' AND customer_id IN (:keep_id, :drop_id) ORDER BY id;
 -- (ids shown as KEEP and DROP)
 SELECT regexp_replace(try(format('SELECT * FROM crm.merge_customers(%s, %s)', :keep_id, :keep_id)), 'customer ' || :keep_id || '\M', 'customer KEEP') AS into_itself;
 SELECT regexp_replace(try(format('SELECT * FROM crm.merge_customers(%s, %s)', :keep_id, :drop_id)), 'customer ' || :drop_id || '\M', 'customer DROP') AS gone;

@@ -96,5 +96,4 @@ SELECT count(*) AS public_customers FROM public.customers;
 RESET search_path;
 \c :regress_db
 DROP DATABASE regress_crm_hostile;
-DROP ROLE crm_manager, crm_clearance_0, crm_clearance_1, crm_clearance_2, crm_clearance_3;
 DROP ROLE regress_crm_hostile;

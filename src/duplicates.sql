@@ -112,9 +112,12 @@ $$;
 COMMENT ON FUNCTION @extschema@.find_duplicates(float8) IS
 	'Likely duplicate customers: each row says customer_id is probably the same as duplicate_of (the smaller id), with a score in [threshold, 1] and the reasons (same phone, same email, same name in region, similar name in region). Blocking keys and sorted neighbourhood: no all-pairs comparison';
 
+-- SECURITY DEFINER: it copies history, grade history and contract versions,
+-- which only the extension writes; EXECUTE is granted to crm_manager only
+-- (roles.sql), whose members see and edit every customer anyway.
 CREATE FUNCTION @extschema@.merge_customers(keep bigint, drop bigint)
 RETURNS TABLE (table_name text, rows_moved bigint)
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -145,7 +148,7 @@ BEGIN
 	IF k.id IS NULL OR d.id IS NULL THEN
 		RAISE EXCEPTION 'customer % does not exist', CASE WHEN k.id IS NULL THEN keep ELSE drop END
 			USING ERRCODE = 'no_data_found',
-				  HINT = 'Both customers must exist (and be visible to you).';
+				  HINT = 'Both customers must exist: find them with crm.find_duplicates().';
 	END IF;
 	PERFORM @extschema@.set_audit_context(format('merge_customers(keep => %s, drop => %s)', keep, drop));
 

@@ -211,7 +211,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.grade_history_id_seq', '
 
 CREATE FUNCTION @extschema@.refresh_grades(as_of date DEFAULT CURRENT_DATE)
 RETURNS TABLE (customers bigint, changed bigint, unchanged bigint)
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -236,8 +236,25 @@ BEGIN
 	-- with every write to customer_grades, not with readers, and not with
 	-- writes to orders or any other table.  The statement below starts
 	-- after the lock is granted, so in READ COMMITTED it sees the grades a
-	-- refresh before it committed, and logs only its own changes.
-	LOCK TABLE @extschema@.customer_grades IN SHARE ROW EXCLUSIVE MODE;
+	-- refresh before it committed, and logs only its own changes.  In
+	-- REPEATABLE READ or SERIALIZABLE the transaction's snapshot is older
+	-- than the lock: after waiting for another writer it could only fail
+	-- later on a row that writer changed, so it fails at once, when the lock
+	-- is free, and its retry (a new snapshot) goes first instead of queuing
+	-- behind the next refresh again.
+	IF current_setting('transaction_isolation') = 'read committed' THEN
+		LOCK TABLE @extschema@.customer_grades IN SHARE ROW EXCLUSIVE MODE;
+	ELSE
+		BEGIN
+			LOCK TABLE @extschema@.customer_grades IN SHARE ROW EXCLUSIVE MODE NOWAIT;
+		EXCEPTION WHEN lock_not_available THEN
+			LOCK TABLE @extschema@.customer_grades IN SHARE ROW EXCLUSIVE MODE;
+			RAISE EXCEPTION 'refresh_grades: crm.customer_grades was being written while this % transaction waited, and its snapshot cannot see those grades',
+				upper(current_setting('transaction_isolation'))
+				USING ERRCODE = 'serialization_failure',
+					  HINT = 'Retry the transaction (a new snapshot sees them); in READ COMMITTED refresh_grades waits and goes on by itself.';
+		END;
+	END IF;
 
 	WITH h AS (
 		SELECT o.customer_id AS cid, o.ordered_at, o.amount, NULL::numeric AS cost,
@@ -354,7 +371,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_grades(date) IS
-	'Grades every customer as of as_of (default today) into crm.customer_grades and returns (customers graded, changed, unchanged). In one statement: crm.purchase_stats of the orders ordered on or before as_of and the costs incurred on or before as_of; arrears = unpaid amount of orders due before as_of; lifecycle stage (crm.lifecycle with those arrears), value score (crm.value_score), segment A..I (crm.segment of crm.customers.satisfaction with cuts 5 and 8 by volume = revenue of the 365 days up to as_of, volume cuts = tertiles of the positive volumes), relationship (crm.relationship; responded = a campaign response on or before as_of), Pareto class by net value (A 80 %, B 95 %, as crm.pareto_classes). Customers whose stage, segment, relationship or Pareto class changed get a crm.grade_history row with the reason (e.g. ''lifecycle growing -> declining; segment B -> D''; ''first grading'' with old values NULL); a moving value score alone is stored, not logged. Concurrency: it locks crm.customer_grades in SHARE ROW EXCLUSIVE mode, so refreshes run one at a time and each logs only its own changes; orders and costs may be inserted meanwhile: the grading statement reads one snapshot, so every customer is graded from the same consistent state and orders committed later are picked up by the next refresh (under REPEATABLE READ a refresh that waited for another fails with a serialization error; retry it). Reports a NOTICE with the counts when it took more than 5 s. Errors: NULL as_of (22004), infinite as_of (22008)';
+	'Grades every customer as of as_of (default today) into crm.customer_grades and returns (customers graded, changed, unchanged). In one statement: crm.purchase_stats of the orders ordered on or before as_of and the costs incurred on or before as_of; arrears = unpaid amount of orders due before as_of; lifecycle stage (crm.lifecycle with those arrears), value score (crm.value_score), segment A..I (crm.segment of crm.customers.satisfaction with cuts 5 and 8 by volume = revenue of the 365 days up to as_of, volume cuts = tertiles of the positive volumes), relationship (crm.relationship; responded = a campaign response on or before as_of), Pareto class by net value (A 80 %, B 95 %, as crm.pareto_classes). Customers whose stage, segment, relationship or Pareto class changed get a crm.grade_history row with the reason (e.g. ''lifecycle growing -> declining; segment B -> D''; ''first grading'' with old values NULL); a moving value score alone is stored, not logged. Concurrency: it locks crm.customer_grades in SHARE ROW EXCLUSIVE mode, so refreshes run one at a time and each logs only its own changes; orders and costs may be inserted meanwhile: the grading statement reads one snapshot, so every customer is graded from the same consistent state and orders committed later are picked up by the next refresh (under REPEATABLE READ or SERIALIZABLE a refresh that had to wait for another writer fails with a serialization error (40001) after the wait; retry it). It runs as the extension owner (SECURITY DEFINER), so it grades all customers whatever row security lets its caller see; EXECUTE is granted to crm_manager only. Reports a NOTICE with the counts when it took more than 5 s. Errors: NULL as_of (22004), infinite as_of (22008)';
 
 --------------------------------------------------------------------------
 -- Views for reporting tools

@@ -1,19 +1,25 @@
 /*
  * security.sql: graded access to the CRM data with row-level security.
  *
- * The model (off until crm.enable_row_security() is called):
+ * The model (off until crm.enable_row_security() is called; the roles and
+ * their privileges, roles.sql, apply whether it is on or not):
  *   - a sales rep is a role whose name is in customers.owner: it sees and
  *     edits the customers it owns and their dependent rows (contacts,
  *     orders, costs, campaign memberships, opportunities, quotes,
- *     contracts, grades, audit rows), and the opportunities it owns;
+ *     contracts), and the opportunities it owns with their credit split and
+ *     quotes, at whatever customer; it sees, never writes, their history,
+ *     grades and audit rows;
  *   - a role that is a member of crm_clearance_N (N = 0..3) also sees, read
- *     only, every customer of confidentiality level <= N;
+ *     only, every customer of confidentiality level <= N and its rows;
  *   - a member of crm_manager sees and edits everything; so does any role
  *     with BYPASSRLS, a superuser, and the tables' owner;
- *   - campaigns are readable by all and written by managers only.
- * The roles crm_manager and crm_clearance_0..3 are created (NOLOGIN) by
- * enable_row_security() when missing; the DBA grants them.  Membership is
- * inherited (pg_has_role ... 'MEMBER').
+ *   - history, grades and audit rows are written only by the extension's
+ *     triggers and functions, which run as the extension owner;
+ *   - campaigns are readable by all and written by managers only;
+ *   - a stored model (crm.models) is seen by the role that trained it and by
+ *     managers, and by everyone once its trainer sets shared: its rules show
+ *     values of the rows it was trained on.
+ * Membership is inherited (pg_has_role ... 'MEMBER').
  *
  * Why not on by default: a database that already has users would see them
  * lose access to every customer they do not own, and owner must hold role
@@ -26,12 +32,11 @@
  * policy" (42501).  Rows one cannot see are simply not there.
  *
  * Views of the extension are security_invoker, so they apply the policies
- * of the querying role; functions are SECURITY INVOKER except the audit
- * trigger, which only writes crm.audit_log.
+ * of the querying role.
  *
  * pg_dump does not keep policies of an extension's tables: the state is
- * kept as data (crm.row_security_state), and restoring it switches row
- * security on again.
+ * kept as data (crm.row_security_state, changed by the extension owner
+ * only), and restoring it switches row security on again.
  */
 
 -- Whether the current role is a manager: member of crm_manager (directly or
@@ -64,58 +69,84 @@ COMMENT ON FUNCTION @extschema@.can_edit(text) IS
 	'True when the current role may edit a row owned by owner: it is the owner, or a manager';
 
 -- The tables under row-level security and the policy of each: the
--- visibility (USING) and the editability of a new row (WITH CHECK) as SQL
--- expressions over the table's own columns.
+-- visibility (USING), the editability of an inserted row and of an updated
+-- row (WITH CHECK) as SQL expressions over the table's own columns.  The
+-- kind of a table says who may write it:
+--   customer           the customer's owner (and managers)
+--   customer data      rows of a customer: whoever may edit the customer
+--   opportunity        the deal's owner, or whoever may edit its customer
+--   opportunity data   split credit and quotes: whoever may edit the deal
+--   history            written by the extension's own triggers and functions
+--                      only (opportunity and contract history, contract
+--                      versions, grades, grade history, audit rows): their
+--                      write conditions are false, and those triggers and
+--                      functions run as the extension owner
+--   campaigns          read by all, written by managers
+--   models             stored decision trees: see the comment below
 CREATE FUNCTION @extschema@.row_security_policies()
-RETURNS TABLE (table_name text, visible text, editable text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURNS TABLE (table_name text, kind text, visible text, insertable text, updatable text)
+LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-	SELECT v.t, v.u, v.c FROM (VALUES
-		('customers',
-		 '(owner OPERATOR(pg_catalog.=) CURRENT_USER::text OR confidentiality OPERATOR(pg_catalog.<=) (SELECT @extschema@.clearance()) OR (SELECT @extschema@.is_manager()))',
-		 '(owner OPERATOR(pg_catalog.=) CURRENT_USER::text OR (SELECT @extschema@.is_manager()))'),
-		('contacts', 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id)',
-		 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id AND @extschema@.can_edit(c.owner))'),
-		('orders', 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id)',
-		 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id AND @extschema@.can_edit(c.owner))'),
-		('service_costs', 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id)',
-		 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id AND @extschema@.can_edit(c.owner))'),
-		('campaign_members', 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id)',
-		 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id AND @extschema@.can_edit(c.owner))'),
-		('customer_grades', 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id)',
-		 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id AND @extschema@.can_edit(c.owner))'),
-		('grade_history', 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id)',
-		 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id AND @extschema@.can_edit(c.owner))'),
-		('opportunities',
-		 '(owner OPERATOR(pg_catalog.=) CURRENT_USER::text OR EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id))',
-		 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id AND (@extschema@.can_edit(c.owner) OR opportunities.owner OPERATOR(pg_catalog.=) CURRENT_USER::text))'),
-		('opportunity_owners', 'EXISTS (SELECT FROM @extschema@.opportunities o WHERE o.id OPERATOR(pg_catalog.=) opportunity_id)',
-		 'EXISTS (SELECT FROM @extschema@.opportunities o WHERE o.id OPERATOR(pg_catalog.=) opportunity_id)'),
-		('opportunity_history', 'EXISTS (SELECT FROM @extschema@.opportunities o WHERE o.id OPERATOR(pg_catalog.=) opportunity_id)',
-		 'EXISTS (SELECT FROM @extschema@.opportunities o WHERE o.id OPERATOR(pg_catalog.=) opportunity_id)'),
-		('quotes', 'EXISTS (SELECT FROM @extschema@.opportunities o WHERE o.id OPERATOR(pg_catalog.=) opportunity_id)',
-		 'EXISTS (SELECT FROM @extschema@.opportunities o WHERE o.id OPERATOR(pg_catalog.=) opportunity_id)'),
-		('contracts', 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id)',
-		 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id AND @extschema@.can_edit(c.owner))'),
-		('contract_versions', 'EXISTS (SELECT FROM @extschema@.contracts k WHERE k.id OPERATOR(pg_catalog.=) contract_id)',
-		 'EXISTS (SELECT FROM @extschema@.contracts k WHERE k.id OPERATOR(pg_catalog.=) contract_id)'),
-		('contract_history', 'EXISTS (SELECT FROM @extschema@.contracts k WHERE k.id OPERATOR(pg_catalog.=) contract_id)',
-		 'EXISTS (SELECT FROM @extschema@.contracts k WHERE k.id OPERATOR(pg_catalog.=) contract_id)'),
-		('campaigns', 'true', '(SELECT @extschema@.is_manager())'),
-		('audit_log',
-		 '((SELECT @extschema@.is_manager()) OR EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) customer_id))',
-		 'false')
-	) AS v(t, u, c);
+	WITH kinds (t, k) AS (VALUES
+		('customers', 'customer'),
+		('contacts', 'customer data'), ('orders', 'customer data'), ('service_costs', 'customer data'),
+		('campaign_members', 'customer data'), ('contracts', 'customer data'),
+		('opportunities', 'opportunity'),
+		('opportunity_owners', 'opportunity data'), ('quotes', 'opportunity data'),
+		('opportunity_history', 'history'), ('contract_versions', 'history'), ('contract_history', 'history'),
+		('customer_grades', 'history'), ('grade_history', 'history'), ('audit_log', 'history'),
+		('campaigns', 'campaigns'),
+		('models', 'models')
+	), e AS (
+		SELECT kinds.t, kinds.k,
+			   pg_catalog.format('EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) %I.customer_id)', kinds.t) AS cust_visible,
+			   pg_catalog.format('EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) %I.customer_id AND @extschema@.can_edit(c.owner))', kinds.t) AS cust_editable,
+			   pg_catalog.format('EXISTS (SELECT FROM @extschema@.opportunities o WHERE o.customer_id OPERATOR(pg_catalog.=) %1$I.customer_id AND o.id OPERATOR(pg_catalog.=) %1$I.opportunity_id)', kinds.t) AS opp_visible,
+			   pg_catalog.format('EXISTS (SELECT FROM @extschema@.opportunities o WHERE o.customer_id OPERATOR(pg_catalog.=) %1$I.customer_id AND o.id OPERATOR(pg_catalog.=) %1$I.opportunity_id AND (o.owner OPERATOR(pg_catalog.=) CURRENT_USER::text OR EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) o.customer_id AND @extschema@.can_edit(c.owner))))', kinds.t) AS opp_editable
+		  FROM kinds
+	)
+	SELECT e.t, e.k, v.visible, v.insertable, coalesce(v.updatable, v.insertable)
+	  FROM e, LATERAL (SELECT
+		CASE e.k
+			WHEN 'customer' THEN '(owner OPERATOR(pg_catalog.=) CURRENT_USER::text OR confidentiality OPERATOR(pg_catalog.<=) (SELECT @extschema@.clearance()) OR (SELECT @extschema@.is_manager()))'
+			WHEN 'customer data' THEN e.cust_visible
+			WHEN 'opportunity' THEN '(owner OPERATOR(pg_catalog.=) CURRENT_USER::text OR ' OPERATOR(pg_catalog.||) e.cust_visible OPERATOR(pg_catalog.||) ')'
+			WHEN 'opportunity data' THEN e.opp_visible
+			WHEN 'history' THEN CASE e.t
+				WHEN 'opportunity_history' THEN e.opp_visible
+				WHEN 'audit_log' THEN '((SELECT @extschema@.is_manager()) OR ' OPERATOR(pg_catalog.||) e.cust_visible OPERATOR(pg_catalog.||) ')'
+				ELSE e.cust_visible END
+			WHEN 'campaigns' THEN 'true'
+			WHEN 'models' THEN '(shared OR trained_by OPERATOR(pg_catalog.=) CURRENT_USER::text OR (SELECT @extschema@.is_manager()))'
+		END AS visible,
+		CASE e.k
+			WHEN 'customer' THEN '(owner OPERATOR(pg_catalog.=) CURRENT_USER::text OR (SELECT @extschema@.is_manager()))'
+			WHEN 'customer data' THEN e.cust_editable
+			-- a new deal: at a customer one may edit, or one's own deal at a customer one sees
+			WHEN 'opportunity' THEN 'EXISTS (SELECT FROM @extschema@.customers c WHERE c.id OPERATOR(pg_catalog.=) opportunities.customer_id AND (@extschema@.can_edit(c.owner) OR opportunities.owner OPERATOR(pg_catalog.=) CURRENT_USER::text))'
+			WHEN 'opportunity data' THEN e.opp_editable
+			WHEN 'history' THEN 'false'
+			WHEN 'campaigns' THEN '(SELECT @extschema@.is_manager())'
+			WHEN 'models' THEN '(trained_by OPERATOR(pg_catalog.=) CURRENT_USER::text OR (SELECT @extschema@.is_manager()))'
+		END AS insertable,
+		-- a changed deal: one's own (at any customer: its customer cannot
+		-- change, trigger opportunities_before), or at a customer one may edit
+		CASE e.k
+			WHEN 'opportunity' THEN '(opportunities.owner OPERATOR(pg_catalog.=) CURRENT_USER::text OR ' OPERATOR(pg_catalog.||) e.cust_editable OPERATOR(pg_catalog.||) ')'
+		END AS updatable) v
+	 ORDER BY e.t;
 END;
 COMMENT ON FUNCTION @extschema@.row_security_policies() IS
-	'The tables crm.enable_row_security() protects, with the SQL condition for seeing a row (USING) and for writing one (WITH CHECK)';
+	'The tables crm.enable_row_security() protects, each with its kind (who may write it) and the SQL conditions for seeing a row (USING), inserting one and updating one (WITH CHECK)';
 
 -- An UPDATE or DELETE of a row the role can see but not edit: a clear error
 -- instead of PostgreSQL's silent "0 rows".  The triggers fire only while row
 -- security is active for the role (WHEN row_security_active: not when it is
 -- disabled, nor for a superuser, the owner, BYPASSRLS, or the cascaded
 -- deletes of foreign keys, which run as the owner), so bulk changes pay a
--- function call per row, not a PL/pgSQL trigger.
+-- function call per row, not a PL/pgSQL trigger.  Tables of kind history
+-- need none: no role of the role model may write them, and their policies
+-- refuse every write.
 CREATE FUNCTION @extschema@.row_write_check()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -124,51 +155,65 @@ AS $$
 DECLARE
 	owner_name	text;
 	cust		bigint;
+	what		text;
 BEGIN
 	IF NOT row_security_active(TG_RELID) OR @extschema@.is_manager() THEN
+		RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+	END IF;
+	IF TG_TABLE_NAME = 'models' THEN
+		IF OLD.trained_by IS DISTINCT FROM current_user THEN
+			RAISE EXCEPTION 'permission denied to % model %: it was trained by %', lower(TG_OP), OLD.name, OLD.trained_by
+				USING ERRCODE = 'insufficient_privilege',
+					  HINT = 'Only the role that trained a model or a member of crm_manager can change it; train a model of your own under another name.';
+		END IF;
 		RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 	END IF;
 	IF TG_TABLE_NAME = 'customers' THEN
 		owner_name := OLD.owner;
 		cust := OLD.id;
+		what := format('customer %s', cust);
 	ELSE
-		-- the owner of an opportunity may change it whoever owns the customer
+		cust := OLD.customer_id;
+		what := format('a row of crm.%s', TG_TABLE_NAME);
+		-- the owner of a deal may change it, its credit split and its
+		-- quotes, whoever owns the customer
 		IF TG_TABLE_NAME = 'opportunities' THEN
 			IF OLD.owner = current_user THEN
 				RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 			END IF;
+			what := format('opportunity %s', OLD.id);
+		ELSIF TG_TABLE_NAME IN ('opportunity_owners', 'quotes') THEN
+			IF EXISTS (SELECT FROM @extschema@.opportunities o
+						WHERE o.customer_id = cust AND o.id = OLD.opportunity_id AND o.owner = current_user) THEN
+				RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+			END IF;
+			what := format('a row of crm.%s of opportunity %s', TG_TABLE_NAME, OLD.opportunity_id);
 		END IF;
-		cust := OLD.customer_id;
 		SELECT c.owner INTO owner_name FROM @extschema@.customers c WHERE c.id = cust;
 	END IF;
 	IF owner_name IS DISTINCT FROM current_user THEN
-		RAISE EXCEPTION 'permission denied to % %: customer % is owned by %', lower(TG_OP),
-			CASE TG_TABLE_NAME WHEN 'customers' THEN 'customer ' || cust ELSE TG_TABLE_NAME || ' row ' || OLD.id END,
+		RAISE EXCEPTION 'permission denied to % %: customer % is owned by %', lower(TG_OP), what,
 			cust, coalesce(owner_name, 'nobody')
 			USING ERRCODE = 'insufficient_privilege',
-				  HINT = 'Only the owner of a customer or a member of crm_manager can change it and its dependent rows.';
+				  HINT = 'Only the customer''s owner or a member of crm_manager can change its rows; a deal''s owner also its deal, credit split and quotes.';
 	END IF;
 	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.row_write_check() IS
-	'Trigger: under row-level security, an UPDATE or DELETE of a visible row of a customer one does not own (and is not manager of) fails with SQLSTATE 42501 naming the owner';
+	'Trigger: under row-level security, an UPDATE or DELETE of a visible row one may not edit (of a customer one does not own, of a deal one does not own, of a model one did not train) fails with SQLSTATE 42501 naming the owner';
 
-CREATE TRIGGER row_write_check BEFORE UPDATE OR DELETE ON @extschema@.customers
-	FOR EACH ROW WHEN (pg_catalog.row_security_active('@extschema@.customers'::pg_catalog.regclass))
-	EXECUTE FUNCTION @extschema@.row_write_check();
-CREATE TRIGGER row_write_check BEFORE UPDATE OR DELETE ON @extschema@.contacts
-	FOR EACH ROW WHEN (pg_catalog.row_security_active('@extschema@.contacts'::pg_catalog.regclass))
-	EXECUTE FUNCTION @extschema@.row_write_check();
-CREATE TRIGGER row_write_check BEFORE UPDATE OR DELETE ON @extschema@.orders
-	FOR EACH ROW WHEN (pg_catalog.row_security_active('@extschema@.orders'::pg_catalog.regclass))
-	EXECUTE FUNCTION @extschema@.row_write_check();
-CREATE TRIGGER row_write_check BEFORE UPDATE OR DELETE ON @extschema@.opportunities
-	FOR EACH ROW WHEN (pg_catalog.row_security_active('@extschema@.opportunities'::pg_catalog.regclass))
-	EXECUTE FUNCTION @extschema@.row_write_check();
-CREATE TRIGGER row_write_check BEFORE UPDATE OR DELETE ON @extschema@.contracts
-	FOR EACH ROW WHEN (pg_catalog.row_security_active('@extschema@.contracts'::pg_catalog.regclass))
-	EXECUTE FUNCTION @extschema@.row_write_check();
+DO $$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY '{customers,contacts,orders,service_costs,campaign_members,opportunities,opportunity_owners,quotes,contracts,models}'::text[] LOOP
+		EXECUTE pg_catalog.format('CREATE TRIGGER row_write_check BEFORE UPDATE OR DELETE ON @extschema@.%1$I
+			FOR EACH ROW WHEN (pg_catalog.row_security_active(%2$L::pg_catalog.regclass))
+			EXECUTE FUNCTION @extschema@.row_write_check()', t, '@extschema@.' OPERATOR(pg_catalog.||) t);
+	END LOOP;
+END;
+$$;
 
 -- The extension owner (or a superuser) only.
 CREATE FUNCTION @extschema@.require_extension_owner(what text)
@@ -227,6 +272,25 @@ COMMENT ON FUNCTION @extschema@.row_security_restore() IS
 CREATE TRIGGER row_security_restore AFTER INSERT ON @extschema@.row_security_state
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.row_security_restore();
 
+-- Nobody but the extension owner changes the row, whatever privileges a DBA
+-- granted: enable_row_security() and disable_row_security() do, and so does
+-- pg_restore (run by the owner).
+CREATE FUNCTION @extschema@.row_security_state_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM @extschema@.require_extension_owner('change crm.row_security_state; use crm.enable_row_security() or crm.disable_row_security()');
+	RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.row_security_state_guard() IS
+	'Trigger: only the owner of the extension (or a superuser) may change crm.row_security_state';
+
+CREATE TRIGGER row_security_state_guard BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.row_security_state
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.row_security_state_guard();
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.row_security_state', '');
 
 CREATE FUNCTION @extschema@.enable_row_security()
@@ -240,12 +304,6 @@ DECLARE
 	r	text;
 BEGIN
 	PERFORM @extschema@.require_extension_owner('enable row-level security');
-	FOREACH r IN ARRAY '{crm_manager,crm_clearance_0,crm_clearance_1,crm_clearance_2,crm_clearance_3}'::text[] LOOP
-		IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) THEN
-			EXECUTE format('CREATE ROLE %I NOLOGIN', r);
-			RAISE NOTICE 'created role %', r;
-		END IF;
-	END LOOP;
 	FOR p IN SELECT * FROM @extschema@.row_security_policies() LOOP
 		FOR r IN SELECT pol.polname::text FROM pg_policy pol
 				  WHERE pol.polrelid = format('@extschema@.%I', p.table_name)::regclass
@@ -253,9 +311,12 @@ BEGIN
 			EXECUTE format('DROP POLICY %I ON @extschema@.%I', r, p.table_name);
 		END LOOP;
 		EXECUTE format('CREATE POLICY crm_read ON @extschema@.%I FOR SELECT USING (%s)', p.table_name, p.visible);
-		EXECUTE format('CREATE POLICY crm_insert ON @extschema@.%I FOR INSERT WITH CHECK (%s)', p.table_name, p.editable);
-		EXECUTE format('CREATE POLICY crm_update ON @extschema@.%I FOR UPDATE USING (%s) WITH CHECK (%s)', p.table_name, p.visible, p.editable);
-		EXECUTE format('CREATE POLICY crm_delete ON @extschema@.%I FOR DELETE USING (%s)', p.table_name, p.visible);
+		EXECUTE format('CREATE POLICY crm_insert ON @extschema@.%I FOR INSERT WITH CHECK (%s)', p.table_name, p.insertable);
+		EXECUTE format('CREATE POLICY crm_update ON @extschema@.%I FOR UPDATE USING (%s) WITH CHECK (%s)', p.table_name, p.visible, p.updatable);
+		-- a visible row one may not delete fails in trigger row_write_check;
+		-- history rows are deleted by no one
+		EXECUTE format('CREATE POLICY crm_delete ON @extschema@.%I FOR DELETE USING (%s)', p.table_name,
+					   CASE WHEN p.kind = 'history' THEN p.insertable ELSE p.visible END);
 		EXECUTE format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', p.table_name);
 		table_name := p.table_name;
 		policy := p.visible;
@@ -273,7 +334,7 @@ END;
 $$;
 REVOKE EXECUTE ON FUNCTION @extschema@.enable_row_security() FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.enable_row_security() IS
-	'Turns on row-level security for the CRM tables (reps see and edit their own customers and dependants, crm_clearance_N members read customers up to level N, crm_manager members everything); creates the roles crm_manager and crm_clearance_0..3 when missing; extension owner only. Returns each table and its visibility rule';
+	'Turns on row-level security for the CRM tables (reps see and edit their own customers and dependants, crm_clearance_N members read customers up to level N, crm_manager members everything; history, grades and audit rows are written by the extension only; a stored model is seen by the role that trained it, managers, and everyone once shared); extension owner only. Returns each table and its visibility rule';
 
 CREATE FUNCTION @extschema@.disable_row_security()
 RETURNS SETOF text

@@ -115,6 +115,11 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF TG_OP = 'UPDATE' THEN
+		IF NEW.customer_id IS DISTINCT FROM OLD.customer_id THEN
+			RAISE EXCEPTION 'the customer of opportunity % cannot change', OLD.id
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'Enter the deal again at the other customer, or merge the two customers with crm.merge_customers().';
+		END IF;
 		PERFORM @extschema@.check_status_transition('opportunity', OLD.id, OLD.status::text, NEW.status::text);
 		IF NEW.stage IS DISTINCT FROM OLD.stage AND OLD.status <> 'open'
 		   AND NOT @extschema@.stage_renamed(OLD.pipeline, OLD.stage) THEN
@@ -137,7 +142,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.opportunities_before() IS
-	'Trigger: checks status moves and stage changes of crm.opportunities, sets updated_at and closed_at';
+	'Trigger: checks status moves and stage changes of crm.opportunities and that its customer stays, sets updated_at and closed_at';
 
 CREATE TRIGGER opportunities_before
 	BEFORE INSERT OR UPDATE ON @extschema@.opportunities
@@ -147,7 +152,7 @@ CREATE TRIGGER opportunities_before
 -- alone is not a change of the opportunity.
 CREATE FUNCTION @extschema@.opportunities_history()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -165,7 +170,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.opportunities_history() IS
-	'Trigger: writes a crm.opportunity_history row for a change of stage, status, amount, owner or cost';
+	'Trigger (SECURITY DEFINER: no role but the extension owner writes history): writes a crm.opportunity_history row for a change of stage, status, amount, owner or cost';
 
 CREATE TRIGGER opportunities_history
 	AFTER UPDATE ON @extschema@.opportunities
@@ -341,7 +346,7 @@ CREATE TRIGGER campaigns_before
 -- version of their own and numbers the new terms as the next version.
 CREATE FUNCTION @extschema@.contracts_before()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -372,7 +377,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.contracts_before() IS
-	'Trigger: checks status moves of crm.contracts, versions changes of terms, sets updated_at';
+	'Trigger (SECURITY DEFINER: it writes crm.contract_versions): checks status moves of crm.contracts, versions changes of terms, sets updated_at';
 
 CREATE TRIGGER contracts_before
 	BEFORE UPDATE ON @extschema@.contracts
@@ -380,7 +385,7 @@ CREATE TRIGGER contracts_before
 
 CREATE FUNCTION @extschema@.contracts_history()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -392,7 +397,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.contracts_history() IS
-	'Trigger: writes a crm.contract_history row for a change of status or percent complete';
+	'Trigger (SECURITY DEFINER: no role but the extension owner writes history): writes a crm.contract_history row for a change of status or percent complete';
 
 CREATE TRIGGER contracts_history
 	AFTER UPDATE ON @extschema@.contracts

@@ -192,7 +192,9 @@ CREATE TABLE @extschema@.models (
 	trained_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	rows_used		bigint NOT NULL CHECK (rows_used OPERATOR(pg_catalog.>=) 0),
 	rows_skipped	bigint NOT NULL CHECK (rows_skipped OPERATOR(pg_catalog.>=) 0),
-	metrics			jsonb NOT NULL DEFAULT '{}'
+	metrics			jsonb NOT NULL DEFAULT '{}',
+	trained_by		text NOT NULL DEFAULT CURRENT_USER,
+	shared			boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE @extschema@.models IS 'Trained decision trees by name (crm.tree_train_model); a reference table under Citus';
 COMMENT ON COLUMN @extschema@.models.name IS 'Model name, not blank';
@@ -204,6 +206,8 @@ COMMENT ON COLUMN @extschema@.models.trained_at IS 'When it was trained';
 COMMENT ON COLUMN @extschema@.models.rows_used IS 'Training rows used';
 COMMENT ON COLUMN @extschema@.models.rows_skipped IS 'Training rows skipped (NULL target, or NULL or zero weight)';
 COMMENT ON COLUMN @extschema@.models.metrics IS 'Training metrics: accuracy and (two classes) auc on the training rows, depth, leaves, nodes';
+COMMENT ON COLUMN @extschema@.models.trained_by IS 'Role that trained it: under row-level security the model shows what that role could read, so only it and managers see the model until it is shared';
+COMMENT ON COLUMN @extschema@.models.shared IS 'Set by its trainer (or a manager) to let every role see and score with the model, knowing its rules show values of the training rows; training it again unshares it';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.models', '');
 
 CREATE FUNCTION @extschema@.tree_train_model(name text, source text, target text, options jsonb DEFAULT '{}')
@@ -247,7 +251,8 @@ BEGIN
 	ON CONFLICT ON CONSTRAINT models_pkey DO UPDATE
 	   SET model = excluded.model, source = excluded.source, target = excluded.target,
 		   options = excluded.options, trained_at = trained, rows_used = excluded.rows_used,
-		   rows_skipped = excluded.rows_skipped, metrics = excluded.metrics
+		   rows_skipped = excluded.rows_skipped, metrics = excluded.metrics,
+		   trained_by = excluded.trained_by, shared = false
 	RETURNING * INTO result;
 	RETURN result;
 END;

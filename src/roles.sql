@@ -1,0 +1,101 @@
+/*
+ * roles.sql: the role model crm ships (last in the script: it grants on the
+ * objects every other file made).
+ *
+ * Group roles (NOLOGIN), each a member of the next, so a DBA grants one of
+ * them to a person or an application and never a table:
+ *
+ *   crm_reader   reporting tools (Metabase, Grafana, Superset): reads the
+ *                tables and views, writes nothing;
+ *   crm_rep      a sales rep: also writes customers and their rows
+ *                (contacts, orders, costs, campaign memberships,
+ *                opportunities, credit splits, quotes, contracts), imports
+ *                and tags customers, trains and stores models;
+ *   crm_manager  also writes campaigns, refreshes grades, merges duplicate
+ *                customers and moves customers between reps; under row
+ *                security it sees and edits every customer;
+ *   crm_admin    also writes the configuration: pipeline stages, status
+ *                transitions, quotas (and allocates them).
+ *
+ * crm_clearance_0..3 add read access to customers up to that
+ * confidentiality level under row security (security.sql).  No role may
+ * write history, grades or audit rows (the extension's triggers and
+ * functions do, as the extension owner), nor crm.row_security_state.  What
+ * only the extension owner (the DBA who ran CREATE EXTENSION) may run:
+ * enable_row_security, disable_row_security, audit_purge,
+ * generate_demo_data, distribute and separate_sequences.
+ *
+ * Roles belong to the cluster, not the database: CREATE EXTENSION makes the
+ * missing ones (the installer is a superuser) and DROP EXTENSION leaves
+ * them.  The grants are part of the extension (pg_init_privs), so pg_dump
+ * does not repeat them and CREATE EXTENSION in the restored database makes
+ * them again.  Calculation functions (value scores, segments, trees,
+ * lifetime value, ...) keep PostgreSQL's default EXECUTE for PUBLIC: only
+ * roles with USAGE on the schema reach them, and they read nothing.
+ */
+DO $$
+DECLARE
+	r		text;
+	member	text;
+BEGIN
+	FOREACH r IN ARRAY '{crm_reader,crm_rep,crm_manager,crm_admin,crm_clearance_0,crm_clearance_1,crm_clearance_2,crm_clearance_3}'::text[] LOOP
+		IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) r) THEN
+			EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+		END IF;
+	END LOOP;
+	FOR r, member IN VALUES ('crm_reader', 'crm_rep'), ('crm_rep', 'crm_manager'), ('crm_manager', 'crm_admin') LOOP
+		IF NOT pg_catalog.pg_has_role(member, r, 'MEMBER') THEN
+			EXECUTE pg_catalog.format('GRANT %I TO %I', r, member);
+		END IF;
+	END LOOP;
+END;
+$$;
+
+-- crm_reader: read everything (the views are security_invoker, so reading
+-- one needs the right to read its tables; row security filters both)
+GRANT USAGE ON SCHEMA @extschema@ TO crm_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA @extschema@ TO crm_reader;
+
+-- crm_rep: a customer's rows and one's own models
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA @extschema@ TO crm_rep;
+GRANT INSERT, UPDATE, DELETE ON
+	@extschema@.customers, @extschema@.contacts, @extschema@.orders, @extschema@.service_costs,
+	@extschema@.campaign_members, @extschema@.opportunities, @extschema@.opportunity_owners,
+	@extschema@.quotes, @extschema@.contracts, @extschema@.models
+	TO crm_rep;
+
+-- crm_manager: campaigns
+GRANT INSERT, UPDATE, DELETE ON @extschema@.campaigns TO crm_manager;
+
+-- crm_admin: the configuration
+GRANT INSERT, UPDATE, DELETE ON @extschema@.pipeline_stages, @extschema@.status_transitions, @extschema@.quotas
+	TO crm_admin;
+
+-- Functions that write: from PUBLIC to the role that may
+REVOKE EXECUTE ON FUNCTION
+	@extschema@.import_customers(regclass, boolean),
+	@extschema@.tag_customers(bigint[], text),
+	@extschema@.untag_customers(bigint[], text),
+	@extschema@.tree_train_model(text, text, text, jsonb),
+	@extschema@.refresh_grades(date),
+	@extschema@.merge_customers(bigint, bigint),
+	@extschema@.transfer_owner(text, text, bigint[]),
+	@extschema@.allocate_quotas(integer, numeric, text, text, text, date, numeric),
+	@extschema@.generate_demo_data(integer, integer),
+	@extschema@.distribute(),
+	@extschema@.separate_sequences()
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+	@extschema@.import_customers(regclass, boolean),
+	@extschema@.tag_customers(bigint[], text),
+	@extschema@.untag_customers(bigint[], text),
+	@extschema@.tree_train_model(text, text, text, jsonb)
+	TO crm_rep;
+GRANT EXECUTE ON FUNCTION
+	@extschema@.refresh_grades(date),
+	@extschema@.merge_customers(bigint, bigint),
+	@extschema@.transfer_owner(text, text, bigint[])
+	TO crm_manager;
+GRANT EXECUTE ON FUNCTION
+	@extschema@.allocate_quotas(integer, numeric, text, text, text, date, numeric)
+	TO crm_admin;
