@@ -137,7 +137,7 @@ SELECT columns_are('crm', 'grade_history', ARRAY[
 ]);
 SELECT columns_are('crm', 'models', ARRAY[
 	'name', 'model', 'source', 'target', 'options', 'trained_at', 'rows_used',
-	'rows_skipped', 'metrics'
+	'rows_skipped', 'metrics', 'trained_by', 'shared'
 ]);
 SELECT col_type_is('crm', 'models', 'model', 'crm', 'tree', 'models.model is crm.tree');
 
@@ -441,6 +441,7 @@ SELECT functions_are('crm', ARRAY[
 	'transfer_owner',
 	'is_manager', 'clearance', 'can_edit', 'row_security_policies', 'row_write_check',
 	'require_extension_owner', 'enable_row_security', 'disable_row_security', 'row_security_restore',
+	'row_security_state_guard',
 	'distribution', 'separate_sequences', 'is_distributed', 'distribute', 'set_audit_context'
 ]);
 
@@ -488,9 +489,9 @@ SELECT results_eq(
 		 AND p.prorettype = 'trigger'::regtype
 	   ORDER BY 1$$,
 	$$SELECT n, '{"search_path=pg_catalog, pg_temp"}'
-		FROM pg_catalog.unnest('{audit_changes,audit_log_protect,campaigns_before,contacts_no_cycle,contracts_before,contracts_history,opportunities_before,opportunities_detach,opportunities_history,opportunity_owners_check,parent_customer,pipeline_stages_before,quotes_version,row_security_restore,row_write_check,touch_updated_at}'::text[]) n
+		FROM pg_catalog.unnest('{audit_changes,audit_log_protect,campaigns_before,contacts_no_cycle,contracts_before,contracts_history,opportunities_before,opportunities_detach,opportunities_history,opportunity_owners_check,parent_customer,pipeline_stages_before,quotes_version,row_security_restore,row_security_state_guard,row_write_check,touch_updated_at}'::text[]) n
 	   ORDER BY 1$$,
-	'trigger functions: all sixteen, each with SET search_path = pg_catalog, pg_temp'
+	'trigger functions: all seventeen, each with SET search_path = pg_catalog, pg_temp'
 );
 
 -- The optional arguments of demo_orders and generate_demo_data.
@@ -513,13 +514,13 @@ SELECT triggers_are('crm', 'customers', ARRAY['customers_touch', 'audit_insert',
 SELECT triggers_are('crm', 'contacts', ARRAY['contacts_no_cycle', 'row_write_check']);
 SELECT triggers_are('crm', 'orders', ARRAY['row_write_check']);
 SELECT triggers_are('crm', 'audit_log', ARRAY['audit_log_protect', 'audit_log_protect_truncate']);
-SELECT triggers_are('crm', 'row_security_state', ARRAY['row_security_restore']);
+SELECT triggers_are('crm', 'row_security_state', ARRAY['row_security_restore', 'row_security_state_guard']);
 SELECT triggers_are('crm', 'campaigns', ARRAY['campaigns_before']);
 SELECT triggers_are('crm', 'pipeline_stages', ARRAY['pipeline_stages_before']);
 SELECT triggers_are('crm', 'opportunities', ARRAY['opportunities_before', 'opportunities_detach', 'opportunities_history', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate', 'row_write_check']);
-SELECT triggers_are('crm', 'opportunity_owners', ARRAY['opportunity_owners_sum', 'opportunity_owners_customer']);
+SELECT triggers_are('crm', 'opportunity_owners', ARRAY['opportunity_owners_sum', 'opportunity_owners_customer', 'row_write_check']);
 SELECT triggers_are('crm', 'opportunity_history', ARRAY['opportunity_history_customer']);
-SELECT triggers_are('crm', 'quotes', ARRAY['quotes_customer', 'quotes_version']);
+SELECT triggers_are('crm', 'quotes', ARRAY['quotes_customer', 'quotes_version', 'row_write_check']);
 SELECT triggers_are('crm', 'contract_versions', ARRAY['contract_versions_customer']);
 SELECT triggers_are('crm', 'contract_history', ARRAY['contract_history_customer']);
 SELECT triggers_are('crm', 'contracts', ARRAY['contracts_before', 'contracts_history', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate', 'row_write_check']);
@@ -558,6 +559,7 @@ SELECT results_eq(
 	$$VALUES
 		('crm.audit_log', 'audit_log_protect', 'crm.audit_log_protect', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, false, false, false, false),
 		('crm.audit_log', 'audit_log_protect_truncate', 'crm.audit_log_protect', 'BEFORE', 'TRUNCATE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.campaign_members', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
 		('crm.campaigns', 'campaigns_before', 'crm.campaigns_before', 'BEFORE', 'UPDATE', 'ROW', 'status', false, false, false, false),
 		('crm.contacts', 'contacts_no_cycle', 'crm.contacts_no_cycle', 'BEFORE', 'UPDATE', 'ROW', 'reports_to', true, false, false, false),
 		('crm.contacts', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
@@ -576,6 +578,7 @@ SELECT results_eq(
 		('crm.customers', 'audit_update', 'crm.audit_changes', 'AFTER', 'UPDATE', 'STATEMENT', NULL, false, false, false, false),
 		('crm.customers', 'customers_touch', 'crm.touch_updated_at', 'BEFORE', 'UPDATE', 'ROW', NULL, false, false, false, false),
 		('crm.customers', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
+		('crm.models', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
 		('crm.opportunities', 'audit_delete', 'crm.audit_changes', 'AFTER', 'DELETE', 'STATEMENT', NULL, false, false, false, false),
 		('crm.opportunities', 'audit_insert', 'crm.audit_changes', 'AFTER', 'INSERT', 'STATEMENT', NULL, false, false, false, false),
 		('crm.opportunities', 'audit_truncate', 'crm.audit_changes', 'AFTER', 'TRUNCATE', 'STATEMENT', NULL, false, false, false, false),
@@ -587,11 +590,15 @@ SELECT results_eq(
 		('crm.opportunity_history', 'opportunity_history_customer', 'crm.parent_customer', 'BEFORE', 'INSERT', 'ROW', NULL, true, false, false, false),
 		('crm.opportunity_owners', 'opportunity_owners_customer', 'crm.parent_customer', 'BEFORE', 'INSERT', 'ROW', NULL, true, false, false, false),
 		('crm.opportunity_owners', 'opportunity_owners_sum', 'crm.opportunity_owners_check', 'AFTER', 'INSERT OR UPDATE OR DELETE', 'ROW', NULL, false, true, true, true),
+		('crm.opportunity_owners', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
 		('crm.orders', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
 		('crm.pipeline_stages', 'pipeline_stages_before', 'crm.pipeline_stages_before', 'BEFORE', 'INSERT OR UPDATE', 'ROW', NULL, false, false, false, false),
 		('crm.quotes', 'quotes_customer', 'crm.parent_customer', 'BEFORE', 'INSERT', 'ROW', NULL, true, false, false, false),
 		('crm.quotes', 'quotes_version', 'crm.quotes_version', 'BEFORE', 'INSERT', 'ROW', NULL, false, false, false, false),
-		('crm.row_security_state', 'row_security_restore', 'crm.row_security_restore', 'AFTER', 'INSERT', 'ROW', NULL, false, false, false, false)
+		('crm.quotes', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
+		('crm.row_security_state', 'row_security_restore', 'crm.row_security_restore', 'AFTER', 'INSERT', 'ROW', NULL, false, false, false, false),
+		('crm.row_security_state', 'row_security_state_guard', 'crm.row_security_state_guard', 'BEFORE', 'INSERT OR UPDATE OR DELETE OR TRUNCATE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.service_costs', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false)
 	$$,
 	'triggers of crm: function, timing, events, level, UPDATE OF columns, WHEN, deferral'
 );
