@@ -6,7 +6,9 @@
 #   2. the pgTAP suite (test/*.sql, with pg_prove), one count per assertion;
 #   3. the scikit-learn exchange (test/sklearn_exchange.sh), one count per check;
 #   4. the pg_dump round trip (test/dump_roundtrip.sh), one count per table;
-#   5. the distributed suite (test/distributed.sh) on a three-node Citus
+#   5. a concurrent pgbench load under row security (test/load.sh), one
+#      count per check;
+#   6. the distributed suite (test/distributed.sh) on a three-node Citus
 #      cluster of its own, Citus built once from ../shared/vendor and cached
 #      (scripts/citus.sh), one count per check;
 # prints the regression diffs on failure, and ends with `N passed, N failed`.
@@ -69,6 +71,12 @@ count_tap "$status" "$log"
 crm_say "pg_dump round trip"
 status=0
 bash "$CRM_ROOT/test/dump_roundtrip.sh" >"$log" 2>&1 || status=$?
+cat "$log"
+count_tap "$status" "$log"
+
+crm_say "concurrent load under row security (pgbench)"
+status=0
+bash "$CRM_ROOT/test/load.sh" >"$log" 2>&1 || status=$?
 cat "$log"
 count_tap "$status" "$log"
 
