@@ -304,6 +304,12 @@ DECLARE
 	r	text;
 BEGIN
 	PERFORM @extschema@.require_extension_owner('enable row-level security');
+	IF @extschema@.is_distributed() THEN
+		RAISE EXCEPTION 'row-level security of crm cannot be switched on in a Citus cluster'
+			USING ERRCODE = 'feature_not_supported',
+				  DETAIL = 'A row of contacts, orders, opportunities, ... is visible when its customer is: the policies read crm.customers, and Citus 13.2 allows no subquery in the policy of a distributed table.',
+				  HINT = 'The role model''s privileges (crm_reader, crm_rep, crm_manager, crm_admin) still apply; the README (Scale-out) says what that means.';
+	END IF;
 	FOR p IN SELECT * FROM @extschema@.row_security_policies() LOOP
 		FOR r IN SELECT pol.polname::text FROM pg_policy pol
 				  WHERE pol.polrelid = format('@extschema@.%I', p.table_name)::regclass

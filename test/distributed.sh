@@ -140,6 +140,24 @@ run_distributed_checks() {
 	check "gammagamma_fit over all orders: worker partials, coordinator combine" t \
 		-c "SELECT bool_or(l LIKE '%worker_partial_agg(''crm.gammagamma_fit%') AND bool_or(l LIKE '%coord_combine_agg%') FROM crm_explain('SELECT crm.gammagamma_fit(quantity, amount::float8) FROM crm.orders') l"
 
+	# the role model holds on the cluster (its grants reach the shards, roles
+	# made on the coordinator reach the workers); row security refuses
+	check "enable_row_security() refuses on the cluster, with the reason" \
+		"ERROR:  row-level security of crm cannot be switched on in a Citus cluster" \
+		-c "\\set VERBOSITY terse" -c "SELECT crm.enable_row_security()"
+	crm_citus_psql -q -c "CREATE ROLE crm_dist_rep LOGIN IN ROLE crm_rep" -c "CREATE ROLE crm_dist_reader LOGIN IN ROLE crm_reader"
+	check "a crm_rep member inserts and reads an order on the shards" "1" \
+		-c "SET ROLE crm_dist_rep" \
+		-c "INSERT INTO crm.orders (customer_id, ordered_at, amount, product) SELECT min(id), '2025-12-30', 1, 'role check' FROM crm.customers" \
+		-c "SELECT count(*) FROM crm.orders WHERE product = 'role check'"
+	check "a crm_reader member reads the orders but may not write them" \
+		"$(printf '%s\n' t 'ERROR:  permission denied for table orders')" \
+		-c "SET ROLE crm_dist_reader" -c "SELECT count(*) > 0 FROM crm.orders" \
+		-c "\\set VERBOSITY terse" -c "DELETE FROM crm.orders WHERE product = 'role check'"
+	check "a crm_rep member may not write the configuration" "ERROR:  permission denied for table quotas" \
+		-c "SET ROLE crm_dist_rep" -c "\\set VERBOSITY terse" -c "DELETE FROM crm.quotas"
+	crm_citus_psql -q -c "DELETE FROM crm.orders WHERE product = 'role check'" -c "DROP ROLE crm_dist_rep, crm_dist_reader"
+
 	single=$(crm_citus_psql -q -d crm_single -f "$CRM_ROOT/test/distributed/checks.sql" 2>&1)
 	dist=$(crm_citus_psql -q -f "$CRM_ROOT/test/distributed/checks.sql" 2>&1)
 	while IFS= read -r line; do
