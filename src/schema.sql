@@ -78,7 +78,8 @@ CREATE TABLE @extschema@.customers (
 	updated_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	-- finite values only: NaN and infinity are not amounts, rates or times
 	CONSTRAINT customers_created_at_finite CHECK (pg_catalog.isfinite(created_at)),
-	CONSTRAINT customers_updated_at_finite CHECK (pg_catalog.isfinite(updated_at))
+	CONSTRAINT customers_updated_at_finite CHECK (pg_catalog.isfinite(updated_at)),
+	CONSTRAINT customers_satisfaction_finite CHECK (satisfaction OPERATOR(pg_catalog.>) '-Infinity' AND satisfaction OPERATOR(pg_catalog.<) 'Infinity')
 );
 CREATE INDEX customers_owner_idx ON @extschema@.customers (owner);
 CREATE INDEX customers_region_idx ON @extschema@.customers (region);
@@ -363,7 +364,9 @@ CREATE TABLE @extschema@.opportunity_owners (
 	-- last, so that (opportunity_id, owner, share) rows insert as before
 	customer_id		bigint NOT NULL,
 	PRIMARY KEY (customer_id, opportunity_id, owner),
-	FOREIGN KEY (customer_id, opportunity_id) REFERENCES @extschema@.opportunities (customer_id, id) ON DELETE CASCADE
+	FOREIGN KEY (customer_id, opportunity_id) REFERENCES @extschema@.opportunities (customer_id, id) ON DELETE CASCADE,
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT opportunity_owners_share_finite CHECK (share OPERATOR(pg_catalog.>) '-Infinity' AND share OPERATOR(pg_catalog.<) 'Infinity')
 );
 
 COMMENT ON TABLE @extschema@.opportunity_owners IS

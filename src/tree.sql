@@ -244,7 +244,8 @@ CREATE TABLE @extschema@.models (
 	trained_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	rows_used		bigint NOT NULL CHECK (rows_used OPERATOR(pg_catalog.>=) 0),
 	rows_skipped	bigint NOT NULL CHECK (rows_skipped OPERATOR(pg_catalog.>=) 0),
-	metrics			jsonb NOT NULL DEFAULT '{}'
+	metrics			jsonb NOT NULL DEFAULT '{}',
+	CONSTRAINT models_trained_at_finite CHECK (pg_catalog.isfinite(trained_at))
 );
 COMMENT ON TABLE @extschema@.models IS 'Trained decision trees by name (crm.tree_train_model); a reference table under Citus';
 COMMENT ON COLUMN @extschema@.models.name IS 'Model name, not blank';
