@@ -184,7 +184,7 @@ SELECT p.oid::regprocedure AS function,
 	   has_function_privilege('regress_am_admin', p.oid, 'EXECUTE') AS admin
   FROM pg_proc p
  WHERE p.pronamespace = 'crm'::regnamespace AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 -- Sequences: reps and above may draw ids, the reader may not.
 SELECT c.relname AS sequence, has_sequence_privilege('regress_am_reader', c.oid, 'USAGE') AS reader,

@@ -11,6 +11,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
@@ -66,14 +68,26 @@ crm_auc_trans(PG_FUNCTION_ARGS)
 	MemoryContext cxt = agg_context(fcinfo, "crm_auc_trans");
 	AucState   *s = PG_ARGISNULL(0) ? NULL : (AucState *) PG_GETARG_POINTER(0);
 	int			k;
+	double		score;
 
 	if (s == NULL)
 		s = auc_new(cxt);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_POINTER(s);	/* rows without a score or a label do not count */
+	score = PG_GETARG_FLOAT8(1);
+
+	/*
+	 * NaN has no place in a ranking (PostgreSQL sorts it above Infinity, so
+	 * it would count as the top score); infinite scores rank as they should.
+	 */
+	if (isnan(score))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("auc: score must be a number, got NaN"),
+				 errhint("Filter out NaN scores, or pass NULL for rows without a score: those are ignored.")));
 	k = PG_GETARG_BOOL(2) ? 1 : 0;
 	auc_reserve(s, k, 1);
-	s->v[k][s->n[k]++] = PG_GETARG_FLOAT8(1);
+	s->v[k][s->n[k]++] = score;
 	PG_RETURN_POINTER(s);
 }
 
@@ -138,7 +152,8 @@ crm_auc_deserialize(PG_FUNCTION_ARGS)
 	if (buf.len < 17 || pq_getmsgint(&buf, 1) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid crm.auc state of %d bytes", buf.len)));
+				 errmsg("invalid crm.auc state of %d bytes", buf.len),
+				 errhint("Pass only states made by crm.auc_serialize.")));
 	n[0] = pq_getmsgint64(&buf);
 	n[1] = pq_getmsgint64(&buf);
 	if (n[0] < 0 || n[1] < 0 || n[0] > (buf.len - 17) / 8 || n[1] > (buf.len - 17) / 8 ||
@@ -146,7 +161,8 @@ crm_auc_deserialize(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid crm.auc state: " INT64_FORMAT " + " INT64_FORMAT " scores in %d bytes",
-						n[0], n[1], buf.len)));
+						n[0], n[1], buf.len),
+				 errhint("Pass only states made by crm.auc_serialize.")));
 	s = auc_new(cxt);
 	for (k = 0; k < 2; k++)
 	{
@@ -158,7 +174,7 @@ crm_auc_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
-/* SQL's float8 order: NaN above every number */
+/* SQL's float8 order (the transition function keeps NaN out) */
 static int
 cmp_score(const void *a, const void *b)
 {

@@ -34,7 +34,9 @@ CREATE TABLE @extschema@.audit_log (
 	application_name text,
 	txid			bigint NOT NULL DEFAULT pg_catalog.txid_current(),
 	context			text,
-	PRIMARY KEY (customer_id, id)
+	PRIMARY KEY (customer_id, id),
+	-- finite values only: NaN and infinity are not amounts, scores or times
+	CONSTRAINT audit_log_at_finite CHECK (pg_catalog.isfinite(at))
 );
 CREATE INDEX audit_log_customer_idx ON @extschema@.audit_log (customer_id, at);
 CREATE INDEX audit_log_at_idx ON @extschema@.audit_log (at);

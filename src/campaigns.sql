@@ -20,17 +20,51 @@ COMMENT ON FUNCTION @extschema@.roi(numeric, numeric) IS
 
 CREATE FUNCTION @extschema@.spend_band(cost numeric, bounds numeric[] DEFAULT '{10000,50000,100000}')
 RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE WHEN cost IS NULL THEN 'no cost recorded'
-			WHEN cost OPERATOR(pg_catalog.<) bounds[1] THEN 'under ' OPERATOR(pg_catalog.||) bounds[1]
-			WHEN cost OPERATOR(pg_catalog.>=) bounds[pg_catalog.cardinality(bounds)]
-				THEN bounds[pg_catalog.cardinality(bounds)] OPERATOR(pg_catalog.||) ' and more'
-			ELSE (SELECT bounds[i] OPERATOR(pg_catalog.||) ' to under ' OPERATOR(pg_catalog.||) bounds[i OPERATOR(pg_catalog.+) 1]
-					FROM pg_catalog.generate_subscripts(bounds, 1) AS i
-				   WHERE cost OPERATOR(pg_catalog.>=) bounds[i]
-				   ORDER BY i DESC LIMIT 1) END;
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n	integer := cardinality(bounds);
+	i	integer;
+BEGIN
+	-- the bounds first, so that bad bounds fail on every row
+	IF bounds IS NULL OR n = 0 OR array_ndims(bounds) <> 1 OR array_position(bounds, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'spend_band: bounds must be a one-dimensional array of numbers without NULLs, got %',
+			coalesce(bounds::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass the ascending lower bounds of the bands, e.g. ''{10000,50000,100000}''.';
+	END IF;
+	bounds := bounds[array_lower(bounds, 1):array_upper(bounds, 1)];	-- numbered from 1
+	FOR i IN 1 .. n LOOP
+		IF NOT (bounds[i] > '-Infinity' AND bounds[i] < 'Infinity')
+		   OR (i > 1 AND bounds[i] <= bounds[i - 1]) THEN
+			RAISE EXCEPTION 'spend_band: bounds must be finite and strictly ascending, got %', bounds
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Pass the ascending lower bounds of the bands, e.g. ''{10000,50000,100000}''.';
+		END IF;
+	END LOOP;
+	IF cost IS NULL THEN
+		RETURN 'no cost recorded';
+	END IF;
+	IF NOT (cost >= 0 AND cost < 'Infinity') THEN
+		RAISE EXCEPTION 'spend_band: cost must be a finite amount of at least 0, got %', cost
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A cost is what a campaign spent (crm.campaigns.actual_cost); pass NULL when it is not known.';
+	END IF;
+	IF cost < bounds[1] THEN
+		RETURN 'under ' || bounds[1];
+	END IF;
+	FOR i IN REVERSE n .. 1 LOOP
+		IF cost >= bounds[i] THEN
+			RETURN CASE WHEN i = n THEN bounds[n] || ' and more'
+						ELSE bounds[i] || ' to under ' || bounds[i + 1] END;
+		END IF;
+	END LOOP;
+	RETURN NULL;				-- not reached: cost >= bounds[1]
+END;
+$$;
 COMMENT ON FUNCTION @extschema@.spend_band(numeric, numeric[]) IS
-	'Spend band of a cost between ascending bounds (default 10000, 50000, 100000): ''under 10000'', ''10000 to under 50000'', ..., ''100000 and more''; ''no cost recorded'' for NULL';
+	'Spend band of a cost between ascending bounds (default 10000, 50000, 100000): ''under 10000'', ''10000 to under 50000'', ..., ''100000 and more''; ''no cost recorded'' for NULL. Errors (22023): bounds empty, multi-dimensional, with NULLs, not finite or not strictly ascending; cost negative, NaN or infinite';
 
 CREATE VIEW @extschema@.campaign_effectiveness AS
 SELECT k.id AS campaign_id, k.name, k.method, k.region, k.status,

@@ -92,6 +92,7 @@
 #define CLV_GTOL			1e-8	/* gradient of the per-weight objective */
 #define CLV_GTOL_STALLED	1e-5	/* ... when floating point allows no further decrease */
 #define CLV_MAX_ITER		1000	/* BFGS iterations per start */
+#define CLV_MAX_MONTHS		1200	/* longest clv horizon: 100 years */
 #define CLV_MAX_LOGPARAM	50.0	/* parameters within exp(+-50) */
 #define CLV_MAX_STEP		3.0		/* largest change of a log-parameter per step */
 #define CLV_RUNAWAY			12.0	/* beyond exp(+-12) a parameter is running off */
@@ -229,7 +230,8 @@ check_summary(const char *who, int32 x, double t_x, double T)
 	if (isnan(t_x) || isinf(t_x) || isnan(T) || isinf(T))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: t_x and T must be finite, got t_x = %g, T = %g", who, t_x, T)));
+				 errmsg("%s: t_x and T must be finite, got t_x = %g, T = %g", who, t_x, T),
+				 errhint("t_x and T are times in the model's unit (e.g. weeks), as crm.rfm_summary gives them; filter out NaN and infinite values.")));
 	if (t_x < 0.0 || t_x > T)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -259,7 +261,8 @@ penalty_arg(FunctionCallInfo fcinfo, int argno, const char *who)
 	if (!(penalty >= 0.0) || isinf(penalty))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: penalty must be finite and not negative, got %g", who, penalty)));
+				 errmsg("%s: penalty must be finite and not negative, got %g", who, penalty),
+				 errhint("Use 0 for no penalty, or a small value such as 0.001 to keep the parameters from running off.")));
 	return penalty;
 }
 
@@ -269,7 +272,8 @@ check_horizon(const char *who, const char *what, double t)
 	if (!(t >= 0.0) || isinf(t))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: %s must be finite and not negative, got %g", who, what, t)));
+				 errmsg("%s: %s must be finite and not negative, got %g", who, what, t),
+				 errhint("%s is a length of time in the model's unit (e.g. weeks for a model fitted in weeks).", what)));
 }
 
 /* ---------------------------------------------------------------------
@@ -291,7 +295,8 @@ state_check(float8 *v, int64 nelems, double format, int record, int64 *n)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("not a %s fitting state", format == CLV_FORMAT_BGNBD ? "BG/NBD" : "Gamma-Gamma"),
-				 errdetail("The header (format, penalty, records, reserved) does not match the array length.")));
+				 errdetail("The header (format, penalty, records, reserved) does not match the array length."),
+				 errhint("Pass only states made by the fit's own transition and combine functions.")));
 	*n = (int64) v[2];
 	return v + CLV_HEADER;
 }
@@ -587,7 +592,8 @@ state_append(ExpandedArrayHeader *eah, int record, double penalty, const float8 
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the penalty must be the same on every row, got %g and %g",
-						v[1], penalty)));
+						v[1], penalty),
+				 errhint("Pass the penalty as a constant, e.g. 0.001.")));
 	if (n == capacity)
 	{
 		if (capacity >= CLV_COMPRESS_RECORDS)
@@ -620,7 +626,8 @@ state_combine(FunctionCallInfo fcinfo, double format, int record)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the penalty must be the same on every row, got %g and %g",
-						l[-CLV_HEADER + 1], r[-CLV_HEADER + 1])));
+						l[-CLV_HEADER + 1], r[-CLV_HEADER + 1]),
+				 errhint("Pass the penalty as a constant, e.g. 0.001.")));
 	eah = state_new(fcinfo, format, record, l[-CLV_HEADER + 1], Max(nl + nr, CLV_INITIAL_RECORDS));
 	v = state_values(eah);
 	memcpy(v + CLV_HEADER, l, nl * record * sizeof(float8));
@@ -1205,12 +1212,14 @@ crm_bgnbd_final(PG_FUNCTION_ARGS)
 		if (!(r[0] >= 0 && r[0] <= PG_INT32_MAX && r[0] == floor(r[0])))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("bgnbd_fit: x must be a non-negative integer, got %g", r[0])));
+					 errmsg("bgnbd_fit: x must be a non-negative integer, got %g", r[0]),
+					 errhint("Pass only states made by crm.bgnbd_fit_trans and crm.bgnbd_fit_combine.")));
 		check_summary("bgnbd_fit", (int32) r[0], r[1], r[2]);
 		if (!(r[3] > 0.0) || isinf(r[3]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("bgnbd_fit: weight must be positive and finite, got %g", r[3])));
+					 errmsg("bgnbd_fit: weight must be positive and finite, got %g", r[3]),
+					 errhint("A weight is the number of customers sharing the summary (x, t_x, T), e.g. 1.")));
 		sum_x += r[0] * r[3];
 		sum_T += r[2] * r[3];
 	}
@@ -1495,7 +1504,8 @@ crm_bgnbd_p_purchases(PG_FUNCTION_ARGS)
 	if (n < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: n must not be negative, got %d", who, n)));
+				 errmsg("%s: n must not be negative, got %d", who, n),
+				 errhint("n is the number of purchases whose probability is wanted: 0, 1, 2, ...")));
 	if (t == 0.0)
 		PG_RETURN_FLOAT8(n == 0 ? 1.0 : 0.0);
 	lp0 = lbeta(m.a, m.b + n) - lbeta(m.a, m.b) +
@@ -1664,7 +1674,8 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("not a Gamma-Gamma fitting state"),
-				 errdetail("The count of skipped rows is %g.", skipped)));
+				 errdetail("The count of skipped rows is %g.", skipped),
+				 errhint("Pass only states made by crm.gammagamma_fit_trans and crm.gammagamma_fit_combine.")));
 	memset(&data, 0, sizeof(data));
 	data.n = n;
 	data.xv = palloc(Max(n, 1) * sizeof(double));
@@ -1681,7 +1692,8 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
 			!(r[1] > 0.0) || isinf(r[1]) || !(r[2] > 0.0) || isinf(r[2]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("gammagamma_fit: bad record (x = %g, mean = %g, weight = %g) in the state", r[0], r[1], r[2])));
+					 errmsg("gammagamma_fit: bad record (x = %g, mean = %g, weight = %g) in the state", r[0], r[1], r[2]),
+					 errhint("Pass only states made by crm.gammagamma_fit_trans and crm.gammagamma_fit_combine.")));
 		if (k < 0 || data.xv[k] != r[0])
 		{
 			k++;
@@ -1752,13 +1764,15 @@ gg_expected_spend(HeapTupleHeader model, int32 x, double mean, bool mean_null, c
 	if (x < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: x must not be negative, got %d", who, x)));
+				 errmsg("%s: x must not be negative, got %d", who, x),
+				 errhint("x is the number of repeat purchases (purchase days after the first).")));
 	if (x == 0 || mean_null)
 		x = 0, mean = 0.0;
 	else if (!(mean > 0.0) || isinf(mean))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: mean_amount must be positive and finite, got %g", who, mean)));
+				 errmsg("%s: mean_amount must be positive and finite, got %g", who, mean),
+				 errhint("mean_amount is the mean value of the customer's repeat purchases; pass NULL when there is none.")));
 	if (!(p * x + q > 1.0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1815,10 +1829,12 @@ crm_clv(PG_FUNCTION_ARGS)
 	discount = PG_GETARG_FLOAT8(7);
 	unit = PG_GETARG_FLOAT8(8);
 	check_summary(who, x, t_x, T);
-	if (months < 0)
+	if (months < 0 || months > CLV_MAX_MONTHS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: months must not be negative, got %d", who, months)));
+				 errmsg("%s: months must be between 0 and %d, got %d", who, CLV_MAX_MONTHS, months),
+				 errhint("The horizon is at most %d months (100 years); a lifetime value is usually taken over 12 to 120 months.",
+						 CLV_MAX_MONTHS)));
 	if (!(discount >= 0.0) || isinf(discount))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -264,7 +264,8 @@ crm_demo_orders(PG_FUNCTION_ARGS)
 	if (TIMESTAMP_NOT_FINITE(first) || TIMESTAMP_NOT_FINITE(until))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("first_purchase and until must be finite timestamps")));
+				 errmsg("first_purchase and until must be finite timestamps"),
+				 errhint("Pass real points in time, e.g. '2023-01-01' and '2025-12-31'.")));
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (until < first)

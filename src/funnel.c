@@ -437,7 +437,8 @@ crm_funnel_forecast_trans(PG_FUNCTION_ARGS)
 	double		spent = 0.0,
 				p,
 				amount;
-	int64		month;
+	int64		month,
+				money;
 
 	if (PG_ARGISNULL(3) || PG_ARGISNULL(4) || PG_ARGISNULL(5))
 		ereport(ERROR,
@@ -489,8 +490,14 @@ crm_funnel_forecast_trans(PG_FUNCTION_ARGS)
 	}
 	else
 		p = cache->prob[stage];
-	amount = (double) crm_numeric_to_money(PG_GETARG_DATUM(2), "funnel_forecast: amount", NULL) /
-		(double) CRM_MONEY_SCALE;
+	money = crm_numeric_to_money(PG_GETARG_DATUM(2), "funnel_forecast: amount", NULL);
+	if (money < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("funnel_forecast: amount must not be negative, got %s",
+						DatumGetCString(DirectFunctionCall1(numeric_out, PG_GETARG_DATUM(2)))),
+				 errhint("An opportunity's amount is its expected deal value, 0 or more (crm.opportunities.amount).")));
+	amount = (double) money / (double) CRM_MONEY_SCALE;
 
 	v[2] += 1.0;
 	month = funnel_month(funnel_remaining(cache, stage, known, spent));

@@ -114,6 +114,28 @@ COMMENT ON AGGREGATE @extschema@.funnel_forecast(integer, numeric, float8[], flo
 -- Pipelines as arrays, the forecast of a pipeline
 --------------------------------------------------------------------------
 
+-- The name of an existing pipeline, or error 22023 naming the known ones:
+-- an unknown pipeline must not look like an empty one.
+CREATE FUNCTION @extschema@.known_pipeline(pipeline text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM @extschema@.pipeline_stages s WHERE s.pipeline = known_pipeline.pipeline) THEN
+		RAISE EXCEPTION 'unknown pipeline %', coalesce(quote_literal(pipeline), 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = coalesce('Known pipelines: ' ||
+								  (SELECT string_agg(DISTINCT quote_literal(s.pipeline), ', ')
+									 FROM @extschema@.pipeline_stages s) || '. Names are case-sensitive.',
+								  'crm.pipeline_stages has no pipeline.');
+	END IF;
+	RETURN pipeline;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.known_pipeline(text) IS
+	'Returns pipeline when crm.pipeline_stages has it; otherwise error 22023 listing the known pipelines (names are case-sensitive)';
+
 CREATE FUNCTION @extschema@.pipeline_funnel(pipeline text)
 RETURNS TABLE (stages text[], conversion float8[], stage_months float8[], visits_per_week float8[])
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -124,11 +146,11 @@ AS $$
 		   pg_catalog.array_agg(s.mean_days OPERATOR(pg_catalog./) 30.4375 ORDER BY s.position),
 		   pg_catalog.array_agg(s.visits_per_week ORDER BY s.position)
 	  FROM @extschema@.pipeline_stages s
-	 WHERE s.pipeline OPERATOR(pg_catalog.=) $1 AND NOT s.is_final
+	 WHERE s.pipeline OPERATOR(pg_catalog.=) @extschema@.known_pipeline($1) AND NOT s.is_final
 	HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0
 $$;
 COMMENT ON FUNCTION @extschema@.pipeline_funnel(text) IS
-	'The open stages of a pipeline in order of position, as arrays for crm.win_probability and crm.funnel_forecast: stage names, conversion rates to the next stage, mean months in stage (mean_days / 30.4375) and planned visits per week; a stage without a rate or duration gives a NULL element. No row for an unknown pipeline';
+	'The open stages of a pipeline in order of position, as arrays for crm.win_probability and crm.funnel_forecast: stage names, conversion rates to the next stage, mean months in stage (mean_days / 30.4375) and planned visits per week; a stage without a rate or duration gives a NULL element. No row for a pipeline without open stages; error 22023 for an unknown pipeline (crm.known_pipeline)';
 
 CREATE FUNCTION @extschema@.stage_entered_at(opportunity_id bigint)
 RETURNS timestamptz
@@ -153,22 +175,46 @@ LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	p	record;
+	p		record;
+	final	text;		-- the pipeline's final (won) stage
+	n		integer;	-- its open stages
 BEGIN
+	-- arguments first, each with its own error (not one from deep inside
+	-- the query below)
+	IF NOT isfinite(as_of) THEN
+		RAISE EXCEPTION 'pipeline_forecast: as_of must be a finite point in time, got %', as_of
+			USING ERRCODE = 'datetime_field_overflow',
+				  HINT = 'Pass the moment to forecast from, e.g. now() (the default).';
+	END IF;
+	IF horizon < 1 OR horizon > 1200 THEN
+		RAISE EXCEPTION 'pipeline_forecast: horizon % is outside 1..1200 months', horizon
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give the number of future months to forecast, e.g. 3.';
+	END IF;
+	PERFORM @extschema@.known_pipeline(pipeline_forecast.pipeline);
 	SELECT * INTO p FROM @extschema@.pipeline_funnel(pipeline_forecast.pipeline);
 	IF NOT FOUND THEN
-		RETURN;
+		RETURN;		-- a pipeline without open stages has nothing to forecast
 	END IF;
+	n := cardinality(p.stages);
+	SELECT s.stage INTO final FROM @extschema@.pipeline_stages s
+	 WHERE s.pipeline = pipeline_forecast.pipeline AND s.is_final;
 	-- The time in stage from a join to the history (crm.stage_entered_at's
 	-- rule, set-based): per customer and opportunity, so that under Citus
 	-- the whole query runs on the shards and only the forecast states of
 	-- the aggregate travel.
+	-- An opportunity still open at the final stage has reached it but is
+	-- not marked won yet: it is counted, closing in month 1 with its own
+	-- win probability or 1 (passed to the aggregate as the last open stage
+	-- with all of that stage's time spent, so nothing remains of it).
 	RETURN QUERY
 	SELECT f.month::integer, f.expected_revenue
 	  FROM (SELECT @extschema@.funnel_forecast(
-					   array_position(p.stages, o.stage), o.amount, p.conversion, p.stage_months, pipeline_forecast.horizon,
-					   greatest(date_part('epoch', pipeline_forecast.as_of - coalesce(e.entered_at, o.created_at)) / (86400 * 30.4375), 0),
-					   o.win_probability) AS months
+					   coalesce(array_position(p.stages, o.stage), n), o.amount, p.conversion, p.stage_months, pipeline_forecast.horizon,
+					   CASE WHEN o.stage = final THEN p.stage_months[n]
+							ELSE greatest(date_part('epoch', pipeline_forecast.as_of - coalesce(e.entered_at, o.created_at)) / (86400 * 30.4375), 0)
+					   END,
+					   CASE WHEN o.stage = final THEN coalesce(o.win_probability, 1) ELSE o.win_probability END) AS months
 			  FROM @extschema@.opportunities o
 			  LEFT JOIN (SELECT h.customer_id, h.opportunity_id, max(h.changed_at) AS entered_at
 						   FROM @extschema@.opportunity_history h
@@ -176,13 +222,13 @@ BEGIN
 						  GROUP BY h.customer_id, h.opportunity_id) e
 				ON e.customer_id = o.customer_id AND e.opportunity_id = o.id
 			 WHERE o.pipeline = pipeline_forecast.pipeline AND o.status = 'open'
-			   AND o.stage = ANY (p.stages)) a,
+			   AND (o.stage = ANY (p.stages) OR o.stage = final)) a,
 		   LATERAL unnest(coalesce(a.months, array_fill(0::numeric, ARRAY[pipeline_forecast.horizon])))
 			   WITH ORDINALITY AS f(expected_revenue, month);
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.pipeline_forecast(text, integer, timestamptz) IS
-	'Expected revenue of a pipeline''s open opportunities per month 1..horizon after as_of (months of 30.4375 days): crm.funnel_forecast with the pipeline''s funnel, the time each opportunity has spent in its stage (as_of - crm.stage_entered_at) and its own win probability when set. Suspended opportunities are left out. No rows for an unknown pipeline; errors of crm.funnel_forecast when a stage lacks its rate or duration';
+	'Expected revenue of a pipeline''s open opportunities per month 1..horizon after as_of (months of 30.4375 days): crm.funnel_forecast with the pipeline''s funnel, the time each opportunity has spent in its stage (as_of - crm.stage_entered_at) and its own win probability when set. An open opportunity at the final stage (reached, not yet marked won) closes in month 1 with its own win probability or 1. Suspended opportunities are left out. No rows for a pipeline without open stages. Errors: unknown pipeline (22023, crm.known_pipeline), horizon outside 1..1200 (22023), infinite as_of (22008), those of crm.funnel_forecast when a stage lacks its rate or duration';
 
 --------------------------------------------------------------------------
 -- The empirical funnel
@@ -309,17 +355,20 @@ CREATE VIEW @extschema@.funnel AS
 SELECT s.pipeline, s.stage, s.position,
 	   pg_catalog.count(o.id) AS open_count,
 	   COALESCE(pg_catalog.sum(o.amount), 0) AS amount,
-	   CASE WHEN pg_catalog.array_position(f.conversion, NULL) IS NULL
+	   CASE WHEN s.is_final THEN 1::float8
+			WHEN pg_catalog.array_position(f.conversion, NULL) IS NULL
 			THEN @extschema@.win_probability(pg_catalog.array_position(f.stages, s.stage), f.conversion)
 	   END AS win_probability,
 	   pg_catalog.round(COALESCE(pg_catalog.sum(o.amount::float8 OPERATOR(pg_catalog.*)
 			CASE WHEN o.win_probability IS NOT NULL THEN o.win_probability
+				 WHEN s.is_final THEN 1::float8
 				 WHEN pg_catalog.array_position(f.conversion, NULL) IS NULL
 				 THEN @extschema@.win_probability(pg_catalog.array_position(f.stages, s.stage), f.conversion)
 			END), 0)::numeric, 2) AS weighted_amount,
 	   s.visits_per_week,
 	   s.visits_per_week OPERATOR(pg_catalog.*) pg_catalog.count(o.id) AS planned_visits_per_week,
-	   CASE WHEN pg_catalog.array_position(f.stage_months, NULL) IS NULL
+	   CASE WHEN s.is_final THEN 0::float8
+			WHEN pg_catalog.array_position(f.stage_months, NULL) IS NULL
 			THEN @extschema@.months_to_close(pg_catalog.array_position(f.stages, s.stage), f.stage_months)
 	   END AS months_to_close
   FROM @extschema@.pipeline_stages s
@@ -327,10 +376,10 @@ SELECT s.pipeline, s.stage, s.position,
   LEFT JOIN @extschema@.opportunities o
 	ON o.pipeline OPERATOR(pg_catalog.=) s.pipeline AND o.stage OPERATOR(pg_catalog.=) s.stage
    AND o.status OPERATOR(pg_catalog.=) 'open'
- WHERE NOT s.is_final
- GROUP BY s.pipeline, s.stage, s.position, s.visits_per_week, f.stages, f.conversion, f.stage_months;
+ GROUP BY s.pipeline, s.stage, s.position, s.is_final, s.visits_per_week, f.stages, f.conversion, f.stage_months
+HAVING NOT s.is_final OR pg_catalog.count(o.id) OPERATOR(pg_catalog.>) 0;
 COMMENT ON VIEW @extschema@.funnel IS
-	'The open funnel per pipeline and open stage: open opportunities (status open), their amount, the stage''s win probability (crm.win_probability; NULL when a stage of the pipeline has no rate), the weighted amount (each opportunity''s own win_probability overrides the stage''s; cents), planned visits per week per opportunity and in total, and the months to close of an opportunity whose time in stage is unknown (crm.months_to_close)';
+	'The open funnel per pipeline and stage: open opportunities (status open), their amount, the stage''s win probability (crm.win_probability; NULL when a stage of the pipeline has no rate), the weighted amount (each opportunity''s own win_probability overrides the stage''s; cents), planned visits per week per opportunity and in total, and the months to close of an opportunity whose time in stage is unknown (crm.months_to_close). Every open stage has a row; the final stage has one when opportunities are open in it (reached, not yet marked won: win probability 1 unless their own, 0 months to close), so no open opportunity is left out';
 
 CREATE FUNCTION @extschema@.handover(owner text)
 RETURNS TABLE (opportunity_id bigint, customer_id bigint, customer text, name text, pipeline text,

@@ -142,7 +142,15 @@ CREATE TABLE @extschema@.customer_grades (
 	net_value		numeric,
 	volume			numeric CHECK (volume OPERATOR(pg_catalog.>=) 0),
 	arrears			numeric NOT NULL DEFAULT 0 CHECK (arrears OPERATOR(pg_catalog.>=) 0),
-	graded_at		timestamptz NOT NULL DEFAULT pg_catalog.now()
+	graded_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	-- finite values only: NaN and infinity are not amounts, scores or times
+	CONSTRAINT customer_grades_value_score_finite CHECK (value_score OPERATOR(pg_catalog.>) '-Infinity' AND value_score OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT customer_grades_revenue_finite CHECK (revenue OPERATOR(pg_catalog.>) '-Infinity' AND revenue OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT customer_grades_net_value_finite CHECK (net_value OPERATOR(pg_catalog.>) '-Infinity' AND net_value OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT customer_grades_volume_finite CHECK (volume OPERATOR(pg_catalog.>) '-Infinity' AND volume OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT customer_grades_arrears_finite CHECK (arrears OPERATOR(pg_catalog.>) '-Infinity' AND arrears OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT customer_grades_as_of_finite CHECK (pg_catalog.isfinite(as_of)),
+	CONSTRAINT customer_grades_graded_at_finite CHECK (pg_catalog.isfinite(graded_at))
 );
 
 COMMENT ON TABLE @extschema@.customer_grades IS
@@ -179,7 +187,12 @@ CREATE TABLE @extschema@.grade_history (
 	PRIMARY KEY (customer_id, id),
 	CONSTRAINT grade_history_change_check CHECK (
 		(old_lifecycle_stage, old_segment, old_relationship, old_pareto_class)
-		IS DISTINCT FROM (new_lifecycle_stage, new_segment, new_relationship, new_pareto_class))
+		IS DISTINCT FROM (new_lifecycle_stage, new_segment, new_relationship, new_pareto_class)),
+	-- finite values only: NaN and infinity are not amounts, scores or times
+	CONSTRAINT grade_history_old_value_score_finite CHECK (old_value_score OPERATOR(pg_catalog.>) '-Infinity' AND old_value_score OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT grade_history_new_value_score_finite CHECK (new_value_score OPERATOR(pg_catalog.>) '-Infinity' AND new_value_score OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT grade_history_changed_at_finite CHECK (pg_catalog.isfinite(changed_at)),
+	CONSTRAINT grade_history_as_of_finite CHECK (pg_catalog.isfinite(as_of))
 );
 CREATE INDEX grade_history_customer_idx ON @extschema@.grade_history (customer_id, changed_at);
 

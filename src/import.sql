@@ -39,6 +39,14 @@ BEGIN
 			USING ERRCODE = 'invalid_name',
 				  HINT = 'Pass a table name of 1 to 63 characters; it is created in pg_temp.';
 	END IF;
+	-- the name is taken as it is, one identifier; but a name that reads as
+	-- a qualified one ('crm.customers', 'pg_temp."Staging"') would make a
+	-- temp table literally named so, which no one means
+	IF table_name ~ '^[[:space:]]*("[^"]*"|[[:alpha:]_][[:alnum:]_$]*)([[:space:]]*\.[[:space:]]*("[^"]*"|[[:alpha:]_][[:alnum:]_$]*))+[[:space:]]*$' THEN
+		RAISE EXCEPTION 'staging table name "%" must not be schema-qualified', table_name
+			USING ERRCODE = 'invalid_name',
+				  HINT = 'The staging table is always a TEMP table (schema pg_temp): pass a plain name such as ''staging'', not schema.table.';
+	END IF;
 	SELECT string_agg(format('%I text', c), ', ' ORDER BY o) INTO cols
 	  FROM unnest(@extschema@.import_columns()) WITH ORDINALITY AS u(c, o);
 	EXECUTE format('CREATE TEMP TABLE %I (line bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, %s)', table_name, cols);
@@ -46,7 +54,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.create_import_table(text) IS
-	'Creates a TEMP staging table of that name for crm.import_customers: line (numbered in load order, 1 = first data line) and the importable columns as text; returns it';
+	'Creates a TEMP staging table of that name for crm.import_customers: line (numbered in load order, 1 = first data line) and the importable columns as text; returns it. The name is one identifier taken as it is (case kept); a name that reads as schema-qualified (identifiers joined by dots, e.g. ''crm.customers'') is refused (42602)';
 
 CREATE FUNCTION @extschema@.import_customers(staging regclass, all_or_nothing boolean DEFAULT false)
 RETURNS TABLE (line bigint, customer_id bigint, error text)
@@ -97,11 +105,28 @@ BEGIN
 	  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum;
 	ins := format('INSERT INTO @extschema@.customers (%s) SELECT %s FROM %s s WHERE s.line::bigint = $1 RETURNING id',
 				  targets, exprs, staging);
+	-- every row must be identified by its line: a NULL line would match no
+	-- row (and the row be dropped unreported), a repeated one several (and
+	-- the rows be inserted twice); the values compared are those the
+	-- import uses, line::bigint ('1' and '01' are the same line)
+	EXECUTE format('SELECT count(*) FILTER (WHERE s.line IS NULL) AS no_line,
+						   (SELECT string_agg(d.l::text, '', '' ORDER BY d.l)
+							  FROM (SELECT s2.line::bigint AS l FROM %s s2 WHERE s2.line IS NOT NULL
+									 GROUP BY 1 HAVING count(*) > 1) d) AS repeated
+					  FROM %s s', staging, staging)
+	   INTO r;
+	IF r.no_line > 0 OR r.repeated IS NOT NULL THEN
+		RAISE EXCEPTION 'staging table % has % rows without a line number and repeated line numbers %; nothing was imported',
+			staging, r.no_line, coalesce(r.repeated, '(none)')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Each row needs a line number of its own: load the rows into a table made by crm.create_import_table, whose line is an identity column.';
+	END IF;
 	PERFORM @extschema@.set_audit_context(format('import_customers(%s)', staging));
 	FOR r IN EXECUTE format('SELECT s.line::bigint AS line FROM %s s ORDER BY s.line', staging) LOOP
 		line := r.line;
 		BEGIN
-			EXECUTE ins INTO customer_id USING r.line;
+			-- STRICT: exactly one row per line, or the line is bad
+			EXECUTE ins INTO STRICT customer_id USING r.line;
 			error := NULL;
 			good := good + 1;
 		EXCEPTION WHEN OTHERS THEN
@@ -122,7 +147,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.import_customers(regclass, boolean) IS
-	'Imports the rows of a staging table (columns line and any of crm.import_columns(), as text) into crm.customers, each in its own subtransaction; an empty (NULL) field takes the column default; returns every line with the new customer_id or the error (SQLSTATE: message). With all_or_nothing, any bad row makes the whole import fail';
+	'Imports the rows of a staging table (columns line and any of crm.import_columns(), as text) into crm.customers, each in its own subtransaction; an empty (NULL) field takes the column default; returns every line with the new customer_id or the error (SQLSTATE: message). With all_or_nothing, any bad row makes the whole import fail. A staging table with a NULL or repeated line (as bigint) is refused before anything is imported (22023)';
 
 --------------------------------------------------------------------------
 -- Bulk edits
@@ -180,6 +205,11 @@ BEGIN
 			USING ERRCODE = 'null_value_not_allowed',
 				  HINT = 'Owners are role names, e.g. transfer_owner(''rep_01'', ''rep_02'').';
 	END IF;
+	IF from_owner = to_owner THEN
+		RAISE EXCEPTION 'transfer_owner: from_owner and to_owner are the same, %', quote_literal(from_owner)
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Nothing would move: pass the rep who hands over and a different rep who takes over.';
+	END IF;
 	PERFORM @extschema@.set_audit_context(format('transfer_owner(%L, %L)', from_owner, to_owner));
 	WITH moved AS (
 		UPDATE @extschema@.customers c
@@ -200,4 +230,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.transfer_owner(text, text, bigint[]) IS
-	'Moves the customers of from_owner (all, or those in customer_ids) and their open and suspended opportunities to to_owner in two set-based UPDATEs; returns how many of each. Recorded in crm.audit_log (context transfer_owner) and crm.opportunity_history';
+	'Moves the customers of from_owner (all, or those in customer_ids) and their open and suspended opportunities to to_owner in two set-based UPDATEs; returns how many of each. from_owner = to_owner is refused (22023): nothing would move. Recorded in crm.audit_log (context transfer_owner) and crm.opportunity_history';

@@ -100,7 +100,8 @@ state_new(MemoryContext context, int32 ndays)
 	if (chunk > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("purchase_stats: too many purchase days in one group")));
+				 errmsg("purchase_stats: too many purchase days in one group"),
+				 errhint("Group by customer (or a finer key), so that one group holds one history.")));
 	state = MemoryContextAlloc(context, chunk);
 	memset(state, 0, offsetof(PurchaseStatsState, days));
 	state->dscale = -1;
@@ -124,7 +125,8 @@ state_reserve(PurchaseStatsState *state, int32 more)
 	if (chunk > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("purchase_stats: too many purchase days in one group")));
+				 errmsg("purchase_stats: too many purchase days in one group"),
+				 errhint("Group by customer (or a finer key), so that one group holds one history.")));
 	state = repalloc(state, chunk);
 	state->capacity = days_in_chunk(chunk);
 	return state;
@@ -367,7 +369,8 @@ crm_purchase_stats_deserialize(PG_FUNCTION_ARGS)
 	if (buf.len < 1 || pq_getmsgbyte(&buf) != PURCHASE_STATS_FORMAT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("purchase_stats: unknown state format")));
+				 errmsg("purchase_stats: unknown state format"),
+				 errhint("Pass only states made by crm.purchase_stats_serialize.")));
 	{
 		int64		orders = pq_getmsgint64(&buf);
 		int128		revenue = get_int128(&buf);
@@ -379,7 +382,8 @@ crm_purchase_stats_deserialize(PG_FUNCTION_ARGS)
 			dscale > CRM_MONEY_DIGITS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("purchase_stats: corrupt state")));
+					 errmsg("purchase_stats: corrupt state"),
+					 errhint("Pass only states made by crm.purchase_stats_serialize.")));
 		state = state_new(aggcontext, ndays);
 		state->orders = orders;
 		state->revenue = revenue;
@@ -529,7 +533,8 @@ crm_rfm_summary(PG_FUNCTION_ARGS)
 	if (DATE_NOT_FINITE(as_of))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("rfm_summary: as_of must be a finite date")));
+				 errmsg("rfm_summary: as_of must be a finite date"),
+				 errhint("Pass the end of the calibration period, e.g. '2025-12-31'.")));
 
 	purchase_days = DatumGetInt32(GetAttributeByNum(stats, STATS_PURCHASE_DAYS, &isnull));
 	if (isnull || purchase_days < 1)
@@ -541,7 +546,8 @@ crm_rfm_summary(PG_FUNCTION_ARGS)
 	if (isnull || last < first)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("rfm_summary: last_purchase must not be NULL or before first_purchase")));
+				 errmsg("rfm_summary: last_purchase must not be NULL or before first_purchase"),
+				 errhint("Build the stats with crm.purchase_stats(ordered_at, amount [, cost]).")));
 	if (as_of < last)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -75,7 +75,11 @@ CREATE TABLE @extschema@.customers (
 	tags			text[] NOT NULL DEFAULT '{}',
 	attributes		jsonb NOT NULL DEFAULT '{}' CHECK (pg_catalog.jsonb_typeof(attributes) OPERATOR(pg_catalog.=) 'object'),
 	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	updated_at		timestamptz NOT NULL DEFAULT pg_catalog.now()
+	updated_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT customers_created_at_finite CHECK (pg_catalog.isfinite(created_at)),
+	CONSTRAINT customers_updated_at_finite CHECK (pg_catalog.isfinite(updated_at)),
+	CONSTRAINT customers_satisfaction_finite CHECK (satisfaction OPERATOR(pg_catalog.>) '-Infinity' AND satisfaction OPERATOR(pg_catalog.<) 'Infinity')
 );
 CREATE INDEX customers_owner_idx ON @extschema@.customers (owner);
 CREATE INDEX customers_region_idx ON @extschema@.customers (region);
@@ -141,7 +145,12 @@ CREATE TABLE @extschema@.orders (
 	amount_paid		numeric(14,2) NOT NULL DEFAULT 0,
 	due_date		date,
 	PRIMARY KEY (customer_id, id),
-	CONSTRAINT orders_amount_paid_check CHECK (amount_paid BETWEEN 0 AND amount)
+	CONSTRAINT orders_amount_paid_check CHECK (amount_paid BETWEEN 0 AND amount),
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT orders_amount_finite CHECK (amount OPERATOR(pg_catalog.>) '-Infinity' AND amount OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT orders_amount_paid_finite CHECK (amount_paid OPERATOR(pg_catalog.>) '-Infinity' AND amount_paid OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT orders_ordered_at_finite CHECK (pg_catalog.isfinite(ordered_at)),
+	CONSTRAINT orders_due_date_finite CHECK (pg_catalog.isfinite(due_date))
 );
 CREATE INDEX orders_customer_idx ON @extschema@.orders (customer_id, ordered_at);
 -- Many customers with few orders each: the default sample underestimates the
@@ -168,7 +177,10 @@ CREATE TABLE @extschema@.service_costs (
 	kind			@extschema@.service_cost_kind NOT NULL,
 	amount			numeric(14,2) NOT NULL CHECK (amount OPERATOR(pg_catalog.>=) 0),
 	note			text,
-	PRIMARY KEY (customer_id, id)
+	PRIMARY KEY (customer_id, id),
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT service_costs_amount_finite CHECK (amount OPERATOR(pg_catalog.>) '-Infinity' AND amount OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT service_costs_incurred_on_finite CHECK (pg_catalog.isfinite(incurred_on))
 );
 CREATE INDEX service_costs_customer_idx ON @extschema@.service_costs (customer_id, incurred_on);
 ALTER TABLE @extschema@.service_costs ALTER COLUMN customer_id SET STATISTICS 1000;
@@ -205,7 +217,15 @@ CREATE TABLE @extschema@.campaigns (
 	CONSTRAINT campaigns_dates_check CHECK (ended_on OPERATOR(pg_catalog.>=) started_on),
 	CONSTRAINT campaigns_started_check CHECK (status NOT IN ('active', 'completed') OR started_on IS NOT NULL),
 	CONSTRAINT campaigns_completed_check
-		CHECK (status OPERATOR(pg_catalog.<>) 'completed' OR (ended_on IS NOT NULL AND actual_cost IS NOT NULL))
+		CHECK (status OPERATOR(pg_catalog.<>) 'completed' OR (ended_on IS NOT NULL AND actual_cost IS NOT NULL)),
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT campaigns_budget_finite CHECK (budget OPERATOR(pg_catalog.>) '-Infinity' AND budget OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT campaigns_actual_cost_finite CHECK (actual_cost OPERATOR(pg_catalog.>) '-Infinity' AND actual_cost OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT campaigns_planned_start_finite CHECK (pg_catalog.isfinite(planned_start)),
+	CONSTRAINT campaigns_planned_end_finite CHECK (pg_catalog.isfinite(planned_end)),
+	CONSTRAINT campaigns_started_on_finite CHECK (pg_catalog.isfinite(started_on)),
+	CONSTRAINT campaigns_ended_on_finite CHECK (pg_catalog.isfinite(ended_on)),
+	CONSTRAINT campaigns_created_at_finite CHECK (pg_catalog.isfinite(created_at))
 );
 
 COMMENT ON TABLE @extschema@.campaigns IS
@@ -231,7 +251,10 @@ CREATE TABLE @extschema@.campaign_members (
 	invited_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	attended		boolean NOT NULL DEFAULT false,
 	responded_at	timestamptz CONSTRAINT campaign_members_response_check CHECK (responded_at OPERATOR(pg_catalog.>=) invited_at),
-	PRIMARY KEY (campaign_id, customer_id)
+	PRIMARY KEY (campaign_id, customer_id),
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT campaign_members_invited_at_finite CHECK (pg_catalog.isfinite(invited_at)),
+	CONSTRAINT campaign_members_responded_at_finite CHECK (pg_catalog.isfinite(responded_at))
 );
 CREATE INDEX campaign_members_customer_idx ON @extschema@.campaign_members (customer_id);
 
@@ -257,7 +280,11 @@ CREATE TABLE @extschema@.pipeline_stages (
 	visits_per_week float8 CHECK (visits_per_week OPERATOR(pg_catalog.>=) 0),
 	PRIMARY KEY (pipeline, stage),
 	UNIQUE (pipeline, position),
-	CONSTRAINT pipeline_stages_final_check CHECK (NOT is_final OR (conversion_rate IS NULL AND mean_days IS NULL))
+	CONSTRAINT pipeline_stages_final_check CHECK (NOT is_final OR (conversion_rate IS NULL AND mean_days IS NULL)),
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT pipeline_stages_conversion_rate_finite CHECK (conversion_rate OPERATOR(pg_catalog.>) '-Infinity' AND conversion_rate OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT pipeline_stages_mean_days_finite CHECK (mean_days OPERATOR(pg_catalog.>) '-Infinity' AND mean_days OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT pipeline_stages_visits_per_week_finite CHECK (visits_per_week OPERATOR(pg_catalog.>) '-Infinity' AND visits_per_week OPERATOR(pg_catalog.<) 'Infinity')
 );
 
 CREATE UNIQUE INDEX pipeline_stages_one_final_idx ON @extschema@.pipeline_stages (pipeline) WHERE is_final;
@@ -296,7 +323,15 @@ CREATE TABLE @extschema@.opportunities (
 	CONSTRAINT opportunities_closing_summary_check
 		CHECK (status NOT IN ('won', 'lost') OR pg_catalog.btrim(COALESCE(closing_summary, '')) OPERATOR(pg_catalog.<>) ''),
 	CONSTRAINT opportunities_closed_at_check
-		CHECK ((status IN ('open', 'suspended')) OPERATOR(pg_catalog.=) (closed_at IS NULL))
+		CHECK ((status IN ('open', 'suspended')) OPERATOR(pg_catalog.=) (closed_at IS NULL)),
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT opportunities_amount_finite CHECK (amount OPERATOR(pg_catalog.>) '-Infinity' AND amount OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT opportunities_win_probability_finite CHECK (win_probability OPERATOR(pg_catalog.>) '-Infinity' AND win_probability OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT opportunities_cost_finite CHECK (cost OPERATOR(pg_catalog.>) '-Infinity' AND cost OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT opportunities_expected_close_finite CHECK (pg_catalog.isfinite(expected_close)),
+	CONSTRAINT opportunities_created_at_finite CHECK (pg_catalog.isfinite(created_at)),
+	CONSTRAINT opportunities_updated_at_finite CHECK (pg_catalog.isfinite(updated_at)),
+	CONSTRAINT opportunities_closed_at_finite CHECK (pg_catalog.isfinite(closed_at))
 );
 CREATE INDEX opportunities_id_idx ON @extschema@.opportunities (id);
 CREATE INDEX opportunities_owner_idx ON @extschema@.opportunities (owner) WHERE status IN ('open', 'suspended');
@@ -329,7 +364,9 @@ CREATE TABLE @extschema@.opportunity_owners (
 	-- last, so that (opportunity_id, owner, share) rows insert as before
 	customer_id		bigint NOT NULL,
 	PRIMARY KEY (customer_id, opportunity_id, owner),
-	FOREIGN KEY (customer_id, opportunity_id) REFERENCES @extschema@.opportunities (customer_id, id) ON DELETE CASCADE
+	FOREIGN KEY (customer_id, opportunity_id) REFERENCES @extschema@.opportunities (customer_id, id) ON DELETE CASCADE,
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT opportunity_owners_share_finite CHECK (share OPERATOR(pg_catalog.>) '-Infinity' AND share OPERATOR(pg_catalog.<) 'Infinity')
 );
 
 COMMENT ON TABLE @extschema@.opportunity_owners IS
@@ -355,7 +392,12 @@ CREATE TABLE @extschema@.opportunity_history (
 	new_owner		text,
 	cost			numeric(14,2) NOT NULL DEFAULT 0,
 	PRIMARY KEY (customer_id, id),
-	FOREIGN KEY (customer_id, opportunity_id) REFERENCES @extschema@.opportunities (customer_id, id) ON DELETE CASCADE
+	FOREIGN KEY (customer_id, opportunity_id) REFERENCES @extschema@.opportunities (customer_id, id) ON DELETE CASCADE,
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT opportunity_history_old_amount_finite CHECK (old_amount OPERATOR(pg_catalog.>) '-Infinity' AND old_amount OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT opportunity_history_new_amount_finite CHECK (new_amount OPERATOR(pg_catalog.>) '-Infinity' AND new_amount OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT opportunity_history_cost_finite CHECK (cost OPERATOR(pg_catalog.>) '-Infinity' AND cost OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT opportunity_history_changed_at_finite CHECK (pg_catalog.isfinite(changed_at))
 );
 CREATE INDEX opportunity_history_opportunity_idx ON @extschema@.opportunity_history (opportunity_id, changed_at);
 
@@ -392,7 +434,13 @@ CREATE TABLE @extschema@.quotes (
 	UNIQUE (customer_id, opportunity_id, version),
 	FOREIGN KEY (customer_id, opportunity_id) REFERENCES @extschema@.opportunities (customer_id, id) ON DELETE CASCADE,
 	CONSTRAINT quotes_approval_check
-		CHECK ((status OPERATOR(pg_catalog.=) 'approved') OPERATOR(pg_catalog.=) (approved_by IS NOT NULL AND approved_at IS NOT NULL))
+		CHECK ((status OPERATOR(pg_catalog.=) 'approved') OPERATOR(pg_catalog.=) (approved_by IS NOT NULL AND approved_at IS NOT NULL)),
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT quotes_amount_finite CHECK (amount OPERATOR(pg_catalog.>) '-Infinity' AND amount OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT quotes_discount_pct_finite CHECK (discount_pct OPERATOR(pg_catalog.>) '-Infinity' AND discount_pct OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT quotes_valid_until_finite CHECK (pg_catalog.isfinite(valid_until)),
+	CONSTRAINT quotes_approved_at_finite CHECK (pg_catalog.isfinite(approved_at)),
+	CONSTRAINT quotes_created_at_finite CHECK (pg_catalog.isfinite(created_at))
 );
 
 COMMENT ON TABLE @extschema@.quotes IS 'Quotes for an opportunity, numbered in versions, with approval';
@@ -435,7 +483,15 @@ CREATE TABLE @extschema@.contracts (
 	CONSTRAINT contracts_completed_check
 		CHECK (status OPERATOR(pg_catalog.<>) 'completed' OR percent_complete OPERATOR(pg_catalog.=) 100),
 	CONSTRAINT contracts_signed_check
-		CHECK (status IN ('draft', 'submitted') OR signed_on IS NOT NULL)
+		CHECK (status IN ('draft', 'submitted') OR signed_on IS NOT NULL),
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT contracts_amount_finite CHECK (amount OPERATOR(pg_catalog.>) '-Infinity' AND amount OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT contracts_percent_complete_finite CHECK (percent_complete OPERATOR(pg_catalog.>) '-Infinity' AND percent_complete OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT contracts_signed_on_finite CHECK (pg_catalog.isfinite(signed_on)),
+	CONSTRAINT contracts_starts_on_finite CHECK (pg_catalog.isfinite(starts_on)),
+	CONSTRAINT contracts_ends_on_finite CHECK (pg_catalog.isfinite(ends_on)),
+	CONSTRAINT contracts_created_at_finite CHECK (pg_catalog.isfinite(created_at)),
+	CONSTRAINT contracts_updated_at_finite CHECK (pg_catalog.isfinite(updated_at))
 );
 CREATE INDEX contracts_id_idx ON @extschema@.contracts (id);
 CREATE INDEX contracts_opportunity_idx ON @extschema@.contracts (customer_id, opportunity_id);
@@ -471,7 +527,13 @@ CREATE TABLE @extschema@.contract_versions (
 	replaced_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	replaced_by		text NOT NULL DEFAULT CURRENT_USER,
 	PRIMARY KEY (customer_id, contract_id, version),
-	FOREIGN KEY (customer_id, contract_id) REFERENCES @extschema@.contracts (customer_id, id) ON DELETE CASCADE
+	FOREIGN KEY (customer_id, contract_id) REFERENCES @extschema@.contracts (customer_id, id) ON DELETE CASCADE,
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT contract_versions_amount_finite CHECK (amount OPERATOR(pg_catalog.>) '-Infinity' AND amount OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT contract_versions_starts_on_finite CHECK (pg_catalog.isfinite(starts_on)),
+	CONSTRAINT contract_versions_ends_on_finite CHECK (pg_catalog.isfinite(ends_on)),
+	CONSTRAINT contract_versions_valid_from_finite CHECK (pg_catalog.isfinite(valid_from)),
+	CONSTRAINT contract_versions_replaced_at_finite CHECK (pg_catalog.isfinite(replaced_at))
 );
 
 COMMENT ON TABLE @extschema@.contract_versions IS
@@ -498,7 +560,11 @@ CREATE TABLE @extschema@.contract_history (
 	old_percent		numeric(5,2),
 	new_percent		numeric(5,2),
 	PRIMARY KEY (customer_id, id),
-	FOREIGN KEY (customer_id, contract_id) REFERENCES @extschema@.contracts (customer_id, id) ON DELETE CASCADE
+	FOREIGN KEY (customer_id, contract_id) REFERENCES @extschema@.contracts (customer_id, id) ON DELETE CASCADE,
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT contract_history_old_percent_finite CHECK (old_percent OPERATOR(pg_catalog.>) '-Infinity' AND old_percent OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT contract_history_new_percent_finite CHECK (new_percent OPERATOR(pg_catalog.>) '-Infinity' AND new_percent OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT contract_history_changed_at_finite CHECK (pg_catalog.isfinite(changed_at))
 );
 CREATE INDEX contract_history_contract_idx ON @extschema@.contract_history (contract_id, changed_at);
 
@@ -528,7 +594,11 @@ CREATE TABLE @extschema@.quotas (
 	target			numeric(14,2) NOT NULL CHECK (target OPERATOR(pg_catalog.>=) 0),
 	note			text,
 	CONSTRAINT quotas_period_check CHECK (period_end OPERATOR(pg_catalog.>=) period_start),
-	CONSTRAINT quotas_one_target UNIQUE NULLS NOT DISTINCT (period_start, period_end, owner, region, product, channel)
+	CONSTRAINT quotas_one_target UNIQUE NULLS NOT DISTINCT (period_start, period_end, owner, region, product, channel),
+	-- finite values only: NaN and infinity are not amounts, rates or times
+	CONSTRAINT quotas_target_finite CHECK (target OPERATOR(pg_catalog.>) '-Infinity' AND target OPERATOR(pg_catalog.<) 'Infinity'),
+	CONSTRAINT quotas_period_start_finite CHECK (pg_catalog.isfinite(period_start)),
+	CONSTRAINT quotas_period_end_finite CHECK (pg_catalog.isfinite(period_end))
 );
 
 COMMENT ON TABLE @extschema@.quotas IS

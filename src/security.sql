@@ -243,7 +243,8 @@ CREATE TABLE @extschema@.row_security_state (
 	id				integer PRIMARY KEY DEFAULT 1 CHECK (id OPERATOR(pg_catalog.=) 1),
 	enabled			boolean NOT NULL,
 	changed_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	changed_by		text NOT NULL DEFAULT CURRENT_USER
+	changed_by		text NOT NULL DEFAULT CURRENT_USER,
+	CONSTRAINT row_security_state_changed_at_finite CHECK (pg_catalog.isfinite(changed_at))
 );
 COMMENT ON TABLE @extschema@.row_security_state IS
 	'One row: whether crm.enable_row_security() is in effect; dumped, and a restored row with enabled = true turns row security on again';

@@ -63,13 +63,28 @@ AS $$
 DECLARE
 	next_states text[];
 BEGIN
-	IF old_status = new_status THEN
-		RETURN;
-	END IF;
 	SELECT t.allowed INTO next_states
 	  FROM @extschema@.status_transitions t
 	 WHERE t.object = check_status_transition.object
 	   AND t.from_status = old_status;
+	-- an unknown object or status is a mistake of the caller, not a
+	-- forbidden move: say so, with the known ones
+	IF NOT FOUND THEN
+		IF NOT EXISTS (SELECT FROM @extschema@.status_transitions t WHERE t.object = check_status_transition.object) THEN
+			RAISE EXCEPTION 'unknown object %: status transitions are defined for %', coalesce(quote_literal(object), 'NULL'),
+				(SELECT string_agg(DISTINCT t.object, ', ') FROM @extschema@.status_transitions t)
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'See SELECT DISTINCT object FROM crm.status_transitions.';
+		END IF;
+		RAISE EXCEPTION 'unknown % status %', object, coalesce(quote_literal(old_status), 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = format('The statuses of %s are: %s.', object,
+								(SELECT string_agg(t.from_status, ', ' ORDER BY t.from_status)
+								   FROM @extschema@.status_transitions t WHERE t.object = check_status_transition.object));
+	END IF;
+	IF old_status = new_status THEN
+		RETURN;
+	END IF;
 	IF new_status = ANY (next_states) THEN
 		RETURN;
 	END IF;
@@ -83,7 +98,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.check_status_transition(text, bigint, text, text) IS
-	'Returns nothing when object (opportunity, campaign, contract) may move from old_status to new_status; raises SQLSTATE 55000 naming both states and the allowed ones otherwise';
+	'Returns nothing when object (opportunity, campaign, contract) may move from old_status to new_status; raises SQLSTATE 55000 naming both states and the allowed ones otherwise; an unknown object or old_status is error 22023 listing the known ones';
 
 --------------------------------------------------------------------------
 -- Opportunities

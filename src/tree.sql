@@ -136,50 +136,102 @@ CREATE AGGREGATE @extschema@.auc(score float8, label boolean) (
 COMMENT ON AGGREGATE @extschema@.auc(float8, boolean) IS
 	'Exact area under the ROC curve (0..1): the probability that a positive row scores above a negative one, ties counted half; rows with a NULL score or label are ignored; NULL without both classes. Keeps 8 bytes per row; under Citus the rows are gathered on the coordinator';
 
-CREATE FUNCTION @extschema@.lift_table(query text, groups integer DEFAULT 10)
+CREATE FUNCTION @extschema@.lift_table(source text, groups integer DEFAULT 10)
 RETURNS TABLE (grp integer, rows bigint, positives float8, positive_rate float8, lift float8,
 			   cumulative_rows bigint, cumulative_positives float8, gain float8,
 			   min_score float8, max_score float8)
 LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 AS $$
+DECLARE
+	scored	text;		-- the (score, label) rows, as SQL
+	r		record;
+	msg		text;
+	detail	text;
+	hint	text;
+	state	text;
 BEGIN
-	IF query IS NULL OR groups IS NULL OR groups < 1 OR groups > 1000 THEN
-		RAISE EXCEPTION 'groups must be from 1 to 1000, not %', coalesce(groups::text, 'NULL')
+	IF source IS NULL OR groups IS NULL OR groups < 1 OR groups > 1000 THEN
+		RAISE EXCEPTION 'lift_table: source must be given and groups must be from 1 to 1000, got %',
+			coalesce(groups::text, 'NULL')
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Pass 10 for deciles, 20 for ventiles.';
+				  HINT = 'Pass a table, view or query of (score, label) rows, and 10 for deciles, 20 for ventiles.';
+	END IF;
+	-- As crm.tree_train reads its source: a query starting with SELECT,
+	-- WITH, VALUES or TABLE as it is (its first two columns are the score
+	-- and the label), otherwise the name of a table or view with columns
+	-- named score and label.
+	IF source OPERATOR(pg_catalog.~*) '^[[:space:](]*(select|with|values|table)([^[:alnum:]_]|$)' THEN
+		scored := pg_catalog.format('SELECT q.score::double precision AS score, q.label::boolean AS label FROM (%s) AS q (score, label)', source);
+	ELSIF source OPERATOR(pg_catalog.~) '[[:space:]]' AND pg_catalog.strpos(source, '"') OPERATOR(pg_catalog.=) 0 THEN
+		RAISE EXCEPTION 'lift_table: source "%" is neither a table or view name nor a query', source
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass a table or view name (optionally schema-qualified) with columns score and label, or a query starting with SELECT, WITH, VALUES or TABLE.';
+	ELSE
+		scored := pg_catalog.format('SELECT q.score::double precision AS score, q.label::boolean AS label FROM %s AS q',
+						 source::regclass);
 	END IF;
 	-- Rows of equal score are one block: a group boundary inside a block
 	-- shares the block's positives pro rata (each row counts the block's
 	-- positive rate), so the table does not depend on the order of ties.
 	-- The caller's query runs with the caller's search_path (its names are
 	-- the caller's); everything of this function's own is schema-qualified.
-	RETURN QUERY EXECUTE pg_catalog.format($q$
-		WITH s AS (
-			SELECT q.score::double precision AS score, q.label::boolean AS label
-			  FROM (%s) AS q (score, label)
-			 WHERE q.score IS NOT NULL AND q.label IS NOT NULL),
-		e AS (
-			SELECT score, pg_catalog.avg(label::integer) OVER (PARTITION BY score)::double precision AS expected FROM s),
-		g AS (
-			SELECT pg_catalog.ntile(%s) OVER (ORDER BY score DESC) AS grp, score, expected FROM e),
-		t AS (
-			SELECT grp, pg_catalog.count(*) AS n, pg_catalog.sum(expected) AS pos, pg_catalog.min(score) AS lo,
-				   pg_catalog.max(score) AS hi
-			  FROM g GROUP BY grp),
-		a AS (SELECT pg_catalog.sum(n) AS n, pg_catalog.sum(pos) AS pos FROM t)
-		SELECT t.grp::integer, t.n, t.pos, t.pos OPERATOR(pg_catalog./) t.n,
-			   CASE WHEN a.pos OPERATOR(pg_catalog.>) 0
-					THEN (t.pos OPERATOR(pg_catalog./) t.n) OPERATOR(pg_catalog./) (a.pos OPERATOR(pg_catalog./) a.n) END,
-			   (pg_catalog.sum(t.n) OVER w)::bigint, pg_catalog.sum(t.pos) OVER w,
-			   CASE WHEN a.pos OPERATOR(pg_catalog.>) 0 THEN pg_catalog.sum(t.pos) OVER w OPERATOR(pg_catalog./) a.pos END,
-			   t.lo, t.hi
-		  FROM t, a
-		WINDOW w AS (ORDER BY t.grp)
-		 ORDER BY t.grp$q$, query, groups);
+	-- A NaN score cannot be ranked (PostgreSQL sorts it above Infinity):
+	-- counted, and refused below.
+	BEGIN
+		FOR r IN EXECUTE pg_catalog.format($q$
+			WITH s AS (
+				SELECT q.score, q.label FROM (%s) AS q
+				 WHERE q.score IS NOT NULL AND q.label IS NOT NULL),
+			e AS (
+				SELECT score, pg_catalog.avg(label::integer) OVER (PARTITION BY score)::double precision AS expected FROM s),
+			g AS (
+				SELECT pg_catalog.ntile(%s) OVER (ORDER BY score DESC) AS grp, score, expected FROM e),
+			t AS (
+				SELECT grp, pg_catalog.count(*) AS n, pg_catalog.sum(expected) AS pos, pg_catalog.min(score) AS lo,
+					   pg_catalog.max(score) AS hi
+				  FROM g GROUP BY grp),
+			a AS (SELECT pg_catalog.sum(n) AS n, pg_catalog.sum(pos) AS pos FROM t),
+			nan AS (SELECT pg_catalog.count(*) AS n FROM s WHERE s.score OPERATOR(pg_catalog.=) 'NaN')
+			SELECT t.grp::integer AS grp, t.n, t.pos, t.pos OPERATOR(pg_catalog./) t.n AS rate,
+				   CASE WHEN a.pos OPERATOR(pg_catalog.>) 0
+						THEN (t.pos OPERATOR(pg_catalog./) t.n) OPERATOR(pg_catalog./) (a.pos OPERATOR(pg_catalog./) a.n) END AS lift,
+				   (pg_catalog.sum(t.n) OVER w)::bigint AS cn, pg_catalog.sum(t.pos) OVER w AS cpos,
+				   CASE WHEN a.pos OPERATOR(pg_catalog.>) 0 THEN pg_catalog.sum(t.pos) OVER w OPERATOR(pg_catalog./) a.pos END AS gain,
+				   t.lo, t.hi, nan.n AS nan
+			  FROM t, a, nan
+			WINDOW w AS (ORDER BY t.grp)
+			 ORDER BY t.grp$q$, scored, groups)
+		LOOP
+			IF r.nan > 0 THEN
+				RAISE EXCEPTION 'lift_table: % rows have the score NaN', r.nan
+					USING ERRCODE = 'invalid_parameter_value',
+						  HINT = 'Filter out NaN scores, or make them NULL: rows with a NULL score or label are left out.';
+			END IF;
+			grp := r.grp; rows := r.n; positives := r.pos; positive_rate := r.rate; lift := r.lift;
+			cumulative_rows := r.cn; cumulative_positives := r.cpos; gain := r.gain;
+			min_score := r.lo; max_score := r.hi;
+			RETURN NEXT;
+		END LOOP;
+	EXCEPTION WHEN OTHERS THEN
+		-- the error as the source caused it, without the query generated
+		-- around it (which says nothing to the caller)
+		GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL,
+								hint = PG_EXCEPTION_HINT, state = RETURNED_SQLSTATE;
+		IF pg_catalog.starts_with(msg, 'lift_table: ') IS NOT TRUE THEN
+			msg := pg_catalog.concat('lift_table: ', msg);
+		END IF;
+		IF hint OPERATOR(pg_catalog.=) '' THEN
+			hint := 'The source must give (score, label) rows: a query''s first two columns, or a table''s or view''s columns score and label.';
+		END IF;
+		IF detail OPERATOR(pg_catalog.=) '' THEN
+			RAISE EXCEPTION USING ERRCODE = state, MESSAGE = msg, HINT = hint;
+		END IF;
+		RAISE EXCEPTION USING ERRCODE = state, MESSAGE = msg, DETAIL = detail, HINT = hint;
+	END;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.lift_table(text, integer) IS
-	'Lift and gain table of a scoring: query returns (score, label boolean) rows, ranked by score descending into groups of equal size (10: deciles); per group rows, positives (rows of a tied score share its block''s positives pro rata), positive rate (0..1), lift (rate / overall rate), cumulative rows and positives, gain (share 0..1 of all positives found so far), score range';
+	'Lift and gain table of a scoring: source is a query (starting with SELECT, WITH, VALUES or TABLE; its first two columns are the score and the boolean label) or the name of a table or view with columns score and label, as crm.tree_train takes its source; rows are ranked by score descending into groups of equal size (10: deciles); per group rows, positives (rows of a tied score share its block''s positives pro rata), positive rate (0..1), lift (rate / overall rate), cumulative rows and positives, gain (share 0..1 of all positives found so far), score range. Rows with a NULL score or label are left out. Errors: groups outside 1..1000 (22023), a source neither a name nor a query (22023), NaN scores (22023); an error of the source is reported as it is, prefixed lift_table:, without the query built around it';
 
 -- Stored models -----------------------------------------------------------
 
@@ -194,7 +246,8 @@ CREATE TABLE @extschema@.models (
 	rows_skipped	bigint NOT NULL CHECK (rows_skipped OPERATOR(pg_catalog.>=) 0),
 	metrics			jsonb NOT NULL DEFAULT '{}',
 	trained_by		text NOT NULL DEFAULT CURRENT_USER,
-	shared			boolean NOT NULL DEFAULT false
+	shared			boolean NOT NULL DEFAULT false,
+	CONSTRAINT models_trained_at_finite CHECK (pg_catalog.isfinite(trained_at))
 );
 COMMENT ON TABLE @extschema@.models IS 'Trained decision trees by name (crm.tree_train_model); a reference table under Citus';
 COMMENT ON COLUMN @extschema@.models.name IS 'Model name, not blank';

@@ -180,7 +180,8 @@ str_table_code(StrTable *t, const char *s, int len)
 	if (t->n >= CRM_TREE_MAX_LEVELS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("more than %d distinct values in a categorical column", CRM_TREE_MAX_LEVELS)));
+				 errmsg("more than %d distinct values in a categorical column", CRM_TREE_MAX_LEVELS),
+				 errhint("Leave identifiers and free text out with the option \"exclude\", or bucket the column first.")));
 	if (t->n == t->cap)
 	{
 		t->cap *= 2;
@@ -594,7 +595,10 @@ read_source(Trainer *tr, const char *source, const char *target)
 			: in_list(tr->opt.exclude, tr->opt.n_exclude, name))
 			continue;
 		if (tr->n_cols >= CRM_TREE_MAX_FEATURES)
-			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("too many features")));
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many features: at most %d are supported", CRM_TREE_MAX_FEATURES),
+					 errhint("Choose the columns with the option \"features\" or leave some out with \"exclude\".")));
 		col = &tr->cols[tr->n_cols++];
 		col->name = pstrdup(name);
 		col->attno = a;
@@ -684,8 +688,10 @@ read_source(Trainer *tr, const char *source, const char *target)
 				}
 			}
 			if (tr->n >= PG_INT32_MAX - 1)
-				ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-								errmsg("crm.tree_train reads at most %d rows", PG_INT32_MAX - 1)));
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("crm.tree_train reads at most %d rows", PG_INT32_MAX - 1),
+						 errhint("Train on a sample, e.g. a query with TABLESAMPLE or WHERE random() < 0.1.")));
 			if (tr->n == tr->cap)
 			{
 				tr->cap *= 2;
@@ -1293,7 +1299,8 @@ crm_tree_train(PG_FUNCTION_ARGS)
 	if (K > CRM_TREE_MAX_CLASSES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("target \"%s\" has %d distinct values, at most %d classes are supported", target, K, CRM_TREE_MAX_CLASSES)));
+				 errmsg("target \"%s\" has %d distinct values, at most %d classes are supported", target, K, CRM_TREE_MAX_CLASSES),
+				 errhint("A classification target has few classes; group its values first (e.g. a CASE expression in the query).")));
 	for (r = 0; r < tr.n; r++)
 		tr.y[r] = tr.class_remap[tr.y[r]];
 	tr.positive = K - 1;

@@ -812,25 +812,38 @@ read_cuts(FunctionCallInfo fcinfo, int argno, const char *name, const char *hint
 		deconstruct_array(array, NUMERICOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
 	if (n != 2 || nulls[0] || nulls[1] ||
 		numeric_is_nan(DatumGetNumeric(elems[0])) || numeric_is_nan(DatumGetNumeric(elems[1])) ||
+		numeric_is_inf(DatumGetNumeric(elems[0])) || numeric_is_inf(DatumGetNumeric(elems[1])) ||
 		numeric_compare(elems[0], elems[1]) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("segment: %s must be 2 numbers in ascending order, got %s", name,
+				 errmsg("segment: %s must be 2 finite numbers in ascending order, got %s", name,
 						OidOutputFunctionCall(F_ARRAY_OUT, PointerGetDatum(array))),
 				 errhint("%s", hint)));
 	cuts[0] = elems[0];
 	cuts[1] = elems[1];
 }
 
-/* 0 = high / large, 1 = medium, 2 = low / small */
+/*
+ * 0 = high / large, 1 = medium, 2 = low / small.  The value must lie in
+ * [low, high] (high NULL: no upper bound): satisfaction is on the 0-10
+ * scale of crm.customers.satisfaction, a volume is never negative, and
+ * neither is NaN or infinite, so no value falls into a class by accident.
+ */
 static int
-cut_class(Datum value, const Datum cuts[2], const char *name)
+cut_class(Datum value, const Datum cuts[2], const char *name, Datum low, Datum high,
+		  const char *hint)
 {
-	if (numeric_is_nan(DatumGetNumeric(value)))
+	Numeric		num = DatumGetNumeric(value);
+
+	if (numeric_is_nan(num) || numeric_is_inf(num) ||
+		numeric_compare(value, low) < 0 ||
+		(high != (Datum) 0 && numeric_compare(value, high) > 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("segment: %s must be a number, got NaN", name),
-				 errhint("Filter out NaN values or pass NULL for unknown ones.")));
+				 errmsg("segment: %s must be %s, got %s", name,
+						high != (Datum) 0 ? "between 0 and 10" : "a finite number of at least 0",
+						DatumGetCString(DirectFunctionCall1(numeric_out, value))),
+				 errhint("%s", hint)));
 	if (numeric_compare(value, cuts[1]) >= 0)
 		return 0;
 	if (numeric_compare(value, cuts[0]) >= 0)
@@ -855,6 +868,8 @@ typedef struct SegmentCuts
 	char	   *bytes[2];		/* VARDATA of the satisfaction and volume cuts */
 	Size		len[2];
 	Datum		cuts[2][2];		/* numeric copies */
+	Datum		zero;			/* numeric 0 and 10: the bounds of the values */
+	Datum		ten;
 } SegmentCuts;
 
 static SegmentCuts *
@@ -878,7 +893,11 @@ segment_cuts(FunctionCallInfo fcinfo)
 			  cuts[1]);
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	if (cache == NULL)
+	{
 		cache = palloc0(sizeof(SegmentCuts));
+		cache->zero = NumericGetDatum(int64_to_numeric(0));
+		cache->ten = NumericGetDatum(int64_to_numeric(10));
+	}
 	for (i = 0; i < 2; i++)
 	{
 		ArrayType  *array = PG_GETARG_ARRAYTYPE_P(2 + i);
@@ -908,8 +927,12 @@ crm_segment(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	/* detoasted once here, not in each comparison (a short header is copied) */
-	row = cut_class(NumericGetDatum(PG_GETARG_NUMERIC(0)), cache->cuts[0], "satisfaction");
-	column = cut_class(NumericGetDatum(PG_GETARG_NUMERIC(1)), cache->cuts[1], "volume");
+	row = cut_class(NumericGetDatum(PG_GETARG_NUMERIC(0)), cache->cuts[0], "satisfaction",
+					cache->zero, cache->ten,
+					"Satisfaction is a score from 0 (very unhappy) to 10 (very happy), as in crm.customers.satisfaction; pass NULL when unknown.");
+	column = cut_class(NumericGetDatum(PG_GETARG_NUMERIC(1)), cache->cuts[1], "volume",
+					   cache->zero, (Datum) 0,
+					   "Volume is a purchase amount, e.g. the revenue of the last 365 days; leave refunds out or pass NULL when unknown.");
 	PG_RETURN_TEXT_P(cstring_to_text(segment_strategies[3 * row + column].segment));
 }
 

@@ -82,12 +82,23 @@ SELECT results_eq(
 	   WHERE c.contype = 'c' AND c.conrelid IN ('crm.customer_grades'::regclass, 'crm.grade_history'::regclass)
 	   ORDER BY 1, 2$$,
 	$$VALUES ('crm.customer_grades', 'customer_grades_arrears_check'),
+			 ('crm.customer_grades', 'customer_grades_arrears_finite'),
+			 ('crm.customer_grades', 'customer_grades_as_of_finite'),
+			 ('crm.customer_grades', 'customer_grades_graded_at_finite'),
+			 ('crm.customer_grades', 'customer_grades_net_value_finite'),
 			 ('crm.customer_grades', 'customer_grades_pareto_class_check'),
 			 ('crm.customer_grades', 'customer_grades_revenue_check'),
+			 ('crm.customer_grades', 'customer_grades_revenue_finite'),
 			 ('crm.customer_grades', 'customer_grades_segment_check'),
 			 ('crm.customer_grades', 'customer_grades_value_score_check'),
+			 ('crm.customer_grades', 'customer_grades_value_score_finite'),
 			 ('crm.customer_grades', 'customer_grades_volume_check'),
+			 ('crm.customer_grades', 'customer_grades_volume_finite'),
+			 ('crm.grade_history', 'grade_history_as_of_finite'),
 			 ('crm.grade_history', 'grade_history_change_check'),
+			 ('crm.grade_history', 'grade_history_changed_at_finite'),
+			 ('crm.grade_history', 'grade_history_new_value_score_finite'),
+			 ('crm.grade_history', 'grade_history_old_value_score_finite'),
 			 ('crm.grade_history', 'grade_history_reason_check')$$,
 	'check constraints of the grade tables'
 );

@@ -423,7 +423,7 @@ SELECT functions_are('crm', ARRAY[
 	'bgnbd_p_purchases', 'gammagamma_fit', 'gammagamma_fit_trans', 'gammagamma_fit_combine',
 	'gammagamma_fit_final', 'gammagamma_expected_spend', 'clv', 'calibration_holdout',
 	'win_probability', 'months_to_close', 'funnel_forecast', 'funnel_forecast_trans',
-	'funnel_forecast_combine', 'funnel_forecast_final', 'pipeline_funnel', 'stage_entered_at',
+	'funnel_forecast_combine', 'funnel_forecast_final', 'pipeline_funnel', 'known_pipeline', 'stage_entered_at',
 	'pipeline_forecast', 'empirical_funnel', 'apply_empirical_funnel', 'handover',
 	'allocate', 'sales_share', 'allocate_quotas', 'seasonal_forecast', 'seasonal_forecast_trans',
 	'seasonal_forecast_combine', 'seasonal_forecast_final',
