@@ -72,6 +72,16 @@ BEGIN
 			USING ERRCODE = 'null_value_not_allowed',
 				  HINT = 'Pass any integer; the same seed always gives the same data.';
 	END IF;
+	-- On a distributed crm (crm.distribute() on an empty database): the
+	-- reference tables are written in the same transaction as (and after reading) the shards of
+	-- the tables that refer to them, which Citus allows over one connection
+	-- per node only.  The audit triggers fire on the workers, which the SET
+	-- clause above does not reach: a SET LOCAL does (crm.set_local()).
+	IF @extschema@.is_distributed() THEN
+		PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+		PERFORM @extschema@.set_local('crm.audit', 'off');
+	END IF;
+
 	SELECT count(*) INTO n FROM (SELECT 1 FROM @extschema@.customers LIMIT 1) c;
 	IF n > 0 THEN
 		RAISE EXCEPTION 'crm.customers is not empty: demo data is generated only into empty CRM tables'
@@ -266,19 +276,22 @@ BEGIN
 		-- Costs to serve buyers while they buy (until 30 days after their
 		-- last order): visits for business customers (more for larger ones),
 		-- support and discounts for everyone.
+		-- (Gathered first and inserted in a fixed order: on Citus the ids are
+		-- then drawn on the coordinator, in the same order as on one node.)
 		INSERT INTO @extschema@.service_costs (customer_id, incurred_on, kind, amount, note)
-		SELECT c.id,
+		WITH costs AS MATERIALIZED (
+		SELECT c.id AS customer_id, j AS cost_no,
 			   (c.created_at AT TIME ZONE 'UTC')::date
 				 + floor((least(as_of, (b.last_order AT TIME ZONE 'UTC')::date + 30) - (c.created_at AT TIME ZONE 'UTC')::date)
-						 * @extschema@.demo_uniform(s, 61, 64 * c.id + j))::integer,
-			   k.kind,
+						 * @extschema@.demo_uniform(s, 61, 64 * c.id + j))::integer AS incurred_on,
+			   k.kind::@extschema@.service_cost_kind AS kind,
 			   round((CASE WHEN k.kind = 'visit' AND c.attributes #>> '{characteristics,size}' = 'small'
 							   THEN 30 + 120 * @extschema@.demo_uniform(s, 62, 64 * c.id + j)
 						   WHEN k.kind = 'visit' THEN 100 + 500 * @extschema@.demo_uniform(s, 62, 64 * c.id + j)
 						   WHEN c.kind = 'person' THEN 5 + 45 * @extschema@.demo_uniform(s, 62, 64 * c.id + j)
 						   WHEN k.kind = 'support' THEN 20 + 180 * @extschema@.demo_uniform(s, 62, 64 * c.id + j)
-						   ELSE 10 + 490 * @extschema@.demo_uniform(s, 62, 64 * c.id + j) END)::numeric, 2),
-			   CASE k.kind WHEN 'visit' THEN 'on-site visit' WHEN 'support' THEN 'support ticket' ELSE 'price discount' END
+						   ELSE 10 + 490 * @extschema@.demo_uniform(s, 62, 64 * c.id + j) END)::numeric, 2) AS amount,
+			   CASE k.kind WHEN 'visit' THEN 'on-site visit' WHEN 'support' THEN 'support ticket' ELSE 'price discount' END AS note
 		  FROM @extschema@.customers c
 		 CROSS JOIN LATERAL (SELECT max(o.ordered_at) AS last_order FROM @extschema@.orders o
 							  WHERE o.customer_id = c.id) b
@@ -287,10 +300,11 @@ BEGIN
 		 CROSS JOIN LATERAL (SELECT (CASE WHEN c.kind = 'company'
 										  THEN @extschema@.demo_pick(s, 63, 64 * c.id + j, '{visit,visit,visit,support,discount}')
 										  ELSE @extschema@.demo_pick(s, 63, 64 * c.id + j, '{support,support,discount}')
-									 END)::@extschema@.service_cost_kind AS kind) k
+									 END) AS kind) k	-- text: a cast to the enum here is not immutable, which Citus refuses in a subquery without FROM
 		 WHERE c.id BETWEEN lo AND hi
 		   AND b.last_order IS NOT NULL
-		   AND @extschema@.demo_uniform(s, 60, 64 * c.id + j) < 0.5;
+		   AND @extschema@.demo_uniform(s, 60, 64 * c.id + j) < 0.5)
+		SELECT customer_id, incurred_on, kind, amount, note FROM costs ORDER BY customer_id, cost_no;
 
 		-- Campaign members: up to two invitations per customer, to campaigns
 		-- that ran after the customer was known.
@@ -431,7 +445,8 @@ BEGIN
 				(1, w.t1, 1.05, 0, CASE WHEN w.p2 AND w.t2 <= until THEN 'rejected' ELSE 'approved' END, w.p1 AND w.t1 <= until),
 				(2, w.t2, 1.00, 5, 'approved', w.p1 AND w.p2 AND w.t2 <= until))
 				AS q(version, at, factor, discount, status, happened)
-		 WHERE q.happened;
+		 WHERE q.happened
+		 ORDER BY w.id, q.version;
 
 		-- Split credit on a tenth of the won deals: 60 % owner, 40 % a colleague.
 		INSERT INTO @extschema@.opportunity_owners (customer_id, opportunity_id, owner, share)
@@ -510,11 +525,16 @@ BEGIN
 
 	-- Quotas: each year's target by region and by rep is the previous
 	-- year's sales plus 10 %.
+	-- (Sums per year, region and owner first: Citus runs no GROUPING SETS
+	-- over distributed tables; numeric sums are exact either way.)
 	INSERT INTO @extschema@.quotas (period_start, period_end, region, owner, target, note)
+	WITH t AS MATERIALIZED (
+		SELECT extract(year FROM o.ordered_at AT TIME ZONE 'UTC')::integer AS y, c.region, c.owner, sum(o.amount) AS amount
+		  FROM @extschema@.orders o JOIN @extschema@.customers c ON c.id = o.customer_id
+		 GROUP BY 1, 2, 3)
 	SELECT make_date(y + 1, 1, 1), make_date(y + 1, 12, 31), region, owner,
 		   round(sum(amount) * 1.10, -2), 'previous year''s sales + 10 %'
-	  FROM (SELECT extract(year FROM o.ordered_at AT TIME ZONE 'UTC')::integer AS y, c.region, c.owner, o.amount
-			  FROM @extschema@.orders o JOIN @extschema@.customers c ON c.id = o.customer_id) t
+	  FROM t
 	 GROUP BY GROUPING SETS ((y, region), (y, owner))
 	HAVING (GROUPING(owner) = 0) = (owner IS NOT NULL)
 	 ORDER BY 1, 3 NULLS FIRST, 4 NULLS FIRST;	-- ids in the same order wherever the orders are
@@ -527,11 +547,16 @@ BEGIN
 				   ('@extschema@.opportunities', (SELECT max(id) FROM @extschema@.opportunities)),
 				   ('@extschema@.contracts', (SELECT max(id) FROM @extschema@.contracts))) AS v(t, m);
 
-	ANALYZE @extschema@.customers, @extschema@.contacts, @extschema@.orders, @extschema@.service_costs,
-			@extschema@.campaigns, @extschema@.campaign_members, @extschema@.opportunities,
-			@extschema@.opportunity_owners, @extschema@.opportunity_history, @extschema@.quotes,
-			@extschema@.contracts, @extschema@.contract_versions, @extschema@.contract_history,
-			@extschema@.quotas;
+	-- (On Citus, the workers' autovacuum analyzes the shards: an ANALYZE of
+	-- the distributed tables here would need connections that the local
+	-- writes above already hold.)
+	IF NOT @extschema@.is_distributed() THEN
+		ANALYZE @extschema@.customers, @extschema@.contacts, @extschema@.orders, @extschema@.service_costs,
+				@extschema@.campaigns, @extschema@.campaign_members, @extschema@.opportunities,
+				@extschema@.opportunity_owners, @extschema@.opportunity_history, @extschema@.quotes,
+				@extschema@.contracts, @extschema@.contract_versions, @extschema@.contract_history,
+				@extschema@.quotas;
+	END IF;
 
 	IF clock_timestamp() - started >= interval '5 seconds' THEN
 		RAISE NOTICE 'generate_demo_data: done, % customers, % orders, % s',

@@ -32,7 +32,45 @@
  *     worker (history and audit rows written by the triggers on the shards)
  *     take them from the worker's sequences, which crm.separate_sequences()
  *     moves to a range of their own: node group g counts from g * 2^48.
+ *
+ * crm.undistribute() goes back: every row is copied to the coordinator, the
+ * shards and Citus' metadata of the tables are dropped, and the rows go
+ * back into the coordinator's own tables, which are plain tables again.
+ * Citus' undistribute_table() cannot do it: it rebuilds a table under a new
+ * name, and a table that belongs to an extension cannot be rebuilt.  The
+ * steps Citus itself takes when a distributed table is dropped (its
+ * sql_drop trigger) do work on a table that stays, and the table keeps its
+ * keys, foreign keys, triggers, sequences and grants.
+ *
+ * DROP EXTENSION crm on a distributed crm would leave the shards on every
+ * node (Citus does not drop the shards of a table that belongs to an
+ * extension), so an event trigger refuses it with a hint to run
+ * crm.undistribute() first (crm_drop_guard in distribute.c).
  */
+
+-- SET LOCAL setting = value, sent on to the workers under Citus: Citus
+-- propagates a SET LOCAL (with citus.propagate_set_commands = local) only
+-- from a transaction block or a function called from a query, which a call
+-- of this function is.  For crm's own settings and the time zone.
+CREATE FUNCTION @extschema@.set_local(setting text, value text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF setting IS NULL OR NOT (lower(setting) ~ '^crm\.[a-z_]+$' OR lower(setting) = 'timezone') THEN
+		RAISE EXCEPTION 'crm.set_local() sets crm.* settings and TimeZone, not %', coalesce(setting, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use SET LOCAL for other settings.';
+	END IF;
+	IF EXISTS (SELECT FROM pg_extension e WHERE e.extname = 'citus') THEN
+		PERFORM set_config('citus.propagate_set_commands', 'local', true);
+	END IF;
+	EXECUTE format('SET LOCAL %s = %L', lower(setting), value);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.set_local(text, text) IS
+	'SET LOCAL of a crm.* setting or TimeZone for the rest of the transaction, sent on to the Citus workers too (citus.propagate_set_commands = local); errors on any other setting (22023)';
 
 -- The tables and how they are distributed, in the order crm.distribute()
 -- takes them: reference tables first, then customers, then the tables
@@ -138,6 +176,7 @@ DECLARE
 	t			record;
 	here		text;
 	bad			text;
+	zone		text;
 BEGIN
 	IF NOT EXISTS (SELECT FROM pg_extension e WHERE e.extname = 'citus') THEN
 		RAISE EXCEPTION 'crm.distribute() needs Citus, which is not installed in this database'
@@ -178,6 +217,25 @@ BEGIN
 				  HINT = 'Install the crm files on every node; CREATE EXTENSION crm on the coordinator after citus_add_node() creates it on the workers.';
 	END IF;
 
+	-- Time zone: the workers convert timestamps to dates and text in the
+	-- zone of their sessions, which Citus opens with the worker's defaults.
+	-- This database gets the coordinator's default zone as its own setting
+	-- (Citus sends ALTER DATABASE ... SET on to every node), so that a
+	-- worker's postgresql.conf does not matter; and SET LOCAL of a session
+	-- zone in a transaction reaches the workers (citus.propagate_set_commands).
+	IF NOT pg_has_role(current_user, (SELECT d.datdba FROM pg_database d WHERE d.datname = current_database()), 'USAGE') THEN
+		RAISE EXCEPTION 'crm.distribute() sets the time zone of this database, which only its owner can do'
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Call crm.distribute() as the owner of the database or as a superuser.';
+	END IF;
+	BEGIN
+		SELECT r.result INTO zone FROM run_command_on_coordinator('SHOW TimeZone') r WHERE r.success;
+	EXCEPTION WHEN OTHERS THEN
+		zone := NULL;	-- the coordinator is not in the metadata
+	END;
+	EXECUTE format('ALTER DATABASE %I SET TimeZone = %L', current_database(), coalesce(zone, current_setting('TimeZone')));
+	EXECUTE format('ALTER DATABASE %I SET citus.propagate_set_commands = %L', current_database(), 'local');
+
 	PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
 	PERFORM set_config('citus.enable_local_reference_table_foreign_keys', 'off', true);
 	PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
@@ -212,3 +270,103 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.distribute() IS
 	'On the coordinator of a Citus cluster with crm on every node: makes the shared tables reference tables and distributes every table of per-customer rows by customer (see crm.distribution()), triggers, history and audit working on the shards; one transaction; returns each table with its kind and number of shards. Errors: no Citus or called on a worker (0A000), already distributed or crm missing on a worker (55000), not the tables'' owner (42501), row-level security on (0A000)';
+
+-- Back from Citus: the rows of every distributed and reference table of crm
+-- in plain tables on the coordinator, no shard or metadata left on any node.
+CREATE FUNCTION @extschema@.undistribute()
+RETURNS TABLE (table_name text, kind text, row_count bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t			record;
+	rel			regclass;
+	tg			name;
+	n			bigint;
+	counts		jsonb := '{}';
+BEGIN
+	IF NOT @extschema@.is_distributed() THEN
+		RAISE EXCEPTION 'the tables of crm are not distributed'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'crm.undistribute() undoes crm.distribute(); crm.is_distributed() tells whether it ran.';
+	END IF;
+	IF (SELECT groupid FROM pg_dist_local_group) <> 0 THEN
+		RAISE EXCEPTION 'crm.undistribute() runs on the coordinator, and this node is a worker'
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'Connect to the coordinator of the cluster and call it there.';
+	END IF;
+	IF NOT pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = '@extschema@.customers'::regclass), 'USAGE') THEN
+		RAISE EXCEPTION 'only the owner of the crm tables can undistribute them'
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Call crm.undistribute() as the role that ran CREATE EXTENSION crm, or as a superuser.';
+	END IF;
+	-- every table of crm.distribution() must be a Citus table: a half-done
+	-- layout is not one this function knows how to undo
+	IF EXISTS (SELECT FROM @extschema@.distribution() d
+				WHERE NOT EXISTS (SELECT FROM pg_dist_partition p
+								   WHERE p.logicalrelid = format('@extschema@.%I', d.table_name)::regclass)) THEN
+		RAISE EXCEPTION 'some tables of crm are not Citus tables'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'crm.undistribute() undoes what crm.distribute() did, and the layout differs from crm.distribution().',
+				  HINT = 'See SELECT * FROM citus_tables WHERE table_name::text LIKE ''crm.%''.';
+	END IF;
+
+	PERFORM set_config('citus.enable_ddl_propagation', 'on', true);
+	PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	-- 1. every row to the coordinator (one transaction: on any error, the
+	--    shards stay as they were)
+	FOR t IN SELECT * FROM @extschema@.distribution() LOOP
+		EXECUTE format('DROP TABLE IF EXISTS pg_temp.%I', 'crm_undistribute_' || t.table_name);
+		EXECUTE format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I',
+					   'crm_undistribute_' || t.table_name, t.table_name);
+		GET DIAGNOSTICS n = ROW_COUNT;
+		counts := counts || jsonb_build_object(t.table_name, n);
+	END LOOP;
+	-- 2. what Citus' sql_drop trigger does for a dropped table, for a table
+	--    that stays: its metadata off the workers (their own copy of the
+	--    table stays, as it belongs to the extension), its shards dropped,
+	--    its metadata off the coordinator; then the TRUNCATE trigger Citus
+	--    put on the coordinator's table.  Children first.
+	FOR t IN SELECT d.table_name FROM @extschema@.distribution() WITH ORDINALITY AS d(table_name, kind, distribution_column, n)
+			  ORDER BY d.n DESC LOOP
+		rel := format('@extschema@.%I', t.table_name)::regclass;
+		PERFORM master_remove_distributed_table_metadata_from_workers(rel, '@extschema@', t.table_name);
+		PERFORM citus_drop_all_shards(rel, '@extschema@', t.table_name, false);
+		PERFORM master_remove_partition_metadata(rel, '@extschema@', t.table_name);
+		FOR tg IN SELECT g.tgname FROM pg_trigger g
+				   WHERE g.tgrelid = rel AND g.tgisinternal AND g.tgfoid = 'citus_truncate_trigger'::regproc LOOP
+			EXECUTE format('DROP TRIGGER %I ON %s', tg, rel);
+		END LOOP;
+	END LOOP;
+	-- 3. the rows back into the coordinator's tables (emptied by
+	--    crm.distribute()), parents first; user triggers off as in
+	--    crm.distribute(): no audit rows, no checks of moves already made
+	FOR t IN SELECT * FROM @extschema@.distribution() LOOP
+		EXECUTE format('ALTER TABLE @extschema@.%I DISABLE TRIGGER USER', t.table_name);
+		EXECUTE format('INSERT INTO @extschema@.%I SELECT * FROM pg_temp.%I',
+					   t.table_name, 'crm_undistribute_' || t.table_name);
+		EXECUTE format('ALTER TABLE @extschema@.%I ENABLE TRIGGER USER', t.table_name);
+		EXECUTE format('DROP TABLE pg_temp.%I', 'crm_undistribute_' || t.table_name);
+	END LOOP;
+
+	RETURN QUERY
+	SELECT d.table_name, CASE WHEN d.kind = 'reference' THEN 'reference' ELSE 'distributed' END || ' -> local',
+		   (counts ->> d.table_name)::bigint
+	  FROM @extschema@.distribution() WITH ORDINALITY AS d(table_name, kind, distribution_column, n)
+	 ORDER BY d.n;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.undistribute() IS
+	'On the coordinator, after crm.distribute(): brings every row of crm back into plain tables on the coordinator (keys, foreign keys, triggers and sequences as before) and drops the shards and Citus metadata of the tables on every node; one transaction; returns each table with its former kind and its rows. crm.distribute() can run again afterwards. Errors: not distributed (55000), on a worker (0A000), not the tables'' owner (42501)';
+
+-- Refuses DROP EXTENSION crm while the tables are distributed: Citus would
+-- leave their shards on every node.
+CREATE FUNCTION @extschema@.drop_guard()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'crm_drop_guard'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.drop_guard() IS
+	'Event trigger (crm_drop_guard, ddl_command_start of DROP EXTENSION): refuses DROP EXTENSION crm while crm.is_distributed() (55000), hinting at crm.undistribute()';
+CREATE EVENT TRIGGER crm_drop_guard ON ddl_command_start
+	WHEN TAG IN ('DROP EXTENSION')
+	EXECUTE FUNCTION @extschema@.drop_guard();

@@ -23,7 +23,7 @@
  * functions do, as the extension owner), nor crm.row_security_state.  What
  * only the extension owner (the DBA who ran CREATE EXTENSION) may run:
  * enable_row_security, disable_row_security, audit_purge,
- * generate_demo_data, distribute and separate_sequences.
+ * generate_demo_data, distribute, undistribute and separate_sequences.
  *
  * Roles belong to the cluster, not the database: CREATE EXTENSION makes the
  * missing ones (the installer is a superuser) and DROP EXTENSION leaves
@@ -83,6 +83,7 @@ REVOKE EXECUTE ON FUNCTION
 	@extschema@.allocate_quotas(integer, numeric, text, text, text, date, numeric),
 	@extschema@.generate_demo_data(integer, integer),
 	@extschema@.distribute(),
+	@extschema@.undistribute(),
 	@extschema@.separate_sequences()
 	FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION

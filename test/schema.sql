@@ -442,7 +442,7 @@ SELECT functions_are('crm', ARRAY[
 	'is_manager', 'clearance', 'can_edit', 'row_security_policies', 'row_write_check',
 	'require_extension_owner', 'enable_row_security', 'disable_row_security', 'row_security_restore',
 	'row_security_state_guard',
-	'distribution', 'separate_sequences', 'is_distributed', 'distribute', 'set_audit_context'
+	'distribution', 'separate_sequences', 'is_distributed', 'distribute', 'undistribute', 'set_local', 'drop_guard', 'set_audit_context'
 ]);
 
 SELECT has_function('crm', 'check_status_transition', ARRAY['text', 'bigint', 'text', 'text']);
