@@ -49,6 +49,22 @@
 -- Pareto classes (80/20)
 --------------------------------------------------------------------------
 
+-- The Pareto rule, written once (crm.pareto_classes, crm.refresh_grades):
+-- the class of a value given the value of the customers strictly above it
+-- and the total positive value.  Inlined by the planner (a single
+-- expression, not strict).
+CREATE FUNCTION @extschema@.pareto_class(value numeric, above numeric, total numeric,
+										 a_share numeric, b_share numeric)
+RETURNS char(1)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT (CASE WHEN value OPERATOR(pg_catalog.>) 0 AND above OPERATOR(pg_catalog.<) (a_share OPERATOR(pg_catalog.*) total) THEN 'A'
+			 WHEN value OPERATOR(pg_catalog.>) 0 AND above OPERATOR(pg_catalog.<) (b_share OPERATOR(pg_catalog.*) total) THEN 'B'
+			 ELSE 'C' END)::char(1)
+$$;
+COMMENT ON FUNCTION @extschema@.pareto_class(numeric, numeric, numeric, numeric, numeric) IS
+	'Pareto class of a value: A when it is positive and the values strictly above it (above) bring less than a_share of the total positive value (total), B when they bring less than b_share, else C';
+
 CREATE FUNCTION @extschema@.pareto_classes(as_of date, measure text DEFAULT 'net_value',
 										   a_share numeric DEFAULT 0.80, b_share numeric DEFAULT 0.95)
 RETURNS TABLE (customer_id bigint, value numeric, rank bigint, cumulative_share numeric, class char(1))
@@ -83,42 +99,37 @@ BEGIN
 	year_start := (as_of - 364)::timestamptz;
 
 	RETURN QUERY
-	WITH h AS (
-		SELECT o.customer_id AS cid, o.ordered_at, o.amount, NULL::numeric AS cost
-		  FROM @extschema@.orders o
-		 WHERE o.ordered_at < next_day
-		UNION ALL
-		SELECT s.customer_id, NULL, NULL, s.amount
-		  FROM @extschema@.service_costs s
-		 WHERE s.incurred_on <= as_of
-	), v AS (
-		-- a customer with any order or cost has a value (0 when nothing
+	WITH v AS (
+		-- per customer (pushed down whole to the shards under Citus), every
+		-- customer (crm.purchase_history has an empty row for each): a
+		-- customer with any order or cost has a value (0 when nothing
 		-- counts for the measure); one with neither has NULL
-		SELECT h.cid,
-			   CASE measure
-					WHEN 'net_value' THEN coalesce(sum(h.amount), 0) - coalesce(sum(h.cost), 0)
-					WHEN 'revenue' THEN coalesce(sum(h.amount), 0)
-					ELSE coalesce(sum(h.amount) FILTER (WHERE h.ordered_at >= year_start), 0)
+		SELECT h.customer_id AS cid,
+			   CASE WHEN count(h.amount) + count(h.cost) > 0 THEN
+					CASE measure
+						 WHEN 'net_value' THEN coalesce(sum(h.amount), 0) - coalesce(sum(h.cost), 0)
+						 WHEN 'revenue' THEN coalesce(sum(h.amount), 0)
+						 ELSE coalesce(sum(h.amount) FILTER (WHERE h.ordered_at >= year_start), 0)
+					END
 			   END AS val
-		  FROM h
-		 GROUP BY h.cid
+		  FROM @extschema@.purchase_history h
+		 WHERE h.booked_at < next_day
+		 GROUP BY h.customer_id
 	), w AS (
-		SELECT c.id AS cid, v.val,
+		-- across all customers (on the coordinator under Citus)
+		SELECT v.cid, v.val,
 			   rank() OVER (ORDER BY v.val DESC NULLS LAST) AS rnk,
 			   sum(v.val) FILTER (WHERE v.val > 0) OVER () AS total,
 			   sum(v.val) OVER upto AS running,
 			   sum(v.val) OVER upto - sum(v.val) OVER peers AS above
-		  FROM @extschema@.customers c
-		  LEFT JOIN v ON v.cid = c.id
+		  FROM v
 		WINDOW upto AS (ORDER BY v.val DESC NULLS LAST),
 			   peers AS (upto RANGE BETWEEN CURRENT ROW AND CURRENT ROW)
 	)
 	SELECT w.cid, w.val,
 		   CASE WHEN w.val IS NOT NULL THEN w.rnk END,
 		   CASE WHEN w.val > 0 THEN trim_scale(w.running / w.total) END,
-		   (CASE WHEN w.val > 0 AND w.above < a_share * w.total THEN 'A'
-				 WHEN w.val > 0 AND w.above < b_share * w.total THEN 'B'
-				 ELSE 'C' END)::char(1)
+		   @extschema@.pareto_class(w.val, w.above, w.total, a_share, b_share)
 	  FROM w
 	 ORDER BY w.rnk, w.cid;
 END;
@@ -269,67 +280,62 @@ BEGIN
 		END;
 	END IF;
 
-	WITH h AS (
-		SELECT o.customer_id AS cid, o.ordered_at, o.amount, NULL::numeric AS cost,
-			   CASE WHEN o.due_date < as_of AND o.amount_paid < o.amount THEN o.amount - o.amount_paid END AS overdue
-		  FROM @extschema@.orders o
-		 WHERE o.ordered_at < next_day
-		UNION ALL
-		SELECT s.customer_id, NULL, NULL, s.amount, NULL
-		  FROM @extschema@.service_costs s
-		 WHERE s.incurred_on <= as_of
-	), agg AS (
-		SELECT h.cid,
-			   @extschema@.purchase_stats(h.ordered_at, h.amount, h.cost) AS stats,
-			   coalesce(sum(h.amount) FILTER (WHERE h.ordered_at >= year_start), 0) AS volume12,
-			   coalesce(sum(h.overdue), 0) AS arrears
-		  FROM h
-		 GROUP BY h.cid
-	), responded AS (
-		SELECT DISTINCT m.customer_id AS cid
-		  FROM @extschema@.campaign_members m
-		 WHERE m.responded_at < next_day
-	), base AS (
-		SELECT c.id AS cid, c.satisfaction, a.stats, coalesce(a.arrears, 0) AS arrears,
-			   CASE WHEN (a.stats).purchase_days > 0 THEN a.volume12 END AS volume,
-			   r.cid IS NOT NULL AS responded
+	WITH hist AS MATERIALIZED (
+		-- per customer, from the history as of as_of: pushed down whole to
+		-- the shards under Citus (crm.purchase_history has an empty row for
+		-- every customer, so no outer join is needed here: Citus plans a
+		-- query that has a UNION ALL and an outer join through the
+		-- coordinator, orders and all; MATERIALIZED keeps the outer joins
+		-- below out of this query)
+		SELECT c.id AS cid, c.satisfaction, a.stats, a.arrears,
+			   CASE WHEN (a.stats).purchase_days > 0 THEN a.volume12 END AS volume
 		  FROM @extschema@.customers c
-		  LEFT JOIN agg a ON a.cid = c.id
-		  LEFT JOIN responded r ON r.cid = c.id
+		  JOIN (SELECT h.customer_id AS cid,
+					   @extschema@.purchase_stats(h.ordered_at, h.amount, h.cost) AS stats,
+					   coalesce(sum(h.amount) FILTER (WHERE h.ordered_at >= year_start), 0) AS volume12,
+					   coalesce(sum(@extschema@.overdue(h.due_date, h.unpaid, as_of)), 0) AS arrears
+				  FROM @extschema@.purchase_history h
+				 WHERE h.booked_at < next_day
+				 GROUP BY h.customer_id) a ON a.cid = c.id
+	), base AS (
+		-- a campaign response and the grades before this refresh
+		SELECT t.*, r.cid IS NOT NULL AS responded,
+			   o.customer_id IS NULL AS first,
+			   o.lifecycle_stage AS old_stage, o.segment AS old_segment, o.relationship AS old_relationship,
+			   o.pareto_class AS old_class, o.value_score AS old_score
+		  FROM hist t
+		  LEFT JOIN (SELECT DISTINCT m.customer_id AS cid
+					   FROM @extschema@.campaign_members m
+					  WHERE m.responded_at < next_day) r ON r.cid = t.cid
+		  LEFT JOIN @extschema@.customer_grades o ON o.customer_id = t.cid
 	), cuts AS (
-		-- tertiles of the positive volumes; without any, every volume is 0
-		-- and small (any positive cut says so)
+		-- across all customers from here on (on the coordinator under
+		-- Citus): tertiles of the positive volumes; without any, every
+		-- volume is 0 and small (any positive cut says so)
 		SELECT coalesce(percentile_cont(ARRAY[1/3.0, 2/3.0]) WITHIN GROUP (ORDER BY b.volume)::numeric[],
 						'{1,1}') AS v
 		  FROM base b
 		 WHERE b.volume > 0
 	), graded AS (
-		SELECT b.cid,
+		SELECT b.*,
 			   @extschema@.lifecycle(b.stats, as_of, b.arrears) AS lifecycle_stage,
 			   @extschema@.value_score(b.stats, as_of) AS value_score,
 			   @extschema@.segment(b.satisfaction, b.volume, '{5,8}', k.v) AS segment,
 			   @extschema@.relationship(b.stats, b.responded, as_of) AS relationship,
-			   -- the Pareto rule of crm.pareto_classes on net value
-			   (CASE WHEN (b.stats).net_value > 0
-						  AND sum((b.stats).net_value) OVER upto - sum((b.stats).net_value) OVER peers
-							  < 0.80 * sum((b.stats).net_value) FILTER (WHERE (b.stats).net_value > 0) OVER () THEN 'A'
-					 WHEN (b.stats).net_value > 0
-						  AND sum((b.stats).net_value) OVER upto - sum((b.stats).net_value) OVER peers
-							  < 0.95 * sum((b.stats).net_value) FILTER (WHERE (b.stats).net_value > 0) OVER () THEN 'B'
-					 ELSE 'C' END)::char(1) AS pareto_class,
-			   (b.stats).revenue, (b.stats).net_value, b.volume, b.arrears
+			   (b.stats).revenue, (b.stats).net_value,
+			   -- the Pareto class by net value, as crm.pareto_classes
+			   sum((b.stats).net_value) OVER upto - sum((b.stats).net_value) OVER peers AS above,
+			   sum((b.stats).net_value) FILTER (WHERE (b.stats).net_value > 0) OVER () AS total
 		  FROM base b CROSS JOIN cuts k
 		WINDOW upto AS (ORDER BY (b.stats).net_value DESC NULLS LAST),
 			   peers AS (upto RANGE BETWEEN CURRENT ROW AND CURRENT ROW)
 	), diff AS (
-		SELECT g.*, o.customer_id IS NULL AS first,
-			   o.lifecycle_stage AS old_stage, o.segment AS old_segment, o.relationship AS old_relationship,
-			   o.pareto_class AS old_class, o.value_score AS old_score,
-			   o.customer_id IS NULL
-			   OR (g.lifecycle_stage, g.segment, g.relationship, g.pareto_class)
-				  IS DISTINCT FROM (o.lifecycle_stage, o.segment, o.relationship, o.pareto_class) AS is_changed
-		  FROM graded g
-		  LEFT JOIN @extschema@.customer_grades o ON o.customer_id = g.cid
+		SELECT d.*,
+			   d.first
+			   OR (d.lifecycle_stage, d.segment, d.relationship, d.pareto_class)
+				  IS DISTINCT FROM (d.old_stage, d.old_segment, d.old_relationship, d.old_class) AS is_changed
+		  FROM (SELECT g.*, @extschema@.pareto_class(g.net_value, g.above, g.total, 0.80, 0.95) AS pareto_class
+				  FROM graded g) d
 	), upsert AS (
 		INSERT INTO @extschema@.customer_grades AS t
 			(customer_id, as_of, lifecycle_stage, value_score, segment, relationship, pareto_class,
@@ -406,18 +412,14 @@ SELECT c.id, c.name, c.kind, c.industry, c.region, c.channel, c.owner, c.confide
 	   coalesce(ct.n, 0) AS executing_contracts, coalesce(ct.amount, 0) AS executing_contract_amount,
 	   coalesce(p.arrears, 0) AS arrears
   FROM @extschema@.customers c
-  LEFT JOIN (SELECT h.customer_id,
-					@extschema@.purchase_stats(h.ordered_at, h.amount, h.cost) AS stats,
-					pg_catalog.sum(h.overdue) AS arrears
-			   FROM (SELECT o.customer_id, o.ordered_at, o.amount, NULL::numeric AS cost,
-							CASE WHEN o.due_date OPERATOR(pg_catalog.<) CURRENT_DATE
-									  AND o.amount_paid OPERATOR(pg_catalog.<) o.amount
-								 THEN o.amount OPERATOR(pg_catalog.-) o.amount_paid END AS overdue
-					   FROM @extschema@.orders o
-					 UNION ALL
-					 SELECT s.customer_id, NULL::timestamptz, NULL::numeric, s.amount, NULL::numeric
-					   FROM @extschema@.service_costs s) h
-			  GROUP BY h.customer_id) p ON p.customer_id OPERATOR(pg_catalog.=) c.id
+  -- crm.purchase_history has an empty row for every customer, so that this
+  -- join is an inner one: Citus pushes it down whole to the shards (a UNION
+  -- ALL on the inner side of an outer join it plans through the coordinator)
+  JOIN (SELECT h.customer_id,
+			   @extschema@.purchase_stats(h.ordered_at, h.amount, h.cost) AS stats,
+			   pg_catalog.sum(@extschema@.overdue(h.due_date, h.unpaid, CURRENT_DATE)) AS arrears
+		  FROM @extschema@.purchase_history h
+		 GROUP BY h.customer_id) p ON p.customer_id OPERATOR(pg_catalog.=) c.id
   LEFT JOIN @extschema@.customer_grades g ON g.customer_id OPERATOR(pg_catalog.=) c.id
   LEFT JOIN @extschema@.segment_strategies s ON s.segment OPERATOR(pg_catalog.=) g.segment
   LEFT JOIN (SELECT o.customer_id, pg_catalog.count(*) AS n, pg_catalog.sum(o.amount) AS amount

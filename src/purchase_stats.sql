@@ -149,12 +149,52 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_summary(@extschema@.purchase_stats, date, text) IS
 	'(x, t_x, T, monetary) of a purchase history at as_of in unit day, week (7 days), month (30.4375 days) or year (365.25 days); NULL without purchases; error when as_of is before the last purchase';
 
+-- A customer's purchase history, written once: every order (its amount,
+-- what is unpaid and when it was due), every cost to serve, and one empty
+-- row per customer (kind 'customer'), so that a query grouped by customer
+-- sees every customer without an outer join (Citus 13.2 pushes such a
+-- query down whole to the shards, but plans a UNION ALL on the inner side
+-- of an outer join through the coordinator).  The history as of a day d
+-- is WHERE booked_at < (d + 1)::timestamptz: the orders ordered on or
+-- before d, the costs incurred on or before d (dates in the session time
+-- zone, as crm.purchase_stats counts days), and the empty rows
+-- (booked_at -infinity).  A filter on kind is decided when the query is
+-- planned: WHERE kind <> 'customer' leaves the empty rows out unread.
+-- A view, not a set-returning SQL function: Citus 13.2 expands views
+-- itself, but it does not inline a set-returning SQL function and cannot
+-- run one with parameters over distributed tables.
+CREATE VIEW @extschema@.purchase_history AS
+SELECT o.customer_id, 'order'::text AS kind, o.ordered_at AS booked_at, o.ordered_at, o.amount,
+	   NULL::numeric AS cost, o.due_date, o.amount OPERATOR(pg_catalog.-) o.amount_paid AS unpaid
+  FROM @extschema@.orders o
+UNION ALL
+SELECT s.customer_id, 'cost'::text, s.incurred_on::timestamptz, NULL::timestamptz, NULL::numeric,
+	   s.amount, NULL::date, NULL::numeric
+  FROM @extschema@.service_costs s
+UNION ALL
+SELECT c.id, 'customer'::text, '-infinity'::timestamptz, NULL::timestamptz, NULL::numeric,
+	   NULL::numeric, NULL::date, NULL::numeric
+  FROM @extschema@.customers c;
+COMMENT ON VIEW @extschema@.purchase_history IS
+	'Every customer''s purchase history, the source of crm.customer_purchase_stats, crm.customer_360, crm.pareto_classes and crm.refresh_grades: one row per order (kind order: ordered_at, amount; due_date and unpaid = amount - amount_paid for crm.overdue), per cost to serve (kind cost: cost) and per customer (kind customer: an empty row, so that grouping by customer_id gives every customer). booked_at: ordered_at, the start of the day incurred_on in the session time zone, or -infinity for the empty row; the history as of day d is WHERE booked_at < (d + 1)::timestamptz';
+
+-- The overdue rule, written once: the unpaid amount of an order due before
+-- the day (crm.customer_360 today, crm.refresh_grades as of its day).
+-- Inlined by the planner (a single expression, not strict).
+CREATE FUNCTION @extschema@.overdue(due_date date, unpaid numeric, as_of date)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT CASE WHEN due_date OPERATOR(pg_catalog.<) as_of AND unpaid OPERATOR(pg_catalog.>) 0 THEN unpaid END
+$$;
+COMMENT ON FUNCTION @extschema@.overdue(date, numeric, date) IS
+	'Arrears of one order as of a day: its unpaid amount when it was due before as_of and is not paid in full, else NULL; sum it per customer (crm.purchase_history has due_date and unpaid)';
+
 -- Every customer's history from the CRM tables, costs to serve included.
 CREATE VIEW @extschema@.customer_purchase_stats AS
 SELECT h.customer_id, @extschema@.purchase_stats(h.ordered_at, h.amount, h.cost) AS stats
-  FROM (SELECT o.customer_id, o.ordered_at, o.amount, NULL::numeric AS cost FROM @extschema@.orders o
-		UNION ALL
-		SELECT s.customer_id, NULL::timestamptz, NULL::numeric, s.amount FROM @extschema@.service_costs s) h
+  FROM @extschema@.purchase_history h
+ WHERE h.kind OPERATOR(pg_catalog.<>) 'customer'
  GROUP BY h.customer_id;
 COMMENT ON VIEW @extschema@.customer_purchase_stats IS
 	'crm.purchase_stats of every customer with orders or costs to serve: orders and service_costs in one pass';

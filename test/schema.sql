@@ -417,7 +417,7 @@ SELECT functions_are('crm', ARRAY[
 	'rfm_summary',
 	'value_score', 'rfm_segment', 'lifecycle', 'relationship', 'segment',
 	'segment_strategy',
-	'pareto_classes', 'refresh_grades',
+	'overdue', 'pareto_class', 'pareto_classes', 'refresh_grades',
 	'bgnbd_fit', 'bgnbd_fit_trans', 'bgnbd_fit_combine', 'bgnbd_fit_final',
 	'bgnbd_p_alive', 'bgnbd_expected_purchases', 'bgnbd_expected_purchases_unconditional',
 	'bgnbd_p_purchases', 'gammagamma_fit', 'gammagamma_fit_trans', 'gammagamma_fit_combine',
