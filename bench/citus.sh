@@ -27,6 +27,12 @@ crm_citus_install
 trap crm_citus_stop_cluster EXIT
 crm_citus_start_cluster
 export PGOPTIONS='-c client_min_messages=warning'
+# the memory settings of the single-node benchmarks (scripts/lib.sh) on
+# every node
+for port in "$CRM_CITUS_COORD_PORT" "$CRM_CITUS_WORKER1_PORT" "$CRM_CITUS_WORKER2_PORT"; do
+	crm_citus_psql_node "$port" -q -d postgres -c "ALTER SYSTEM SET work_mem = '64MB'" \
+		-c "ALTER SYSTEM SET maintenance_work_mem = '256MB'" -c 'SELECT pg_reload_conf()' >/dev/null
+done
 
 crm_citus_psql -q -d postgres -c 'CREATE DATABASE crm_single' -c 'CREATE DATABASE crm_bench_driver'
 crm_say "citus: demo data, $customers customers, in crm_single and in crm_dist (then crm.distribute())"

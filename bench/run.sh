@@ -6,7 +6,9 @@
 #   CRM_BENCH_CUSTOMERS   demo data scale (default 1000000: about 9.5 M orders;
 #                         100000 for a quick run; 0: none, for bench/tree.sql alone)
 #   CRM_BENCH_ONLY        names of the bench/*.sql to run (e.g. "clv funnel";
-#                         default: all)
+#                         default: all), and "citus" for bench/citus.sh: the
+#                         main operations on a three-node Citus cluster beside
+#                         single node at 20,000 customers (CRM_BENCH_CITUS_*)
 #   CRM_BENCH_TREE_ROWS   rows scored by bench/tree.sql (default 10 per customer,
 #                         5 below 1,000,000 customers, 10000000 with
 #                         CRM_BENCH_CUSTOMERS=0)
@@ -49,4 +51,7 @@ for script in "$CRM_ROOT"/bench/*.sql; do
 	psql -X -v ON_ERROR_STOP=1 -v root="$CRM_ROOT" -v tree_rows="$tree_rows" -v train_rows="$train_rows" -v holdout_rows="$holdout_rows" -v funnel_rows="$scale" -d crm_bench -f "$script"
 	crm_say "bench/$name.sql: $((SECONDS - started)) s"
 done
+if [ -z "$only" ] || [[ " $only " == *" citus "* ]]; then
+	CRM_BENCH_INSTALLED=1 bash "$CRM_ROOT/bench/citus.sh"
+fi
 crm_say "make bench: $((SECONDS - total_started)) s in all (install, cluster, data and every benchmark)"

@@ -52,16 +52,14 @@
 -- The Pareto rule, written once (crm.pareto_classes, crm.refresh_grades):
 -- the class of a value given the value of the customers strictly above it
 -- and the total positive value.  Inlined by the planner (a single
--- expression, not strict).
+-- expression, not strict; the RETURN body is parsed once, at CREATE).
 CREATE FUNCTION @extschema@.pareto_class(value numeric, above numeric, total numeric,
 										 a_share numeric, b_share numeric)
 RETURNS char(1)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-SELECT (CASE WHEN value OPERATOR(pg_catalog.>) 0 AND above OPERATOR(pg_catalog.<) (a_share OPERATOR(pg_catalog.*) total) THEN 'A'
+RETURN (CASE WHEN value OPERATOR(pg_catalog.>) 0 AND above OPERATOR(pg_catalog.<) (a_share OPERATOR(pg_catalog.*) total) THEN 'A'
 			 WHEN value OPERATOR(pg_catalog.>) 0 AND above OPERATOR(pg_catalog.<) (b_share OPERATOR(pg_catalog.*) total) THEN 'B'
-			 ELSE 'C' END)::char(1)
-$$;
+			 ELSE 'C' END)::char(1);
 COMMENT ON FUNCTION @extschema@.pareto_class(numeric, numeric, numeric, numeric, numeric) IS
 	'Pareto class of a value: A when it is positive and the values strictly above it (above) bring less than a_share of the total positive value (total), B when they bring less than b_share, else C';
 

@@ -180,13 +180,12 @@ COMMENT ON VIEW @extschema@.purchase_history IS
 
 -- The overdue rule, written once: the unpaid amount of an order due before
 -- the day (crm.customer_360 today, crm.refresh_grades as of its day).
--- Inlined by the planner (a single expression, not strict).
+-- Inlined by the planner (a single expression, not strict; the RETURN body
+-- is parsed once, at CREATE).
 CREATE FUNCTION @extschema@.overdue(due_date date, unpaid numeric, as_of date)
 RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-SELECT CASE WHEN due_date OPERATOR(pg_catalog.<) as_of AND unpaid OPERATOR(pg_catalog.>) 0 THEN unpaid END
-$$;
+RETURN CASE WHEN due_date OPERATOR(pg_catalog.<) as_of AND unpaid OPERATOR(pg_catalog.>) 0 THEN unpaid END;
 COMMENT ON FUNCTION @extschema@.overdue(date, numeric, date) IS
 	'Arrears of one order as of a day: its unpaid amount when it was due before as_of and is not paid in full, else NULL; sum it per customer (crm.purchase_history has due_date and unpaid)';
 

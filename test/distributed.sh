@@ -187,6 +187,25 @@ run_distributed_checks() {
 		-c "SELECT (array_agg(l))[1] LIKE 'Custom Scan (Citus Adaptive)%' AND bool_or(l LIKE '%Task Count: 32%') AND bool_or(l LIKE '%GROUP BY h.customer_id%') FROM crm_explain('SELECT * FROM crm.customer_purchase_stats') l"
 	check "gammagamma_fit over all orders: worker partials, coordinator combine" t \
 		-c "SELECT bool_or(l LIKE '%worker_partial_agg(''crm.gammagamma_fit%') AND bool_or(l LIKE '%coord_combine_agg%') FROM crm_explain('SELECT crm.gammagamma_fit(quantity, amount::float8) FROM crm.orders') l"
+	check "the history grouped by customer (purchase_history, its empty rows, crm.overdue) runs whole on the shards" t \
+		-c "SELECT (array_agg(l))[1] LIKE 'Custom Scan (Citus Adaptive)%' AND NOT bool_or(l LIKE '%Distributed Subplan%') AND bool_or(l LIKE '%GROUP BY h.customer_id%') FROM crm_explain('SELECT c.id, p.stats, p.arrears FROM crm.customers c JOIN (SELECT h.customer_id, crm.purchase_stats(h.ordered_at, h.amount, h.cost) AS stats, sum(crm.overdue(h.due_date, h.unpaid, ''2025-12-31'')) AS arrears FROM crm.purchase_history h WHERE h.booked_at < ''2026-01-01'' GROUP BY h.customer_id) p ON p.customer_id = c.id') l"
+	# the plans of every statement a plpgsql function runs (auto_explain, in
+	# a transaction rolled back): the orders are read on the shards, grouped
+	# there by customer, and no order row travels to the coordinator (a
+	# subplan or a scan returning ordered_at to it)
+	local fn plans
+	for fn in "crm.pareto_classes('2025-12-31')" "crm.pareto_classes('2025-12-31', 'revenue_12m')" "crm.refresh_grades('2025-12-31')"; do
+		plans=$(crm_citus_psql -q -At -c BEGIN -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" \
+			-c "SET auto_explain.log_nested_statements = on" -c "SET auto_explain.log_verbose = on" \
+			-c "SET client_min_messages = log" -c "SELECT count(*) FROM $fn" -c ROLLBACK 2>&1) || true
+		if grep -q 'Seq Scan on crm.orders_[0-9]' <<<"$plans" && grep -q 'Group Key: .*customer_id' <<<"$plans" &&
+			! grep -q 'remote_scan.ordered_at' <<<"$plans"; then
+			tap_ok "$fn: the orders grouped by customer on the shards, no order row shipped to the coordinator"
+		else
+			tap_not_ok "$fn: the orders grouped by customer on the shards, no order row shipped to the coordinator" \
+				"$(grep -E 'Distributed Subplan|remote_scan.ordered_at|ERROR' <<<"$plans" | head -n 5)"
+		fi
+	done
 
 	# the role model holds on the cluster (its grants reach the shards, roles
 	# made on the coordinator reach the workers); row security refuses
