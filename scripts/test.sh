@@ -4,6 +4,10 @@
 # PostgreSQL 15 cluster, then runs
 #   1. the pg_regress suite (sql/, expected/), one count per test file;
 #   2. the pgTAP suite (test/*.sql, with pg_prove), one count per assertion;
+#   2b. the documentation (test/docs.sh): every SQL example of README.md and
+#      docs/*.md run in order and its output compared with the document, and
+#      docs/reference.md checked against the catalog; one count per example
+#      and per kind of object;
 #   3. the scikit-learn exchange (test/sklearn_exchange.sh), one count per check;
 #   4. the pg_dump round trip (test/dump_roundtrip.sh), one count per table;
 #   5. a concurrent pgbench load under row security (test/load.sh), one
@@ -59,6 +63,12 @@ createdb crm_tap
 psql -X -q -v ON_ERROR_STOP=1 -d crm_tap -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION crm'
 status=0
 pg_prove --verbose -d crm_tap "$CRM_ROOT"/test/*.sql >"$log" 2>&1 || status=$?
+grep -vE '^[[:space:]]*ok [0-9]+' "$log" || true
+count_tap "$status" "$log"
+
+crm_say "documentation examples and reference (test/docs.sh)"
+status=0
+bash "$CRM_ROOT/test/docs.sh" >"$log" 2>&1 || status=$?
 grep -vE '^[[:space:]]*ok [0-9]+' "$log" || true
 count_tap "$status" "$log"
 
