@@ -23,6 +23,10 @@
  */
 #include "postgres.h"
 
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"			/* VARDATA, VARSIZE: in postgres.h before 16 */
+#endif
+
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -1665,6 +1669,7 @@ crm_tree_support(PG_FUNCTION_ARGS)
 	SupportRequestSimplify *req;
 	FuncExpr   *fe;
 	Var		   *v;
+	Var		   *col;
 	TupleDesc	desc;
 	List	   *args;
 	Datum	   *names;
@@ -1704,8 +1709,13 @@ crm_tree_support(PG_FUNCTION_ARGS)
 			if (att->attnotnull && null_row == -2)
 				null_row = n;	/* NULL only when the whole row is */
 			names[n++] = PointerGetDatum(cstring_to_text(NameStr(att->attname)));
-			args = lappend(args, makeVar(v->varno, att->attnum, att->atttypid, att->atttypmod,
-										 att->attcollation, v->varlevelsup));
+			col = makeVar(v->varno, att->attnum, att->atttypid, att->atttypmod,
+						  att->attcollation, v->varlevelsup);
+#if PG_VERSION_NUM >= 160000
+			/* nullable by the same outer joins as the whole row */
+			col->varnullingrels = bms_copy(v->varnullingrels);
+#endif
+			args = lappend(args, col);
 		}
 		ReleaseTupleDesc(desc);
 	}

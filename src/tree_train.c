@@ -41,6 +41,10 @@
  */
 #include "postgres.h"
 
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"			/* VARDATA, VARSIZE: in postgres.h before 16 */
+#endif
+
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -912,10 +916,7 @@ scan_sequence(Trainer *tr, const double *hist, const int *seq, int n_seq,
 	double	   *r2 = palloc(sizeof(double) * (K + 1));
 	bool		found = false;
 	double		tol = 1e-12 * Max(total[K], 1.0);
-	double		wtot = 0.0;
 
-	for (k = 0; k < K; k++)
-		wtot += total[k];
 	memset(left, 0, sizeof(double) * (K + 1));
 	for (j = 0; j + 1 < n_seq; j++)
 	{

@@ -92,6 +92,10 @@
  */
 #include "postgres.h"
 
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"			/* VARDATA, VARSIZE: in postgres.h before 16 */
+#endif
+
 #include <math.h>
 
 #include "access/htup_details.h"
