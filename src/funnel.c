@@ -15,7 +15,7 @@
  * win_probability(s) = conversion[s] * conversion[s+1] * ... * conversion[n],
  * the probability that an opportunity now in stage s is eventually won.
  *
- * Timing (MISSION.md section 6): an opportunity's remaining time is the rest
+ * Timing: an opportunity's remaining time is the rest
  * of its current stage plus the mean durations of the stages after it:
  *
  *	remaining = rest + stage_months[s+1] + ... + stage_months[n]
@@ -30,7 +30,7 @@
  * floating-point noise of summing durations (3.0000000000000004 is month 3).
  * Months beyond the horizon are left out of the forecast.
  *
- * The seed's example (MISSION.md section 6): conversion {0.5, 0.8, 0.9},
+ * A worked example: conversion {0.5, 0.8, 0.9},
  * stage_months {2, 1, 1}, time in stage unknown: negotiation (3) closes in
  * 0.5 month -> month 1, 200,000 * 0.9 = 180,000; bid (2) in 0.5 + 1 = 1.5
  * -> month 2, 250,000 * 0.8 * 0.9 = 180,000; potential (1) in 1 + 1 + 1 = 3
