@@ -933,6 +933,26 @@ minimize(FitProblem *fp, double starts[][CLV_MAX_PARAMS], int nstarts,
 	return best_converged;
 }
 
+/*
+ * Fit a model of dim parameters from two starts (log-parameters) and give
+ * its parameters theta = exp(u) at the best point; true when BFGS converged.
+ * who names the aggregate in progress NOTICEs.
+ */
+static bool
+fit_parameters(loglik_fn loglik, void *data, int dim, double total, double penalty,
+			   int64 n, const char *who, double starts[][CLV_MAX_PARAMS],
+			   double *theta, int *iterations)
+{
+	FitProblem	fp = {loglik, data, dim, total, penalty, (double) n, who, GetCurrentTimestamp()};
+	double		u[CLV_MAX_PARAMS];
+	bool		converged = minimize(&fp, starts, 2, u, iterations);
+	int			i;
+
+	for (i = 0; i < dim; i++)
+		theta[i] = exp(u[i]);
+	return converged;
+}
+
 /* ---------------------------------------------------------------------
  * BG/NBD fit
  * ---------------------------------------------------------------------
@@ -1199,8 +1219,7 @@ crm_bgnbd_final(PG_FUNCTION_ARGS)
 	float8	   *rec = state_final_records(fcinfo, CLV_FORMAT_BGNBD, BGNBD_RECORD, &n, &penalty, &reserved);
 	BgnbdData	data;
 	double		starts[2][CLV_MAX_PARAMS];
-	double		u[CLV_MAX_PARAMS],
-				theta[4];
+	double		theta[4];
 	double		sum_x = 0.0,
 				sum_T = 0.0;
 	int			iterations,
@@ -1253,14 +1272,8 @@ crm_bgnbd_final(PG_FUNCTION_ARGS)
 		starts[1][2] = log(0.5);
 		starts[1][3] = log(4.0);
 	}
-	{
-		FitProblem	fp = {bgnbd_loglik, &data, 4, data.total, penalty, (double) n,
-		"bgnbd_fit", GetCurrentTimestamp()};
-
-		converged = minimize(&fp, starts, 2, u, &iterations);
-	}
-	for (i = 0; i < 4; i++)
-		theta[i] = exp(u[i]);
+	converged = fit_parameters(bgnbd_loglik, &data, 4, data.total, penalty, n, "bgnbd_fit",
+							   starts, theta, &iterations);
 
 	values[0] = Float8GetDatum(theta[0]);
 	values[1] = Float8GetDatum(theta[1]);
@@ -1675,8 +1688,7 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
 	float8	   *rec = state_final_records(fcinfo, CLV_FORMAT_GG, GG_RECORD, &n, &penalty, &skipped);
 	GgData		data;
 	double		starts[2][CLV_MAX_PARAMS];
-	double		u[CLV_MAX_PARAMS],
-				theta[3],
+	double		theta[3],
 				sum_m = 0.0;
 	int			iterations;
 	bool		converged;
@@ -1743,14 +1755,8 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
 	starts[1][0] = log(4.0);
 	starts[1][1] = log(4.0);
 	starts[1][2] = log(sum_m / data.total * 3.0 / 4.0);
-	{
-		FitProblem	fp = {gg_loglik, &data, 3, data.total, penalty, (double) n,
-		"gammagamma_fit", GetCurrentTimestamp()};
-
-		converged = minimize(&fp, starts, 2, u, &iterations);
-	}
-	for (i = 0; i < 3; i++)
-		theta[i] = exp(u[i]);
+	converged = fit_parameters(gg_loglik, &data, 3, data.total, penalty, n, "gammagamma_fit",
+							   starts, theta, &iterations);
 	values[0] = Float8GetDatum(theta[0]);
 	values[1] = Float8GetDatum(theta[1]);
 	values[2] = Float8GetDatum(theta[2]);
