@@ -360,6 +360,9 @@ stats_layout(TupleDesc tupdesc, Oid typid, CrmStatsReader *reader)
 	}
 }
 
+/* columns of the row type deformed at once (more: field by field) */
+#define STATS_MAX_NATTS 32
+
 void
 crm_stats_read(HeapTupleHeader row, CrmStatsReader *reader, CrmStats *stats)
 {
@@ -376,12 +379,26 @@ crm_stats_read(HeapTupleHeader row, CrmStatsReader *reader, CrmStats *stats)
 		reader->typmod = typmod;
 	}
 
+	/* one pass over the row (heap_getattr per field would rescan it) */
 	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = row;
-	for (i = 0; i < CRM_STATS_NFIELDS; i++)
-		stats->value[i] = heap_getattr(&tuple, reader->attnum[i], tupdesc, &stats->isnull[i]);
+	if (tupdesc->natts <= STATS_MAX_NATTS)
+	{
+		Datum		values[STATS_MAX_NATTS];
+		bool		nulls[STATS_MAX_NATTS];
+
+		heap_deform_tuple(&tuple, tupdesc, values, nulls);
+		for (i = 0; i < CRM_STATS_NFIELDS; i++)
+		{
+			stats->value[i] = values[reader->attnum[i] - 1];
+			stats->isnull[i] = nulls[reader->attnum[i] - 1];
+		}
+	}
+	else
+		for (i = 0; i < CRM_STATS_NFIELDS; i++)
+			stats->value[i] = heap_getattr(&tuple, reader->attnum[i], tupdesc, &stats->isnull[i]);
 	ReleaseTupleDesc(tupdesc);
 }
 
