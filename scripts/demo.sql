@@ -155,7 +155,7 @@ SELECT c.id, c.name, c.owner, s.x AS repeat_purchases, round(s.x * s.monetary, 0
  WHERE crm.bgnbd_p_alive(m.bg, s.x, s.t_x, s."T") < 0.05
  ORDER BY s.x * s.monetary DESC, c.id LIMIT 10;
 
-\echo '== Decision tree: who uses the offer, and who should be offered it (MISSION.md section 4)'
+\echo '== Decision tree: who uses the offer, and who should be offered it'
 -- The persons' attributes as a table of features; a view, so the tree can be trained again as data change
 CREATE OR REPLACE VIEW public.offer_customers AS
 SELECT id AS customer_id, (attributes->>'age')::integer AS age, attributes->>'occupation' AS occupation,

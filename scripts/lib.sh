@@ -3,7 +3,7 @@
 #   crm_require_packages   install the Debian packages crm needs (as root), or
 #                          stop with the exact apt command (as anyone else)
 #   crm_build_install      make && make install
-#   crm_start_cluster      a throwaway PostgreSQL 15 cluster in a temp dir, on a
+#   crm_start_cluster      a throwaway PostgreSQL cluster in a temp dir, on a
 #                          free port, run as an unprivileged user; sets
 #                          PGHOST PGPORT PGUSER and CRM_CLUSTER_DIR
 #   crm_stop_cluster       stop it and remove its directory
@@ -11,11 +11,17 @@
 set -euo pipefail
 
 CRM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# CRM_PG_BIN: the bin directory of another PostgreSQL 15 installation (a
-# relocated copy, say, so that two checkouts can build, install and test at
-# once without replacing each other's crm library)
-PG_BIN=${CRM_PG_BIN:-/usr/lib/postgresql/15/bin}
-CRM_PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl python3-sklearn"
+# CRM_PG_VERSION: the PostgreSQL major version (15, Debian 12's; 17 and 18
+# run in root file systems of their own, scripts/pgversions.sh).
+# CRM_PG_BIN: the bin directory of another installation of it (a relocated
+# copy, say, so that two checkouts can build, install and test at once
+# without replacing each other's crm library)
+CRM_PG_VERSION=${CRM_PG_VERSION:-15}
+PG_BIN=${CRM_PG_BIN:-/usr/lib/postgresql/$CRM_PG_VERSION/bin}
+export PG_BIN
+CRM_PACKAGES="build-essential postgresql-$CRM_PG_VERSION postgresql-server-dev-$CRM_PG_VERSION postgresql-$CRM_PG_VERSION-pgtap libtap-parser-sourcehandler-pgtap-perl"
+# the scikit-learn exchange runs on the host's PostgreSQL 15 only
+[ -n "${CRM_IN_ROOTFS:-}" ] || CRM_PACKAGES="$CRM_PACKAGES python3-sklearn"
 
 crm_say() { printf '== %s\n' "$*"; }
 
@@ -81,7 +87,7 @@ crm_start_cluster() {
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$CRM_CLUSTER_DIR"
 	local port
 	port=$(crm_free_port)
-	crm_say "starting a throwaway PostgreSQL 15 cluster in $CRM_CLUSTER_DIR on port $port"
+	crm_say "starting a throwaway PostgreSQL $CRM_PG_VERSION cluster in $CRM_CLUSTER_DIR on port $port"
 	crm_as_owner "$PG_BIN/initdb" -D "$CRM_CLUSTER_DIR/data" -U postgres -A trust -E UTF8 --locale=C >/dev/null
 	crm_as_owner "$PG_BIN/pg_ctl" -D "$CRM_CLUSTER_DIR/data" -l "$CRM_CLUSTER_DIR/server.log" -w \
 		-o "-p $port -k $CRM_CLUSTER_DIR -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c work_mem=64MB -c maintenance_work_mem=256MB -c max_wal_size=4GB -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \

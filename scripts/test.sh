@@ -2,8 +2,13 @@
 # The whole test suite (README: `bash scripts/test.sh`, also `make test`):
 # installs what is missing, builds and installs crm, starts a throwaway
 # PostgreSQL 15 cluster, then runs
-#   1. the pg_regress suite (sql/, expected/), one count per test file;
+#   1. the pg_regress suite (sql/, expected/) and the isolation tests
+#      (test/specs/), one count per test file;
 #   2. the pgTAP suite (test/*.sql, with pg_prove), one count per assertion;
+#   2b. the documentation (test/docs.sh): every SQL example of README.md and
+#      docs/*.md run in order and its output compared with the document, and
+#      docs/reference.md checked against the catalog; one count per example
+#      and per kind of object;
 #   3. the scikit-learn exchange (test/sklearn_exchange.sh), one count per check;
 #   4. the pg_dump round trip (test/dump_roundtrip.sh), one count per table;
 #   5. a concurrent pgbench load under row security (test/load.sh), one
@@ -11,10 +16,15 @@
 #   6. the distributed suite (test/distributed.sh) on a three-node Citus
 #      cluster of its own, Citus built once from ../shared/vendor and cached
 #      (scripts/citus.sh), one count per check;
-# prints the regression diffs on failure, and ends with `N passed, N failed`.
-# Exits non-zero when anything failed.
+# then steps 1, 2, 4 and 5 again on PostgreSQL 17 and 18, each inside a
+# Debian root file system made once with debootstrap and cached
+# (scripts/pgversions.sh; CRM_PG_VERSIONS="17" or "" to choose);
+# prints the regression diffs on failure, each version's counts, and ends
+# with `N passed, N failed` for all versions together.  Exits non-zero when
+# anything failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$CRM_ROOT/scripts/citus.sh"
+source "$CRM_ROOT/scripts/pgversions.sh"
 
 crm_require_packages
 crm_build_install
@@ -43,9 +53,10 @@ crm_say "pg_regress suite"
 	echo "skipped: tree_churn (the churn holdout test needs ../shared/data/mlc_churn.csv beside the repository)"
 status=0
 make -C "$CRM_ROOT" -s installcheck PG_CONFIG="$PG_BIN/pg_config" >"$log" 2>&1 || status=$?
-grep -E '\.\.\. |tests (passed|failed)' "$log" || true
-ok=$(grep -cE '\.\.\. ok' "$log" || true)
-bad=$(grep -cE '\.\.\. FAILED' "$log" || true)
+# pg_regress prints "test x ... ok" up to 15 and TAP ("ok 1 - x") from 16
+grep -E '\.\.\. |tests (passed|failed)|^(not )?ok [0-9]+ +- ' "$log" || true
+ok=$(grep -cE '\.\.\. ok|^ok [0-9]+ +- ' "$log" || true)
+bad=$(grep -cE '\.\.\. FAILED|^not ok [0-9]+ +- ' "$log" || true)
 [ "$status" -ne 0 ] && [ "$bad" -eq 0 ] && { cat "$log"; bad=1; }
 passed=$((passed + ok))
 failed=$((failed + bad))
@@ -62,11 +73,25 @@ pg_prove --verbose -d crm_tap "$CRM_ROOT"/test/*.sql >"$log" 2>&1 || status=$?
 grep -vE '^[[:space:]]*ok [0-9]+' "$log" || true
 count_tap "$status" "$log"
 
+crm_say "documentation examples and reference (test/docs.sh)"
+if [ -z "${CRM_IN_ROOTFS:-}" ]; then
+	status=0
+	bash "$CRM_ROOT/test/docs.sh" >"$log" 2>&1 || status=$?
+	grep -vE '^[[:space:]]*ok [0-9]+' "$log" || true
+	count_tap "$status" "$log"
+else
+	echo "skipped: documentation examples (run on PostgreSQL 15, whose output the documents show)"
+fi
+
 crm_say "scikit-learn exchange"
-status=0
-bash "$CRM_ROOT/test/sklearn_exchange.sh" >"$log" 2>&1 || status=$?
-cat "$log"
-count_tap "$status" "$log"
+if [ -z "${CRM_IN_ROOTFS:-}" ]; then
+	status=0
+	bash "$CRM_ROOT/test/sklearn_exchange.sh" >"$log" 2>&1 || status=$?
+	cat "$log"
+	count_tap "$status" "$log"
+else
+	echo "skipped: scikit-learn exchange (run on PostgreSQL 15)"
+fi
 
 crm_say "pg_dump round trip"
 status=0
@@ -81,7 +106,9 @@ cat "$log"
 count_tap "$status" "$log"
 
 crm_say "distributed suite (Citus)"
-if crm_citus_available; then
+if [ -n "${CRM_IN_ROOTFS:-}" ]; then
+	echo "skipped: distributed suite (run on PostgreSQL 15)"
+elif crm_citus_available; then
 	status=0
 	bash "$CRM_ROOT/test/distributed.sh" >"$log" 2>&1 || status=$?
 	cat "$log"
@@ -90,5 +117,26 @@ else
 	echo "skipped: $CRM_CITUS_SKIPPED"
 fi
 
+echo "PostgreSQL $CRM_PG_VERSION: $passed passed, $failed failed"
+
+# The newer versions, each in its root file system (not from inside one).
+summary="PostgreSQL $CRM_PG_VERSION: $passed passed, $failed failed"
+for version in $(crm_pgversions); do
+	crm_say "PostgreSQL $version"
+	status=0
+	{ crm_rootfs_ensure "$version" && crm_rootfs_suite "$version"; } >"$log" 2>&1 || status=$?
+	cat "$log"
+	counts=$(grep -E "^PostgreSQL $version: [0-9]+ passed, [0-9]+ failed$" "$log" | tail -n 1 || true)
+	if [ -n "$counts" ]; then
+		read -r ok bad <<<"$(echo "$counts" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1 \2/')"
+	else
+		ok=0 bad=1
+		counts="PostgreSQL $version: 0 passed, 1 failed (the run did not finish)"
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+	summary+=$'\n'"$counts"
+done
+[ -n "$(crm_pgversions)" ] && printf '%s\n' "$summary"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

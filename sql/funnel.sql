@@ -1,6 +1,6 @@
 -- Funnel weighting and forecast (src/funnel.c, src/funnel.sql).
 
--- The seed's example (MISSION.md section 6): stages potential, bid,
+-- A worked example: stages potential, bid,
 -- negotiation; open amounts 500,000 / 250,000 / 200,000; conversion 50 %,
 -- 80 %, 90 %; mean months in stage 2, 1, 1.  Time in stage unknown, so the
 -- rest of a stage is half of it:

@@ -325,7 +325,7 @@ SELECT * FROM crm.segment_matrix;
 --   key accounts (A): 9109 9103 9101 East / North / East, 9104 North
 SELECT * FROM crm.region_summary;
 
--- MISSION section 3: A is large volume + high satisfaction, G is large
+-- The satisfaction-by-volume grid: A is large volume + high satisfaction, G is large
 -- volume + low satisfaction: the first cell of the high and low rows, and
 -- the customers there are the ones with those grades.
 SELECT m.satisfaction, split_part(m.segments, ' ', 1) AS large_volume_segment, m.large,

@@ -14,7 +14,8 @@ DECLARE
 BEGIN
 	EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) ' || query INTO plan;
 	plan := plan -> 0 -> 'Plan';
-	RETURN QUERY SELECT plan ->> 'Strategy', (plan ->> 'Actual Rows')::bigint,
+	-- (Actual Rows has two decimals from PostgreSQL 18: numeric first)
+	RETURN QUERY SELECT plan ->> 'Strategy', (plan ->> 'Actual Rows')::numeric::bigint,
 						(plan ->> 'HashAgg Batches')::integer, (plan ->> 'Peak Memory Usage')::integer,
 						(plan ->> 'Disk Usage')::integer;
 END;

@@ -203,3 +203,17 @@ SELECT name, rows_used, metrics FROM crm.tree_train_model('tiny', 'SELECT * FROM
 SELECT name, source, rows_used FROM crm.models;
 SELECT t.x, crm.tree_score(m.model, t) FROM tiny t, crm.models m WHERE m.name = 'tiny' AND t.x < 3;
 DELETE FROM crm.models;
+
+-- one rule for column types, trainer and scorer alike (crm_tree_feature_kind):
+-- name is categorical like text, date is no feature in either
+CREATE TEMP TABLE kinds AS
+SELECT (CASE WHEN g % 2 = 0 THEN 'even' ELSE 'odd' END)::name AS parity, g % 2 = 0 AS y
+  FROM generate_series(1, 20) g;
+CREATE TEMP TABLE kinds_model AS
+SELECT crm.tree_train('kinds', 'y', '{"min_samples_split": 2, "min_samples_leaf": 1}') AS model;
+SELECT DISTINCT k.parity, crm.tree_score(m.model, k) AS scored_as_name,
+	   crm.tree_score(m.model, t) AS scored_as_text
+  FROM kinds_model m, kinds k, LATERAL (SELECT k.parity::text AS parity) t
+ ORDER BY 1;
+SELECT try($$SELECT crm.tree_train('SELECT DATE ''2025-01-01'' AS d, true AS y', 'y')$$) AS train_date;
+SELECT try($$SELECT crm.tree_score(m.model, r) FROM kinds_model m, (SELECT DATE '2025-01-01' AS parity) r$$) AS score_date;

@@ -1,7 +1,7 @@
 -- crm.value_score, crm.rfm_segment, crm.lifecycle, crm.relationship,
 -- crm.segment and crm.segment_strategy: hand-checked histories through every
 -- function, every boundary and error, NULL inputs, the full RFM and 3 x 3
--- grids, and the rules of MISSION section 3.
+-- grids, and the rules of the satisfaction-by-volume grid.
 
 -- error messages name dates; show them as ISO dates whatever the client uses
 SET DateStyle = 'ISO, YMD';
@@ -52,7 +52,7 @@ INSERT INTO h VALUES
 SELECT who, round(crm.value_score(stats, '2025-12-31')::numeric, 2) AS score
   FROM h ORDER BY score DESC NULLS LAST, who;
 
--- MISSION section 1: one huge order two years ago does not rank above a
+-- Recency decays: one huge order two years ago does not rank above a
 -- steady recent buyer, although it brought ten times the revenue.
 SELECT round(crm.value_score(o.stats, '2025-12-31')::numeric, 2) AS one_off_50000_two_years_ago,
 	   round(crm.value_score(s.stats, '2025-12-31')::numeric, 2) AS steady_5200_recent,
@@ -337,7 +337,7 @@ SELECT try($$SELECT * FROM crm.segment_strategy('J')$$) AS unknown_segment;
 SELECT try($$SELECT * FROM crm.segment_strategy('AB')$$) AS two_letters;
 SELECT try($$SELECT * FROM crm.segment_strategy('')$$) AS empty_segment;
 
--- The rules of MISSION section 3, as booleans.
+-- The rules of the satisfaction-by-volume grid, as booleans.
 SELECT crm.segment(9, 1000, volume_cuts => '{100,500}') = 'A'
 	   AND (SELECT sales_strategy LIKE 'one-to-one%' AND service_strategy = 'partner'
 				   AND description LIKE '%most valuable%' AND description LIKE '%churn is only 1-2 \%%'

@@ -11,6 +11,10 @@
  */
 #include "postgres.h"
 
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"			/* VARDATA, VARSIZE: in postgres.h before 16 */
+#endif
+
 #include <math.h>
 
 #include "fmgr.h"
@@ -83,7 +87,8 @@ crm_auc_trans(PG_FUNCTION_ARGS)
 	if (isnan(score))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("auc: score must be a number, got NaN"),
+				 errmsg("score must be a number"),
+				 errdetail("Given: NaN."),
 				 errhint("Filter out NaN scores, or pass NULL for rows without a score: those are ignored.")));
 	k = PG_GETARG_BOOL(2) ? 1 : 0;
 	auc_reserve(s, k, 1);
@@ -160,8 +165,9 @@ crm_auc_deserialize(PG_FUNCTION_ARGS)
 		17 + 8 * (n[0] + n[1]) != buf.len)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid crm.auc state: " INT64_FORMAT " + " INT64_FORMAT " scores in %d bytes",
-						n[0], n[1], buf.len),
+				 errmsg("invalid crm.auc state"),
+				 errdetail("The state claims " INT64_FORMAT " + " INT64_FORMAT " scores in %d bytes.",
+						   n[0], n[1], buf.len),
 				 errhint("Pass only states made by crm.auc_serialize.")));
 	s = auc_new(cxt);
 	for (k = 0; k < 2; k++)

@@ -1,5 +1,5 @@
 /*
- * campaigns.sql: campaign effectiveness (MISSION.md section 5): per
+ * campaigns.sql: campaign effectiveness: per
  * campaign, its cost, reach, opportunities, contracts and return; rollups
  * by region, method and spend band; the campaigns of a period.
  *

@@ -225,22 +225,26 @@ check_summary(const char *who, int32 x, double t_x, double T)
 	if (x < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: x must not be negative, got %d", who, x),
+				 errmsg("x must not be negative"),
+				 errdetail("Given: %d.", x),
 				 errhint("x is the number of repeat purchases (purchase days after the first).")));
 	if (isnan(t_x) || isinf(t_x) || isnan(T) || isinf(T))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: t_x and T must be finite, got t_x = %g, T = %g", who, t_x, T),
+				 errmsg("t_x and T must be finite"),
+				 errdetail("Given: t_x = %g, T = %g.", t_x, T),
 				 errhint("t_x and T are times in the model's unit (e.g. weeks), as crm.rfm_summary gives them; filter out NaN and infinite values.")));
 	if (t_x < 0.0 || t_x > T)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: need 0 <= t_x <= T, got t_x = %g, T = %g", who, t_x, T),
+				 errmsg("need 0 <= t_x <= T"),
+				 errdetail("Given: t_x = %g, T = %g.", t_x, T),
 				 errhint("t_x runs from the first to the last purchase, T from the first purchase to the end of the calibration period.")));
 	if (x == 0 && t_x != 0.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: t_x must be 0 when x = 0, got t_x = %g", who, t_x),
+				 errmsg("t_x must be 0 when x = 0"),
+				 errdetail("Given: t_x = %g.", t_x),
 				 errhint("Without repeat purchases the last purchase is the first.")));
 }
 
@@ -255,13 +259,14 @@ penalty_arg(FunctionCallInfo fcinfo, int argno, const char *who)
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s: penalty must not be NULL", who),
+				 errmsg("penalty must not be NULL"),
 				 errhint("Use 0 for no penalty.")));
 	penalty = PG_GETARG_FLOAT8(argno);
 	if (!(penalty >= 0.0) || isinf(penalty))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: penalty must be finite and not negative, got %g", who, penalty),
+				 errmsg("penalty must be finite and not negative"),
+				 errdetail("Given: %g.", penalty),
 				 errhint("Use 0 for no penalty, or a small value such as 0.001 to keep the parameters from running off.")));
 	return penalty;
 }
@@ -272,7 +277,8 @@ check_horizon(const char *who, const char *what, double t)
 	if (!(t >= 0.0) || isinf(t))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: %s must be finite and not negative, got %g", who, what, t),
+				 errmsg("%s must be finite and not negative", what),
+				 errdetail("Given: %g.", t),
 				 errhint("%s is a length of time in the model's unit (e.g. weeks for a model fitted in weeks).", what)));
 }
 
@@ -591,7 +597,8 @@ state_append(ExpandedArrayHeader *eah, int record, double penalty, const float8 
 	if (v[1] != penalty)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the penalty must be the same on every row, got %g and %g",
+				 errmsg("the penalty must be the same on every row"),
+				 errdetail("Given: %g and %g.",
 						v[1], penalty),
 				 errhint("Pass the penalty as a constant, e.g. 0.001.")));
 	if (n == capacity)
@@ -625,7 +632,8 @@ state_combine(FunctionCallInfo fcinfo, double format, int record)
 	if (l[-CLV_HEADER + 1] != r[-CLV_HEADER + 1])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the penalty must be the same on every row, got %g and %g",
+				 errmsg("the penalty must be the same on every row"),
+				 errdetail("Given: %g and %g.",
 						l[-CLV_HEADER + 1], r[-CLV_HEADER + 1]),
 				 errhint("Pass the penalty as a constant, e.g. 0.001.")));
 	eah = state_new(fcinfo, format, record, l[-CLV_HEADER + 1], Max(nl + nr, CLV_INITIAL_RECORDS));
@@ -777,8 +785,7 @@ bfgs(FitProblem *fp, double *u, double *fu, int *iterations)
 		if (TimestampDifferenceExceeds(fp->last_notice, GetCurrentTimestamp(), CLV_NOTICE_MS))
 		{
 			ereport(NOTICE,
-					(errmsg("%s: iteration %d, objective %.10g, largest gradient %.3g, %.0f distinct records",
-							fp->who, *iterations, f, max_abs(g, dim), fp->n)));
+					(errmsg("iteration %d, objective %.10g, largest gradient %.3g, %.0f distinct records", *iterations, f, max_abs(g, dim), fp->n)));
 			fp->last_notice = GetCurrentTimestamp();
 		}
 		if (fresh)
@@ -924,6 +931,26 @@ minimize(FitProblem *fp, double starts[][CLV_MAX_PARAMS], int nstarts,
 		if (fabs(best[k]) > CLV_RUNAWAY)
 			best_converged = false;
 	return best_converged;
+}
+
+/*
+ * Fit a model of dim parameters from two starts (log-parameters) and give
+ * its parameters theta = exp(u) at the best point; true when BFGS converged.
+ * who names the aggregate in progress NOTICEs.
+ */
+static bool
+fit_parameters(loglik_fn loglik, void *data, int dim, double total, double penalty,
+			   int64 n, const char *who, double starts[][CLV_MAX_PARAMS],
+			   double *theta, int *iterations)
+{
+	FitProblem	fp = {loglik, data, dim, total, penalty, (double) n, who, GetCurrentTimestamp()};
+	double		u[CLV_MAX_PARAMS];
+	bool		converged = minimize(&fp, starts, 2, u, iterations);
+	int			i;
+
+	for (i = 0; i < dim; i++)
+		theta[i] = exp(u[i]);
+	return converged;
 }
 
 /* ---------------------------------------------------------------------
@@ -1166,7 +1193,8 @@ crm_bgnbd_trans(PG_FUNCTION_ARGS)
 	if (!(rec[3] > 0.0) || isinf(rec[3]))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("bgnbd_fit: weight must be positive and finite, got %g", rec[3]),
+				 errmsg("weight must be positive and finite"),
+				 errdetail("Given: %g.", rec[3]),
 				 errhint("Leave out rows of weight 0.")));
 	penalty = penalty_arg(fcinfo, 5, "bgnbd_fit");
 	eah = state_arg(fcinfo, CLV_FORMAT_BGNBD, BGNBD_RECORD, penalty);
@@ -1191,8 +1219,7 @@ crm_bgnbd_final(PG_FUNCTION_ARGS)
 	float8	   *rec = state_final_records(fcinfo, CLV_FORMAT_BGNBD, BGNBD_RECORD, &n, &penalty, &reserved);
 	BgnbdData	data;
 	double		starts[2][CLV_MAX_PARAMS];
-	double		u[CLV_MAX_PARAMS],
-				theta[4];
+	double		theta[4];
 	double		sum_x = 0.0,
 				sum_T = 0.0;
 	int			iterations,
@@ -1212,13 +1239,15 @@ crm_bgnbd_final(PG_FUNCTION_ARGS)
 		if (!(r[0] >= 0 && r[0] <= PG_INT32_MAX && r[0] == floor(r[0])))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("bgnbd_fit: x must be a non-negative integer, got %g", r[0]),
+					 errmsg("x must be a non-negative integer"),
+				 errdetail("Given: %g.", r[0]),
 					 errhint("Pass only states made by crm.bgnbd_fit_trans and crm.bgnbd_fit_combine.")));
 		check_summary("bgnbd_fit", (int32) r[0], r[1], r[2]);
 		if (!(r[3] > 0.0) || isinf(r[3]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("bgnbd_fit: weight must be positive and finite, got %g", r[3]),
+					 errmsg("weight must be positive and finite"),
+				 errdetail("Given: %g.", r[3]),
 					 errhint("A weight is the number of customers sharing the summary (x, t_x, T), e.g. 1.")));
 		sum_x += r[0] * r[3];
 		sum_T += r[2] * r[3];
@@ -1243,14 +1272,8 @@ crm_bgnbd_final(PG_FUNCTION_ARGS)
 		starts[1][2] = log(0.5);
 		starts[1][3] = log(4.0);
 	}
-	{
-		FitProblem	fp = {bgnbd_loglik, &data, 4, data.total, penalty, (double) n,
-		"bgnbd_fit", GetCurrentTimestamp()};
-
-		converged = minimize(&fp, starts, 2, u, &iterations);
-	}
-	for (i = 0; i < 4; i++)
-		theta[i] = exp(u[i]);
+	converged = fit_parameters(bgnbd_loglik, &data, 4, data.total, penalty, n, "bgnbd_fit",
+							   starts, theta, &iterations);
 
 	values[0] = Float8GetDatum(theta[0]);
 	values[1] = Float8GetDatum(theta[1]);
@@ -1285,7 +1308,8 @@ model_param(HeapTupleHeader model, int attno, const char *name, const char *who)
 	if (isnull || !(value > 0.0) || isinf(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: model parameter %s must be positive and finite, got %s", who, name,
+				 errmsg("model parameter %s must be positive and finite", name),
+				 errdetail("Given: %s.",
 						isnull ? "NULL" : psprintf("%g", value)),
 				 errhint("Use the result of crm.bgnbd_fit or crm.gammagamma_fit.")));
 	return value;
@@ -1345,7 +1369,7 @@ hyper_series(double lfirst, double sign, double p, double q, double s, double z,
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("%s: the hypergeometric series does not converge within %d terms", who, CLV_SERIES_MAX),
+			 errmsg("the hypergeometric series does not converge within %d terms", CLV_SERIES_MAX),
 			 errhint("The horizon t is too long for the time scale alpha + T of the model (t / (alpha + T) above about 10^5).")));
 	return 0.0;					/* keep the compiler quiet */
 }
@@ -1504,7 +1528,8 @@ crm_bgnbd_p_purchases(PG_FUNCTION_ARGS)
 	if (n < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: n must not be negative, got %d", who, n),
+				 errmsg("n must not be negative"),
+				 errdetail("Given: %d.", n),
 				 errhint("n is the number of purchases whose probability is wanted: 0, 1, 2, ...")));
 	if (t == 0.0)
 		PG_RETURN_FLOAT8(n == 0 ? 1.0 : 0.0);
@@ -1617,7 +1642,8 @@ crm_gammagamma_trans(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(1) && PG_GETARG_INT32(1) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("gammagamma_fit: x must not be negative, got %d", PG_GETARG_INT32(1)),
+				 errmsg("x must not be negative"),
+				 errdetail("Given: %d.", PG_GETARG_INT32(1)),
 				 errhint("x is the number of repeat purchases (purchase days after the first).")));
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_GETARG_INT32(1) == 0)
 	{
@@ -1632,7 +1658,8 @@ crm_gammagamma_trans(PG_FUNCTION_ARGS)
 	if (!(mean > 0.0) || isinf(mean))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("gammagamma_fit: mean_amount must be positive and finite for a repeat buyer, got %g with x = %d", mean, x),
+				 errmsg("mean_amount must be positive and finite for a repeat buyer"),
+				 errdetail("Given: %g with x = %d.", mean, x),
 				 errhint("The Gamma-Gamma model needs positive spend: leave out customers whose repeat purchases are free (WHERE mean_amount > 0).")));
 	rec[0] = x;
 	rec[1] = mean;
@@ -1661,8 +1688,7 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
 	float8	   *rec = state_final_records(fcinfo, CLV_FORMAT_GG, GG_RECORD, &n, &penalty, &skipped);
 	GgData		data;
 	double		starts[2][CLV_MAX_PARAMS];
-	double		u[CLV_MAX_PARAMS],
-				theta[3],
+	double		theta[3],
 				sum_m = 0.0;
 	int			iterations;
 	bool		converged;
@@ -1692,7 +1718,7 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
 			!(r[1] > 0.0) || isinf(r[1]) || !(r[2] > 0.0) || isinf(r[2]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("gammagamma_fit: bad record (x = %g, mean = %g, weight = %g) in the state", r[0], r[1], r[2]),
+					 errmsg("bad record (x = %g, mean = %g, weight = %g) in the state", r[0], r[1], r[2]),
 					 errhint("Pass only states made by crm.gammagamma_fit_trans and crm.gammagamma_fit_combine.")));
 		if (k < 0 || data.xv[k] != r[0])
 		{
@@ -1729,14 +1755,8 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
 	starts[1][0] = log(4.0);
 	starts[1][1] = log(4.0);
 	starts[1][2] = log(sum_m / data.total * 3.0 / 4.0);
-	{
-		FitProblem	fp = {gg_loglik, &data, 3, data.total, penalty, (double) n,
-		"gammagamma_fit", GetCurrentTimestamp()};
-
-		converged = minimize(&fp, starts, 2, u, &iterations);
-	}
-	for (i = 0; i < 3; i++)
-		theta[i] = exp(u[i]);
+	converged = fit_parameters(gg_loglik, &data, 3, data.total, penalty, n, "gammagamma_fit",
+							   starts, theta, &iterations);
 	values[0] = Float8GetDatum(theta[0]);
 	values[1] = Float8GetDatum(theta[1]);
 	values[2] = Float8GetDatum(theta[2]);
@@ -1764,19 +1784,21 @@ gg_expected_spend(HeapTupleHeader model, int32 x, double mean, bool mean_null, c
 	if (x < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: x must not be negative, got %d", who, x),
+				 errmsg("x must not be negative"),
+				 errdetail("Given: %d.", x),
 				 errhint("x is the number of repeat purchases (purchase days after the first).")));
 	if (x == 0 || mean_null)
 		x = 0, mean = 0.0;
 	else if (!(mean > 0.0) || isinf(mean))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: mean_amount must be positive and finite, got %g", who, mean),
+				 errmsg("mean_amount must be positive and finite"),
+				 errdetail("Given: %g.", mean),
 				 errhint("mean_amount is the mean value of the customer's repeat purchases; pass NULL when there is none.")));
 	if (!(p * x + q > 1.0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: the expected spend is infinite for p x + q <= 1 (p = %g, q = %g, x = %d)", who, p, q, x),
+				 errmsg("the expected spend is infinite for p x + q <= 1 (p = %g, q = %g, x = %d)", p, q, x),
 				 errhint("The population mean spend p gamma / (q - 1) exists only for q > 1.")));
 	return p * (g + x * mean) / (p * x + q - 1.0);
 }
@@ -1832,18 +1854,21 @@ crm_clv(PG_FUNCTION_ARGS)
 	if (months < 0 || months > CLV_MAX_MONTHS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: months must be between 0 and %d, got %d", who, CLV_MAX_MONTHS, months),
+				 errmsg("months must be between 0 and %d", CLV_MAX_MONTHS),
+				 errdetail("Given: %d.", months),
 				 errhint("The horizon is at most %d months (100 years); a lifetime value is usually taken over 12 to 120 months.",
 						 CLV_MAX_MONTHS)));
 	if (!(discount >= 0.0) || isinf(discount))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: monthly_discount must be finite and not negative, got %g", who, discount),
+				 errmsg("monthly_discount must be finite and not negative"),
+				 errdetail("Given: %g.", discount),
 				 errhint("A yearly rate of 10 %% is a monthly_discount of 1.1^(1/12) - 1 = 0.00797.")));
 	if (!(unit > 0.0) || isinf(unit))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: weeks_per_month must be positive and finite, got %g", who, unit),
+				 errmsg("weeks_per_month must be positive and finite"),
+				 errdetail("Given: %g.", unit),
 				 errhint("It is the model's time units per month: 4.348125 for a model fitted in weeks, 30.4375 in days.")));
 	spend = gg_expected_spend(PG_GETARG_HEAPTUPLEHEADER(1), x,
 							  PG_ARGISNULL(5) ? 0.0 : PG_GETARG_FLOAT8(5), PG_ARGISNULL(5), who);

@@ -1,6 +1,6 @@
 /*
  * contracts.sql: contract progress, execution status and version history,
- * queryable by customer and by contract (MISSION.md section 8).
+ * queryable by customer and by contract.
  *
  *   SELECT * FROM crm.contract_overview WHERE customer_id = 42;
  *   SELECT * FROM crm.contract_version_history WHERE contract_id = 7 ORDER BY version;

@@ -212,7 +212,8 @@ crm_demo_pick(PG_FUNCTION_ARGS)
 	if (ARR_NDIM(choices) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("choices must be a one-dimensional array, got %d dimensions", ARR_NDIM(choices)),
+				 errmsg("choices must be a one-dimensional array"),
+				 errdetail("Given: %d dimensions.", ARR_NDIM(choices)),
 				 errhint("Pass a list such as '{north,east,south}'.")));
 
 	n = ARR_DIMS(choices)[0];
@@ -258,7 +259,8 @@ crm_demo_orders(PG_FUNCTION_ARGS)
 	if (!(spend_scale > 0.0) || !(dropout_scale >= 0.0) || isinf(spend_scale) || isinf(dropout_scale))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("spend_scale must be positive and dropout_scale non-negative, got %g and %g",
+				 errmsg("spend_scale must be positive and dropout_scale non-negative"),
+				 errdetail("Given: %g and %g.",
 						spend_scale, dropout_scale),
 				 errhint("Pass finite scales, e.g. 1.0 and 1.0 for an average customer.")));
 	if (TIMESTAMP_NOT_FINITE(first) || TIMESTAMP_NOT_FINITE(until))

@@ -36,6 +36,10 @@
 #ifndef CRM_STANDALONE
 #include "postgres.h"
 
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"			/* VARDATA, VARSIZE: in postgres.h before 16 */
+#endif
+
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"

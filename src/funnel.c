@@ -15,7 +15,7 @@
  * win_probability(s) = conversion[s] * conversion[s+1] * ... * conversion[n],
  * the probability that an opportunity now in stage s is eventually won.
  *
- * Timing (MISSION.md section 6): an opportunity's remaining time is the rest
+ * Timing: an opportunity's remaining time is the rest
  * of its current stage plus the mean durations of the stages after it:
  *
  *	remaining = rest + stage_months[s+1] + ... + stage_months[n]
@@ -30,7 +30,7 @@
  * floating-point noise of summing durations (3.0000000000000004 is month 3).
  * Months beyond the horizon are left out of the forecast.
  *
- * The seed's example (MISSION.md section 6): conversion {0.5, 0.8, 0.9},
+ * A worked example: conversion {0.5, 0.8, 0.9},
  * stage_months {2, 1, 1}, time in stage unknown: negotiation (3) closes in
  * 0.5 month -> month 1, 200,000 * 0.9 = 180,000; bid (2) in 0.5 + 1 = 1.5
  * -> month 2, 250,000 * 0.8 * 0.9 = 180,000; potential (1) in 1 + 1 + 1 = 3
@@ -55,6 +55,10 @@
  * few dozen bytes instead of a validation.
  */
 #include "postgres.h"
+
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"			/* VARDATA, VARSIZE: in postgres.h before 16 */
+#endif
 
 #include <math.h>
 
@@ -99,19 +103,19 @@ funnel_array(ArrayType *array, const char *who, const char *what, int *n)
 	if (ndim == 0 || (ndim == 1 && ARR_DIMS(array)[0] == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: %s must not be empty", who, what),
+				 errmsg("%s must not be empty", what),
 				 errhint("Give one element per open stage of the pipeline, first stage first.")));
 	if (ndim != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: %s must be a one-dimensional array, got %d dimensions", who, what, ndim),
+				 errmsg("%s must be a one-dimensional array", what),
+				 errdetail("Given: %d dimensions.", ndim),
 				 errhint("Give one element per open stage of the pipeline, first stage first.")));
 	count = ARR_DIMS(array)[0];
 	if (count > FUNNEL_MAX_STAGES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s: %s has %d elements, more than the %d stages supported",
-						who, what, count, FUNNEL_MAX_STAGES),
+				 errmsg("%s has %d elements, more than the %d stages supported", what, count, FUNNEL_MAX_STAGES),
 				 errhint("Give one element per open stage of the pipeline.")));
 	if (ARR_HASNULL(array))
 	{
@@ -122,7 +126,7 @@ funnel_array(ArrayType *array, const char *who, const char *what, int *n)
 			if (!(bitmap[i / 8] & (1 << (i % 8))))
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("%s: element %d of %s is NULL", who, i + 1, what),
+						 errmsg("element %d of %s is NULL", i + 1, what),
 						 errhint("Every open stage needs a value; fill in the missing stage.")));
 	}
 	*n = count;
@@ -140,7 +144,7 @@ funnel_conversion(ArrayType *array, const char *who, int *n)
 		if (!(rate[i] >= 0.0 && rate[i] <= 1.0))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s: conversion rate %g of stage %d is outside [0, 1]", who, rate[i], i + 1),
+					 errmsg("conversion rate %g of stage %d is outside [0, 1]", rate[i], i + 1),
 					 errhint("A conversion rate is a share: 0.8 for 80 %%.")));
 	return rate;
 }
@@ -156,13 +160,13 @@ funnel_months(ArrayType *array, const char *who, int nstages)
 	if (n != nstages)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s: stage_months has %d elements but conversion has %d", who, n, nstages),
+				 errmsg("stage_months has %d elements but conversion has %d", n, nstages),
 				 errhint("Give both arrays one element per open stage of the pipeline.")));
 	for (i = 0; i < n; i++)
 		if (!(months[i] >= 0.0) || isinf(months[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s: mean duration %g of stage %d must be finite and not negative", who, months[i], i + 1),
+					 errmsg("mean duration %g of stage %d must be finite and not negative", months[i], i + 1),
 					 errhint("Give the mean months an opportunity spends in each stage.")));
 	return months;
 }
@@ -249,7 +253,7 @@ funnel_check_stage(const char *who, int32 stage, int nstages)
 	if (stage < 1 || stage > nstages)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s: stage %d is outside the funnel's open stages 1..%d", who, stage, nstages),
+				 errmsg("stage %d is outside the funnel's open stages 1..%d", stage, nstages),
 				 errhint("Stages are numbered by position from 1; the won stage itself has no conversion rate.")));
 }
 
@@ -259,7 +263,7 @@ funnel_check_probability(const char *who, double p)
 	if (!(p >= 0.0 && p <= 1.0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: win probability %g is outside [0, 1]", who, p),
+				 errmsg("win probability %g is outside [0, 1]", p),
 				 errhint("Give the opportunity's own win probability as a share, or NULL to use the funnel's.")));
 }
 
@@ -269,7 +273,7 @@ funnel_check_spent(const char *who, double spent)
 	if (!(spent >= 0.0) || isinf(spent))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: months_in_stage %g must be finite and not negative", who, spent),
+				 errmsg("months_in_stage %g must be finite and not negative", spent),
 				 errhint("Give the months already spent in the current stage, or NULL when unknown.")));
 }
 
@@ -414,7 +418,7 @@ funnel_check_horizon(int32 horizon)
 	if (horizon < 1 || horizon > FUNNEL_MAX_HORIZON)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("funnel_forecast: horizon %d is outside 1..%d months", horizon, FUNNEL_MAX_HORIZON),
+				 errmsg("horizon %d is outside 1..%d months", horizon, FUNNEL_MAX_HORIZON),
 				 errhint("Give the number of future months to forecast, e.g. 3.")));
 }
 
@@ -443,7 +447,7 @@ crm_funnel_forecast_trans(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(3) || PG_ARGISNULL(4) || PG_ARGISNULL(5))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("funnel_forecast: %s must not be NULL",
+				 errmsg("%s must not be NULL",
 						PG_ARGISNULL(3) ? "conversion" : PG_ARGISNULL(4) ? "stage_months" : "horizon"),
 				 errhint("Give the funnel (conversion rates and mean months per open stage) and the months to forecast.")));
 	horizon = PG_GETARG_INT32(5);
@@ -468,7 +472,8 @@ crm_funnel_forecast_trans(PG_FUNCTION_ARGS)
 	if (state_horizon != horizon)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("funnel_forecast: horizon must be the same on every row, got %d and %d",
+				 errmsg("horizon must be the same on every row"),
+				 errdetail("Given: %d and %d.",
 						state_horizon, horizon),
 				 errhint("Give the horizon as a constant, e.g. 3.")));
 
@@ -494,7 +499,8 @@ crm_funnel_forecast_trans(PG_FUNCTION_ARGS)
 	if (money < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("funnel_forecast: amount must not be negative, got %s",
+				 errmsg("amount must not be negative"),
+				 errdetail("Given: %s.",
 						DatumGetCString(DirectFunctionCall1(numeric_out, PG_GETARG_DATUM(2)))),
 				 errhint("An opportunity's amount is its expected deal value, 0 or more (crm.opportunities.amount).")));
 	amount = (double) money / (double) CRM_MONEY_SCALE;
@@ -551,7 +557,8 @@ crm_funnel_forecast_combine(PG_FUNCTION_ARGS)
 	if (hl != hr)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("funnel_forecast: horizon must be the same on every row, got %d and %d", hl, hr),
+				 errmsg("horizon must be the same on every row"),
+				 errdetail("Given: %d and %d.", hl, hr),
 				 errhint("Give the horizon as a constant, e.g. 3.")));
 	l[2] += r[2];
 	for (m = 0; m < hl; m++)

@@ -5,8 +5,8 @@
  * A pipeline's open stages are numbered 1..n by position (the final, won
  * stage is not counted); crm.pipeline_funnel(pipeline) gives its arrays:
  * conversion[i] = the rate from stage i to the next (the last: to won) and
- * stage_months[i] = mean months in stage i (mean_days / 30.4375).  The seed's
- * example (MISSION.md section 6), 180,000 in each of the next three months:
+ * stage_months[i] = mean months in stage i (mean_days / 30.4375).  A worked
+ * example, 180,000 in each of the next three months:
  *
  *   SELECT crm.funnel_forecast(stage, amount, '{0.5,0.8,0.9}', '{2,1,1}', 3)
  *     FROM (VALUES (1, 500000), (2, 250000), (3, 200000)) AS o(stage, amount);

@@ -1,7 +1,6 @@
 /*
  * grades.sql: Pareto key accounts (80/20), automatic grading of every
- * customer with its history, and the views reporting tools read
- * (MISSION sections 1 and 3).
+ * customer with its history, and the views reporting tools read.
  *
  * - crm.pareto_classes(as_of, measure, a_share, b_share): A / B / C by the
  *   cumulative share of value, in one set-based query.  The same pattern

@@ -25,6 +25,10 @@
  */
 #include "postgres.h"
 
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"			/* VARDATA, VARSIZE: in postgres.h before 16 */
+#endif
+
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -40,12 +44,6 @@
 #include "util.h"
 
 #define PURCHASE_STATS_FORMAT 1
-
-/* attribute numbers of the crm.purchase_stats composite (purchase_stats.sql) */
-#define STATS_FIRST_PURCHASE	1
-#define STATS_LAST_PURCHASE		2
-#define STATS_PURCHASE_DAYS		4
-#define STATS_MEAN_REPEAT_VALUE	9
 
 /* the money of one purchase day */
 typedef struct PurchaseDay
@@ -100,7 +98,7 @@ state_new(MemoryContext context, int32 ndays)
 	if (chunk > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("purchase_stats: too many purchase days in one group"),
+				 errmsg("too many purchase days in one group"),
 				 errhint("Group by customer (or a finer key), so that one group holds one history.")));
 	state = MemoryContextAlloc(context, chunk);
 	memset(state, 0, offsetof(PurchaseStatsState, days));
@@ -125,7 +123,7 @@ state_reserve(PurchaseStatsState *state, int32 more)
 	if (chunk > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("purchase_stats: too many purchase days in one group"),
+				 errmsg("too many purchase days in one group"),
 				 errhint("Group by customer (or a finer key), so that one group holds one history.")));
 	state = repalloc(state, chunk);
 	state->capacity = days_in_chunk(chunk);
@@ -203,7 +201,8 @@ money_arg(FunctionCallInfo fcinfo, int argno, bool numeric_money, const char *wh
 	if (money < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("purchase_stats: %s must not be negative, got %s", what,
+				 errmsg("%s must not be negative", what),
+				 errdetail("Given: %s.",
 						numeric_money ? DatumGetCString(DirectFunctionCall1(numeric_out, value))
 						: psprintf("%g", DatumGetFloat8(value))),
 				 errhint("Leave refunds and credits out (WHERE amount >= 0) or net them into their orders first.")));
@@ -252,7 +251,8 @@ crm_purchase_stats_trans(PG_FUNCTION_ARGS)
 		if (PG_ARGISNULL(1))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("purchase_stats: a purchase must have a time, got ordered_at NULL"),
+					 errmsg("a purchase must have a time"),
+				 errdetail("Given: ordered_at NULL."),
 					 errhint("Leave such rows out (WHERE ordered_at IS NOT NULL); a row with amount NULL may carry a cost alone.")));
 		amount = money_arg(fcinfo, 2, args->numeric_money, "amount", state);
 		state = state_add_day(state, crm_day_of(PG_GETARG_DATUM(1), args->time_type, "ordered_at", &args->days), amount);
@@ -369,7 +369,7 @@ crm_purchase_stats_deserialize(PG_FUNCTION_ARGS)
 	if (buf.len < 1 || pq_getmsgbyte(&buf) != PURCHASE_STATS_FORMAT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("purchase_stats: unknown state format"),
+				 errmsg("unknown state format"),
 				 errhint("Pass only states made by crm.purchase_stats_serialize.")));
 	{
 		int64		orders = pq_getmsgint64(&buf);
@@ -382,7 +382,7 @@ crm_purchase_stats_deserialize(PG_FUNCTION_ARGS)
 			dscale > CRM_MONEY_DIGITS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("purchase_stats: corrupt state"),
+					 errmsg("corrupt state"),
 					 errhint("Pass only states made by crm.purchase_stats_serialize.")));
 		state = state_new(aggcontext, ndays);
 		state->orders = orders;
@@ -501,17 +501,26 @@ crm_purchase_stats_final(PG_FUNCTION_ARGS)
  * to as_of, in days, weeks (7 days), months (30.4375 days) or years
  * (365.25 days); monetary = mean value of the repeat purchase days.
  */
+/* what a call site of rfm_summary keeps (fn_extra) */
+typedef struct RfmSummaryCache
+{
+	TupleDesc	result;			/* blessed result row type */
+	CrmStatsReader stats;		/* where the fields of crm.purchase_stats are */
+} RfmSummaryCache;
+
 PG_FUNCTION_INFO_V1(crm_rfm_summary);
 Datum
 crm_rfm_summary(PG_FUNCTION_ARGS)
 {
-	HeapTupleHeader stats = PG_GETARG_HEAPTUPLEHEADER(0);
+	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(0);
 	DateADT		as_of = PG_GETARG_DATEADT(1);
 	char	   *unit = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	RfmSummaryCache *cache = (RfmSummaryCache *) fcinfo->flinfo->fn_extra;
 	double		days_per_unit;
-	bool		isnull;
+	CrmStats	stats;
 	DateADT		first,
 				last;
+	bool		has_first;
 	int32		purchase_days;
 	TupleDesc	tupdesc;
 	Datum		values[4];
@@ -528,39 +537,31 @@ crm_rfm_summary(PG_FUNCTION_ARGS)
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("rfm_summary: unknown time unit \"%s\"", unit),
+				 errmsg("unknown time unit \"%s\"", unit),
 				 errhint("Use day, week, month (30.4375 days) or year (365.25 days).")));
-	if (DATE_NOT_FINITE(as_of))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("rfm_summary: as_of must be a finite date"),
-				 errhint("Pass the end of the calibration period, e.g. '2025-12-31'.")));
+	crm_check_as_of(as_of);
 
-	purchase_days = DatumGetInt32(GetAttributeByNum(stats, STATS_PURCHASE_DAYS, &isnull));
-	if (isnull || purchase_days < 1)
+	if (cache == NULL)
+		fcinfo->flinfo->fn_extra = cache =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RfmSummaryCache));
+	crm_stats_read(row, &cache->stats, &stats);
+	if (stats.isnull[CRM_STATS_PURCHASE_DAYS] ||
+		DatumGetInt32(stats.value[CRM_STATS_PURCHASE_DAYS]) < 1 ||
+		stats.isnull[CRM_STATS_FIRST_PURCHASE])
 		PG_RETURN_NULL();		/* no purchase: no summary */
-	first = DatumGetDateADT(GetAttributeByNum(stats, STATS_FIRST_PURCHASE, &isnull));
-	if (isnull)
-		PG_RETURN_NULL();
-	last = DatumGetDateADT(GetAttributeByNum(stats, STATS_LAST_PURCHASE, &isnull));
-	if (isnull || last < first)
+	purchase_days = DatumGetInt32(stats.value[CRM_STATS_PURCHASE_DAYS]);
+	if (!crm_stats_dates(&stats, as_of, &first, &has_first, &last))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("rfm_summary: last_purchase must not be NULL or before first_purchase"),
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("last_purchase must not be NULL when first_purchase is set"),
 				 errhint("Build the stats with crm.purchase_stats(ordered_at, amount [, cost]).")));
-	if (as_of < last)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("rfm_summary: as_of %s is before the last purchase %s",
-						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(as_of))),
-						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(last)))),
-				 errhint("Compute the purchase stats from the orders up to as_of only (calibration period).")));
 
-	tupdesc = crm_result_tupdesc(fcinfo);
+	tupdesc = crm_result_tupdesc_at(fcinfo, &cache->result);
 
 	values[0] = Int32GetDatum(purchase_days - 1);
 	values[1] = Float8GetDatum((last - first) / days_per_unit);
 	values[2] = Float8GetDatum((as_of - first) / days_per_unit);
-	values[3] = GetAttributeByNum(stats, STATS_MEAN_REPEAT_VALUE, &nulls[3]);
+	values[3] = stats.value[CRM_STATS_MEAN_REPEAT_VALUE];
+	nulls[3] = stats.isnull[CRM_STATS_MEAN_REPEAT_VALUE];
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

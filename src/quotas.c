@@ -51,6 +51,10 @@
  */
 #include "postgres.h"
 
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"			/* VARDATA, VARSIZE: in postgres.h before 16 */
+#endif
+
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -158,28 +162,30 @@ crm_allocate(PG_FUNCTION_ARGS)
 	if (scale < 0 || scale > ALLOCATE_MAX_SCALE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("allocate: scale %d is outside 0..%d", scale, ALLOCATE_MAX_SCALE),
+				 errmsg("scale %d is outside 0..%d", scale, ALLOCATE_MAX_SCALE),
 				 errhint("scale is the number of decimals of the shares: 2 for cents, 0 for whole units.")));
 	if (numeric_is_nan(DatumGetNumeric(total)) || numeric_is_inf(DatumGetNumeric(total)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("allocate: total must be a finite number, got %s", num_text(total)),
+				 errmsg("total must be a finite number"),
+				 errdetail("Given: %s.", num_text(total)),
 				 errhint("Give the amount to split, e.g. the annual target.")));
 	if (num_cmp(DirectFunctionCall2(numeric_round, total, Int32GetDatum(scale)), total) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("allocate: total %s has more than %d decimals", num_text(total), scale),
+				 errmsg("total %s has more than %d decimals", num_text(total), scale),
 				 errhint("Round the total to the scale of the shares, or give a larger scale.")));
 	if (ARR_NDIM(array) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("allocate: weights must be a one-dimensional array, got %d dimensions", ARR_NDIM(array)),
+				 errmsg("weights must be a one-dimensional array"),
+				 errdetail("Given: %d dimensions.", ARR_NDIM(array)),
 				 errhint("Give one weight per share, e.g. last year's sales of each region.")));
 	deconstruct_array(array, NUMERICOID, -1, false, TYPALIGN_INT, &weights, &nulls, &n);
 	if (n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("allocate: weights must not be empty"),
+				 errmsg("weights must not be empty"),
 				 errhint("Give one weight per share, e.g. last year's sales of each region.")));
 	for (i = 0; i < n; i++)
 	{
@@ -187,20 +193,20 @@ crm_allocate(PG_FUNCTION_ARGS)
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("allocate: weight %d is NULL", i + 1),
+					 errmsg("weight %d is NULL", i + 1),
 					 errhint("Use 0 for a share that gets nothing.")));
 		if (numeric_is_nan(DatumGetNumeric(weights[i])) || numeric_is_inf(DatumGetNumeric(weights[i])) ||
 			num_cmp(weights[i], zero) < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("allocate: weight %d is %s, not a finite number >= 0", i + 1, num_text(weights[i])),
+					 errmsg("weight %d is %s, not a finite number >= 0", i + 1, num_text(weights[i])),
 					 errhint("Weights are shares such as sales; only their ratios matter.")));
 		wsum = num_add(wsum, weights[i]);
 	}
 	if (num_cmp(wsum, zero) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("allocate: all %d weights are zero", n),
+				 errmsg("all %d weights are zero", n),
 				 errhint("At least one weight must be positive; use equal weights (e.g. all 1) for an even split.")));
 
 	negative = num_cmp(total, zero) < 0;
@@ -279,7 +285,7 @@ sf_method(text *method)
 			return m;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("seasonal_forecast: unknown method \"%s\"", text_to_cstring(method)),
+			 errmsg("unknown method \"%s\"", text_to_cstring(method)),
 			 errhint("Use naive, seasonal_naive, moving_average or holt_winters.")));
 	return 0;					/* not reached */
 }
@@ -324,7 +330,7 @@ sf_row_header(FunctionCallInfo fcinfo, float8 *h)
 		if (PG_ARGISNULL(i))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("seasonal_forecast: %s must not be NULL",
+					 errmsg("%s must not be NULL",
 							i == 3 ? "horizon" : i == 4 ? "method" : i == 5 ? "season" :
 							i == 6 ? "alpha" : i == 7 ? "beta" : "gamma"),
 					 errhint("Give the same forecast parameters on every row.")));
@@ -334,7 +340,7 @@ sf_row_header(FunctionCallInfo fcinfo, float8 *h)
 	if (horizon < 1 || horizon > SF_MAX_HORIZON)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("seasonal_forecast: horizon %d is outside 1..%d months", horizon, SF_MAX_HORIZON),
+				 errmsg("horizon %d is outside 1..%d months", horizon, SF_MAX_HORIZON),
 				 errhint("Give the number of months to forecast after the last month of the series.")));
 	h[2] = horizon;
 	h[1] = sf_method(PG_GETARG_TEXT_PP(4));
@@ -348,7 +354,7 @@ sf_row_header(FunctionCallInfo fcinfo, float8 *h)
 		if (season < 1 || season > SF_MAX_SEASON)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("seasonal_forecast: season %d is outside 1..%d months", season, SF_MAX_SEASON),
+					 errmsg("season %d is outside 1..%d months", season, SF_MAX_SEASON),
 					 errhint("Use 12 for a yearly season of monthly sales; for moving_average it is the window.")));
 		h[3] = season;
 	}
@@ -360,7 +366,7 @@ sf_row_header(FunctionCallInfo fcinfo, float8 *h)
 			if (!(p >= 0.0 && p <= 1.0))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("seasonal_forecast: %s %g is outside [0, 1]", i == 0 ? "alpha" : i == 1 ? "beta" : "gamma", p),
+						 errmsg("%s %g is outside [0, 1]", i == 0 ? "alpha" : i == 1 ? "beta" : "gamma", p),
 						 errhint("Smoothing parameters are weights between 0 and 1.")));
 			h[4 + i] = p;
 		}
@@ -408,7 +414,7 @@ crm_seasonal_forecast_trans(PG_FUNCTION_ARGS)
 		if (v[i] != h[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("seasonal_forecast: horizon, method, season, alpha, beta and gamma must be the same on every row"),
+					 errmsg("horizon, method, season, alpha, beta and gamma must be the same on every row"),
 					 errhint("Give the forecast parameters as constants.")));
 
 	/* a row without month or value is left out, as sum() leaves out NULLs */
@@ -419,12 +425,13 @@ crm_seasonal_forecast_trans(PG_FUNCTION_ARGS)
 	if (DATE_NOT_FINITE(day))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("seasonal_forecast: month must be a finite date"),
+				 errmsg("month must be a finite date"),
 				 errhint("Give any day of the month, e.g. date_trunc('month', ordered_at)::date.")));
 	if (isnan(value) || isinf(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("seasonal_forecast: value must be a finite number, got %g", value),
+				 errmsg("value must be a finite number"),
+				 errdetail("Given: %g.", value),
 				 errhint("Filter out NaN and infinite values.")));
 	j2date(day + POSTGRES_EPOCH_JDATE, &year, &month, &mday);
 	index = (int64) year * 12 + month - 1;
@@ -441,7 +448,7 @@ crm_seasonal_forecast_trans(PG_FUNCTION_ARGS)
 		if (to - from > SF_MAX_MONTHS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("seasonal_forecast: the series spans more than %d months", SF_MAX_MONTHS),
+					 errmsg("the series spans more than %d months", SF_MAX_MONTHS),
 					 errhint("Filter the rows to the months the forecast should learn from.")));
 		bigger = sf_state_new(v, (int) (to - from));
 		b = (float8 *) ARR_DATA_PTR(bigger);
@@ -503,7 +510,7 @@ crm_seasonal_forecast_combine(PG_FUNCTION_ARGS)
 		if (l[i] != r[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("seasonal_forecast: horizon, method, season, alpha, beta and gamma must be the same on every row"),
+					 errmsg("horizon, method, season, alpha, beta and gamma must be the same on every row"),
 					 errhint("Give the forecast parameters as constants.")));
 	ln = (int64) l[8];
 	rn = (int64) r[8];
@@ -516,7 +523,7 @@ crm_seasonal_forecast_combine(PG_FUNCTION_ARGS)
 	if (to - from > SF_MAX_MONTHS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("seasonal_forecast: the series spans more than %d months", SF_MAX_MONTHS),
+				 errmsg("the series spans more than %d months", SF_MAX_MONTHS),
 				 errhint("Filter the rows to the months the forecast should learn from.")));
 	old = MemoryContextSwitchTo(aggcontext);
 	result = sf_state_new(l, (int) (to - from));
@@ -538,7 +545,7 @@ sf_need(const char *method, int n, int need, const char *why)
 	if (n < need)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("seasonal_forecast: %s needs at least %d months (%s), the series has %d",
+				 errmsg("%s needs at least %d months (%s), the series has %d",
 						method, need, why, n),
 				 errhint("Give a longer history, or a shorter season or window.")));
 }

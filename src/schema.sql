@@ -2,8 +2,9 @@
  * schema.sql: the CRM tables of crm (customers, contacts, orders, costs to
  * serve, campaigns, pipelines, opportunities, quotes, contracts, quotas).
  *
- * Every table a user fills is registered with pg_extension_config_dump, its
- * identity sequence too, so that pg_dump keeps the data.  Rows written by
+ * Every table a user fills is registered with pg_extension_config_dump
+ * right after its CREATE TABLE, its identity sequence too, so that pg_dump
+ * keeps the data.  Rows written by
  * this script itself (the default pipeline) are marked builtin and left out
  * of dumps while untouched; see pipeline_stages_before in states.sql.
  *
@@ -81,6 +82,8 @@ CREATE TABLE @extschema@.customers (
 	CONSTRAINT customers_updated_at_finite CHECK (pg_catalog.isfinite(updated_at)),
 	CONSTRAINT customers_satisfaction_finite CHECK (satisfaction OPERATOR(pg_catalog.>) '-Infinity' AND satisfaction OPERATOR(pg_catalog.<) 'Infinity')
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.customers', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.customers_id_seq', '');
 CREATE INDEX customers_owner_idx ON @extschema@.customers (owner);
 CREATE INDEX customers_region_idx ON @extschema@.customers (region);
 CREATE INDEX customers_tags_idx ON @extschema@.customers USING gin (tags);
@@ -118,6 +121,8 @@ CREATE TABLE @extschema@.contacts (
 	CONSTRAINT contacts_reports_to_self_check CHECK (reports_to OPERATOR(pg_catalog.<>) id),
 	FOREIGN KEY (customer_id, reports_to) REFERENCES @extschema@.contacts (customer_id, id)
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contacts', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contacts_id_seq', '');
 CREATE INDEX contacts_id_idx ON @extschema@.contacts (id);
 
 COMMENT ON TABLE @extschema@.contacts IS
@@ -152,6 +157,8 @@ CREATE TABLE @extschema@.orders (
 	CONSTRAINT orders_ordered_at_finite CHECK (pg_catalog.isfinite(ordered_at)),
 	CONSTRAINT orders_due_date_finite CHECK (pg_catalog.isfinite(due_date))
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.orders', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.orders_id_seq', '');
 CREATE INDEX orders_customer_idx ON @extschema@.orders (customer_id, ordered_at);
 -- Many customers with few orders each: the default sample underestimates the
 -- number of customers several times over (122,000 for 918,000 in the demo
@@ -182,6 +189,8 @@ CREATE TABLE @extschema@.service_costs (
 	CONSTRAINT service_costs_amount_finite CHECK (amount OPERATOR(pg_catalog.>) '-Infinity' AND amount OPERATOR(pg_catalog.<) 'Infinity'),
 	CONSTRAINT service_costs_incurred_on_finite CHECK (pg_catalog.isfinite(incurred_on))
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.service_costs', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.service_costs_id_seq', '');
 CREATE INDEX service_costs_customer_idx ON @extschema@.service_costs (customer_id, incurred_on);
 ALTER TABLE @extschema@.service_costs ALTER COLUMN customer_id SET STATISTICS 1000;
 
@@ -227,6 +236,8 @@ CREATE TABLE @extschema@.campaigns (
 	CONSTRAINT campaigns_ended_on_finite CHECK (pg_catalog.isfinite(ended_on)),
 	CONSTRAINT campaigns_created_at_finite CHECK (pg_catalog.isfinite(created_at))
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.campaigns', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.campaigns_id_seq', '');
 
 COMMENT ON TABLE @extschema@.campaigns IS
 	'Marketing campaigns: planned, budgeted, approved, executed, tracked, closed; status changes follow crm.status_transitions';
@@ -256,6 +267,7 @@ CREATE TABLE @extschema@.campaign_members (
 	CONSTRAINT campaign_members_invited_at_finite CHECK (pg_catalog.isfinite(invited_at)),
 	CONSTRAINT campaign_members_responded_at_finite CHECK (pg_catalog.isfinite(responded_at))
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.campaign_members', '');
 CREATE INDEX campaign_members_customer_idx ON @extschema@.campaign_members (customer_id);
 
 COMMENT ON TABLE @extschema@.campaign_members IS 'Customers targeted by a campaign and how they reacted';
@@ -286,6 +298,8 @@ CREATE TABLE @extschema@.pipeline_stages (
 	CONSTRAINT pipeline_stages_mean_days_finite CHECK (mean_days OPERATOR(pg_catalog.>) '-Infinity' AND mean_days OPERATOR(pg_catalog.<) 'Infinity'),
 	CONSTRAINT pipeline_stages_visits_per_week_finite CHECK (visits_per_week OPERATOR(pg_catalog.>) '-Infinity' AND visits_per_week OPERATOR(pg_catalog.<) 'Infinity')
 );
+-- shipped rows (builtin) are written again by CREATE EXTENSION, not dumped
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.pipeline_stages', 'WHERE NOT builtin');
 
 CREATE UNIQUE INDEX pipeline_stages_one_final_idx ON @extschema@.pipeline_stages (pipeline) WHERE is_final;
 
@@ -333,6 +347,8 @@ CREATE TABLE @extschema@.opportunities (
 	CONSTRAINT opportunities_updated_at_finite CHECK (pg_catalog.isfinite(updated_at)),
 	CONSTRAINT opportunities_closed_at_finite CHECK (pg_catalog.isfinite(closed_at))
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunities', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunities_id_seq', '');
 CREATE INDEX opportunities_id_idx ON @extschema@.opportunities (id);
 CREATE INDEX opportunities_owner_idx ON @extschema@.opportunities (owner) WHERE status IN ('open', 'suspended');
 CREATE INDEX opportunities_campaign_idx ON @extschema@.opportunities (campaign_id);
@@ -368,6 +384,7 @@ CREATE TABLE @extschema@.opportunity_owners (
 	-- finite values only: NaN and infinity are not amounts, rates or times
 	CONSTRAINT opportunity_owners_share_finite CHECK (share OPERATOR(pg_catalog.>) '-Infinity' AND share OPERATOR(pg_catalog.<) 'Infinity')
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunity_owners', '');
 
 COMMENT ON TABLE @extschema@.opportunity_owners IS
 	'Several owners of one opportunity and their credit shares in percent; the shares of an opportunity sum to 100 at commit. No rows = the opportunity''s owner gets 100 %';
@@ -399,6 +416,8 @@ CREATE TABLE @extschema@.opportunity_history (
 	CONSTRAINT opportunity_history_cost_finite CHECK (cost OPERATOR(pg_catalog.>) '-Infinity' AND cost OPERATOR(pg_catalog.<) 'Infinity'),
 	CONSTRAINT opportunity_history_changed_at_finite CHECK (pg_catalog.isfinite(changed_at))
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunity_history', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunity_history_id_seq', '');
 CREATE INDEX opportunity_history_opportunity_idx ON @extschema@.opportunity_history (opportunity_id, changed_at);
 
 COMMENT ON TABLE @extschema@.opportunity_history IS
@@ -442,6 +461,8 @@ CREATE TABLE @extschema@.quotes (
 	CONSTRAINT quotes_approved_at_finite CHECK (pg_catalog.isfinite(approved_at)),
 	CONSTRAINT quotes_created_at_finite CHECK (pg_catalog.isfinite(created_at))
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.quotes', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.quotes_id_seq', '');
 
 COMMENT ON TABLE @extschema@.quotes IS 'Quotes for an opportunity, numbered in versions, with approval';
 COMMENT ON COLUMN @extschema@.quotes.id IS 'Quote identifier';
@@ -493,6 +514,8 @@ CREATE TABLE @extschema@.contracts (
 	CONSTRAINT contracts_created_at_finite CHECK (pg_catalog.isfinite(created_at)),
 	CONSTRAINT contracts_updated_at_finite CHECK (pg_catalog.isfinite(updated_at))
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contracts', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contracts_id_seq', '');
 CREATE INDEX contracts_id_idx ON @extschema@.contracts (id);
 CREATE INDEX contracts_opportunity_idx ON @extschema@.contracts (customer_id, opportunity_id);
 CREATE INDEX contracts_campaign_idx ON @extschema@.contracts (campaign_id);
@@ -535,6 +558,7 @@ CREATE TABLE @extschema@.contract_versions (
 	CONSTRAINT contract_versions_valid_from_finite CHECK (pg_catalog.isfinite(valid_from)),
 	CONSTRAINT contract_versions_replaced_at_finite CHECK (pg_catalog.isfinite(replaced_at))
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contract_versions', '');
 
 COMMENT ON TABLE @extschema@.contract_versions IS
 	'Earlier versions of a contract''s terms, written by trigger when amount, starts_on, ends_on or terms change; the current version is the contracts row';
@@ -566,6 +590,8 @@ CREATE TABLE @extschema@.contract_history (
 	CONSTRAINT contract_history_new_percent_finite CHECK (new_percent OPERATOR(pg_catalog.>) '-Infinity' AND new_percent OPERATOR(pg_catalog.<) 'Infinity'),
 	CONSTRAINT contract_history_changed_at_finite CHECK (pg_catalog.isfinite(changed_at))
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contract_history', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contract_history_id_seq', '');
 CREATE INDEX contract_history_contract_idx ON @extschema@.contract_history (contract_id, changed_at);
 
 COMMENT ON TABLE @extschema@.contract_history IS 'Every status and progress change of a contract, written by trigger';
@@ -600,6 +626,8 @@ CREATE TABLE @extschema@.quotas (
 	CONSTRAINT quotas_period_start_finite CHECK (pg_catalog.isfinite(period_start)),
 	CONSTRAINT quotas_period_end_finite CHECK (pg_catalog.isfinite(period_end))
 );
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.quotas', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.quotas_id_seq', '');
 
 COMMENT ON TABLE @extschema@.quotas IS
 	'Sales targets per period and any combination of owner, region, product and channel (NULL = all); one target per combination';

@@ -550,34 +550,3 @@ COMMENT ON FUNCTION @extschema@.pipeline_stages_before() IS
 CREATE TRIGGER pipeline_stages_before
 	BEFORE INSERT OR UPDATE ON @extschema@.pipeline_stages
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.pipeline_stages_before();
-
---------------------------------------------------------------------------
--- pg_dump keeps the users' data
---------------------------------------------------------------------------
-
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.customers', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.customers_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.contacts', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.contacts_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.orders', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.orders_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.service_costs', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.service_costs_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.campaigns', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.campaigns_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.campaign_members', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.pipeline_stages', 'WHERE NOT builtin');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunities', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunities_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunity_owners', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunity_history', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunity_history_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.quotes', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.quotes_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.contracts', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.contracts_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.contract_versions', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.contract_history', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.contract_history_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.quotas', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.quotas_id_seq', '');

@@ -1,6 +1,8 @@
 /*
- * tree.h: the crm.tree type (a fitted CART decision tree) shared by tree.c
- * (type I/O, validation, scoring, explaining) and tree_train.c (training).
+ * tree.h: the crm.tree type (a fitted CART decision tree), the contract
+ * between tree.c (the type: build, validation, JSON and binary I/O),
+ * tree_train.c (training), tree_score.c (scoring) and tree_explain.c
+ * (rules, SQL, importances).
  *
  * On disk a crm.tree is one varlena: a fixed header, then arrays, each
  * starting at a multiple of 8 bytes:
@@ -23,6 +25,7 @@
 
 #include "postgres.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 
 #define CRM_TREE_MAGIC		0x54524D43	/* "CMRT" little-endian */
 #define CRM_TREE_VERSION	1
@@ -130,11 +133,73 @@ typedef struct CrmTreeBuild
 	int64		skipped;
 } CrmTreeBuild;
 
-/* serialize (and validate) a build into a crm.tree value */
-extern CrmTree *crm_tree_build(CrmTreeBuild *b);
+/*
+ * Serialize (and validate) a build into a crm.tree value.  sqlstate is the
+ * error code of a build that does not validate: ERRCODE_INVALID_TEXT_REPRESENTATION
+ * for the text input, ERRCODE_INVALID_BINARY_REPRESENTATION for the binary
+ * one, ERRCODE_INTERNAL_ERROR for the trainer (whose builds are always valid).
+ */
+extern CrmTree *crm_tree_build(CrmTreeBuild *b, int sqlstate);
 
-/* check everything a reader relies on; ereport(ERROR) naming what is wrong */
-extern void crm_tree_validate(const CrmTree *t, Size size);
+/*
+ * Check everything a reader relies on; an error with the given sqlstate,
+ * "invalid crm.tree value", whose detail names what is wrong.
+ */
+extern void crm_tree_validate(const CrmTree *t, Size size, int sqlstate);
+
+/*
+ * The kind of feature a column of (base) type type makes, the one rule for
+ * trainer and scorer: smallint, integer, bigint, real, double precision and
+ * numeric are continuous; boolean, text, varchar, char, name and enums are
+ * categorical (a level is the value as ::text gives it); anything else is
+ * -1, not a feature.
+ */
+extern int	crm_tree_feature_kind(Oid type);
+
+/* the value of a continuous feature of (base) type type as float8 */
+extern double crm_tree_feature_number(Datum value, Oid type);
+
+/* the names stored in a tree's string pool */
+static inline const char *
+crm_tree_str(const CrmTree *t, int32 off)
+{
+	return CRM_TREE_STRINGS(t) + off;
+}
+
+static inline const char *
+crm_tree_feature_name(const CrmTree *t, int f)
+{
+	return crm_tree_str(t, CRM_TREE_FEATURES(t)[f].name_off);
+}
+
+/* level l (0-based) of categorical feature f */
+static inline const char *
+crm_tree_level_name(const CrmTree *t, int f, int l)
+{
+	return crm_tree_str(t, CRM_TREE_LEVEL_OFF(t)[CRM_TREE_FEATURES(t)[f].first_level + l]);
+}
+
+static inline const char *
+crm_tree_class_name(const CrmTree *t, int k)
+{
+	return crm_tree_str(t, CRM_TREE_CLASS_OFF(t)[k]);
+}
+
+/* does level l of a categorical split's feature go left at node n? */
+static inline bool
+crm_tree_goes_left_level(const CrmTree *t, const CrmTreeNode *n, int l)
+{
+	return (CRM_TREE_WORDS(t)[n->word_off + l / 32] >> (l % 32)) & 1;
+}
+
+/* d in the shortest decimal form that reads back exactly (as float8out) */
+extern void crm_tree_append_double(StringInfo buf, double d);
+
+/* v[0 .. n-1] as a float8[] */
+extern ArrayType *crm_tree_float8_array(const double *v, int n);
+
+/* class probabilities of a node (counts / their sum), in class order */
+extern double *crm_tree_node_probabilities(const CrmTree *t, int node);
 
 /* impurity of weighted class counts (criterion CRM_TREE_*) */
 extern double crm_tree_impurity(int criterion, const double *counts, int n_classes, double total);

@@ -41,6 +41,10 @@
  */
 #include "postgres.h"
 
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"			/* VARDATA, VARSIZE: in postgres.h before 16 */
+#endif
+
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -466,26 +470,6 @@ value_text(Datum d, Oid type, int *len, Oid outfunc)
 	}
 }
 
-static double
-numeric_value(Datum d, Oid type)
-{
-	switch (type)
-	{
-		case INT2OID:
-			return DatumGetInt16(d);
-		case INT4OID:
-			return DatumGetInt32(d);
-		case INT8OID:
-			return (double) DatumGetInt64(d);
-		case FLOAT4OID:
-			return DatumGetFloat4(d);
-		case FLOAT8OID:
-			return DatumGetFloat8(d);
-		default:
-			return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
-	}
-}
-
 static void
 maybe_notice(Trainer *tr, const char *what, int64 n)
 {
@@ -556,22 +540,14 @@ read_source(Trainer *tr, const char *source, const char *target)
 		weight_att = find_column(desc, tr->opt.weight_col);
 		if (weight_att < 0)
 			missing_column(tr->opt.weight_col, "weight");
-		switch (getBaseType(TupleDescAttr(desc, weight_att)->atttypid))
-		{
-			case INT2OID:
-			case INT4OID:
-			case INT8OID:
-			case FLOAT4OID:
-			case FLOAT8OID:
-			case NUMERICOID:
-				break;
-			default:
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("weight column \"%s\" is of type %s, not a number", tr->opt.weight_col,
-								format_type_be(TupleDescAttr(desc, weight_att)->atttypid)),
-						 errhint("Use a numeric column of non-negative weights.")));
-		}
+		/* a weight is a number, as a continuous feature is */
+		if (crm_tree_feature_kind(getBaseType(TupleDescAttr(desc, weight_att)->atttypid)) != CRM_FEATURE_CONTINUOUS)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("weight column \"%s\" is not a number", tr->opt.weight_col),
+					 errdetail("The column is of type %s.",
+							   format_type_be(TupleDescAttr(desc, weight_att)->atttypid)),
+					 errhint("Use a numeric column of non-negative weights.")));
 	}
 	for (a = 0; a < tr->opt.n_features; a++)
 		if (find_column(desc, tr->opt.features[a]) < 0)
@@ -604,31 +580,13 @@ read_source(Trainer *tr, const char *source, const char *target)
 		col->attno = a;
 		type = getBaseType(att->atttypid);
 		col->type = type;
-		switch (type)
-		{
-			case INT2OID:
-			case INT4OID:
-			case INT8OID:
-			case FLOAT4OID:
-			case FLOAT8OID:
-			case NUMERICOID:
-				col->kind = CRM_FEATURE_CONTINUOUS;
-				break;
-			case BOOLOID:
-			case TEXTOID:
-			case VARCHAROID:
-			case BPCHAROID:
-				col->kind = CRM_FEATURE_CATEGORICAL;
-				break;
-			default:
-				if (type_is_enum(type))
-					col->kind = CRM_FEATURE_CATEGORICAL;
-				else
-					ereport(ERROR,
-							(errcode(ERRCODE_DATATYPE_MISMATCH),
-							 errmsg("column \"%s\" of type %s cannot be a feature", name, format_type_be(att->atttypid)),
-							 errhint("Features are numbers (continuous) or boolean, text or enum (categorical); leave the column out with the option \"exclude\" or cast it in a query.")));
-		}
+		col->kind = crm_tree_feature_kind(type);
+		if (col->kind < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" cannot be a feature", name),
+					 errdetail("The column is of type %s.", format_type_be(att->atttypid)),
+					 errhint("Features are numbers (continuous) or boolean, text, varchar, char, name or enum (categorical); leave the column out with the option \"exclude\" or cast it in a query.")));
 		if (col->kind == CRM_FEATURE_CATEGORICAL)
 			str_table_init(&col->levels);
 	}
@@ -675,7 +633,7 @@ read_source(Trainer *tr, const char *source, const char *target)
 					tr->skipped++;
 					continue;
 				}
-				weight = numeric_value(values[weight_att], getBaseType(TupleDescAttr(desc, weight_att)->atttypid));
+				weight = crm_tree_feature_number(values[weight_att], getBaseType(TupleDescAttr(desc, weight_att)->atttypid));
 				if (!isfinite(weight) || weight < 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -714,7 +672,7 @@ read_source(Trainer *tr, const char *source, const char *target)
 
 				if (col->kind == CRM_FEATURE_CONTINUOUS)
 				{
-					double		x = nulls[att] ? NAN : numeric_value(values[att], col->type);
+					double		x = nulls[att] ? NAN : crm_tree_feature_number(values[att], col->type);
 
 					if (isinf(x))
 						ereport(ERROR,
@@ -912,10 +870,7 @@ scan_sequence(Trainer *tr, const double *hist, const int *seq, int n_seq,
 	double	   *r2 = palloc(sizeof(double) * (K + 1));
 	bool		found = false;
 	double		tol = 1e-12 * Max(total[K], 1.0);
-	double		wtot = 0.0;
 
-	for (k = 0; k < K; k++)
-		wtot += total[k];
 	memset(left, 0, sizeof(double) * (K + 1));
 	for (j = 0; j + 1 < n_seq; j++)
 	{
@@ -1470,7 +1425,7 @@ crm_tree_train(PG_FUNCTION_ARGS)
 	}
 	b.rows = tr.n;
 	b.skipped = tr.skipped;
-	result = crm_tree_build(&b);
+	result = crm_tree_build(&b, ERRCODE_INTERNAL_ERROR);
 	MemoryContextDelete(tr.cxt);
 	PG_RETURN_POINTER(result);
 }

@@ -8,10 +8,16 @@
  */
 #include "postgres.h"
 
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"			/* VARDATA, VARSIZE: in postgres.h before 16 */
+#endif
+
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "access/htup_details.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/typcache.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 #include "pgtime.h"
@@ -245,9 +251,9 @@ crm_day_of(Datum value, Oid type, const char *what, CrmDayCache *cache)
 }
 
 TupleDesc
-crm_result_tupdesc(FunctionCallInfo fcinfo)
+crm_result_tupdesc_at(FunctionCallInfo fcinfo, TupleDesc *slot)
 {
-	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	TupleDesc	tupdesc = *slot;
 
 	if (tupdesc == NULL)
 	{
@@ -257,9 +263,15 @@ crm_result_tupdesc(FunctionCallInfo fcinfo)
 			elog(ERROR, "return type must be a row type");
 		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
 		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = tupdesc;
+		*slot = tupdesc;
 	}
 	return tupdesc;
+}
+
+TupleDesc
+crm_result_tupdesc(FunctionCallInfo fcinfo)
+{
+	return crm_result_tupdesc_at(fcinfo, (TupleDesc *) &fcinfo->flinfo->fn_extra);
 }
 
 ArrayType *
@@ -297,4 +309,158 @@ crm_varlena_unchanged(Datum value, const char *bytes, Size len)
 	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
 		return false;
 	return bytes != NULL && VARSIZE_ANY_EXHDR(v) == len && memcmp(VARDATA_ANY(v), bytes, len) == 0;
+}
+
+/* the fields of crm.purchase_stats, in the order of CrmStatsField */
+static const struct
+{
+	const char *name;
+	Oid			type;
+}			stats_fields[CRM_STATS_NFIELDS] =
+{
+	{"first_purchase", DATEOID},
+	{"last_purchase", DATEOID},
+	{"orders", INT8OID},
+	{"purchase_days", INT4OID},
+	{"revenue", NUMERICOID},
+	{"cost", NUMERICOID},
+	{"net_value", NUMERICOID},
+	{"mean_order_value", NUMERICOID},
+	{"mean_repeat_value", NUMERICOID},
+	{"trend", FLOAT8OID}
+};
+
+/*
+ * Where each field is in the row type of row: looked up by name when the
+ * type is not the one of the last call, then kept in the reader.  A type
+ * without a field, or with another type for it, is an internal error: the
+ * SQL functions declare crm.purchase_stats, so only a broken installation
+ * gets there.
+ */
+static void
+stats_layout(TupleDesc tupdesc, Oid typid, CrmStatsReader *reader)
+{
+	int			i;
+
+	for (i = 0; i < CRM_STATS_NFIELDS; i++)
+	{
+		int			a;
+
+		reader->attnum[i] = InvalidAttrNumber;
+		for (a = 0; a < tupdesc->natts; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(tupdesc, a);
+
+			if (att->attisdropped || strcmp(NameStr(att->attname), stats_fields[i].name) != 0)
+				continue;
+			if (att->atttypid != stats_fields[i].type)
+				elog(ERROR, "field %s of %s has type %s, expected %s",
+					 stats_fields[i].name, format_type_be(typid),
+					 format_type_be(att->atttypid), format_type_be(stats_fields[i].type));
+			reader->attnum[i] = att->attnum;
+		}
+		if (reader->attnum[i] == InvalidAttrNumber)
+			elog(ERROR, "type %s has no field %s", format_type_be(typid), stats_fields[i].name);
+	}
+}
+
+/* columns of the row type deformed at once (more: field by field) */
+#define STATS_MAX_NATTS 32
+
+void
+crm_stats_read(HeapTupleHeader row, CrmStatsReader *reader, CrmStats *stats)
+{
+	Oid			typid = HeapTupleHeaderGetTypeId(row);
+	int32		typmod = HeapTupleHeaderGetTypMod(row);
+	TupleDesc	tupdesc = lookup_rowtype_tupdesc(typid, typmod);
+	HeapTupleData tuple;
+	int			i;
+
+	if (reader->type != typid || reader->typmod != typmod)
+	{
+		stats_layout(tupdesc, typid, reader);
+		reader->type = typid;
+		reader->typmod = typmod;
+	}
+
+	/* one pass over the row (heap_getattr per field would rescan it) */
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+	if (tupdesc->natts <= STATS_MAX_NATTS)
+	{
+		Datum		values[STATS_MAX_NATTS];
+		bool		nulls[STATS_MAX_NATTS];
+
+		heap_deform_tuple(&tuple, tupdesc, values, nulls);
+		for (i = 0; i < CRM_STATS_NFIELDS; i++)
+		{
+			stats->value[i] = values[reader->attnum[i] - 1];
+			stats->isnull[i] = nulls[reader->attnum[i] - 1];
+		}
+	}
+	else
+		for (i = 0; i < CRM_STATS_NFIELDS; i++)
+			stats->value[i] = heap_getattr(&tuple, reader->attnum[i], tupdesc, &stats->isnull[i]);
+	ReleaseTupleDesc(tupdesc);
+}
+
+char *
+crm_date_text(DateADT day)
+{
+	return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(day)));
+}
+
+void
+crm_check_as_of(DateADT as_of)
+{
+	if (DATE_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("as_of must be a finite date"),
+				 errdetail("Given: %s.", crm_date_text(as_of)),
+				 errhint("Pass the day the history is read up to, such as current_date or the end of the calibration period.")));
+}
+
+/* a purchase day of stats, which purchase_stats always makes finite */
+static DateADT
+stats_day(const CrmStats *stats, CrmStatsField field)
+{
+	DateADT		day = DatumGetDateADT(stats->value[field]);
+
+	if (DATE_NOT_FINITE(day))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be a finite date", stats_fields[field].name),
+				 errdetail("%s is %s.", stats_fields[field].name, crm_date_text(day)),
+				 errhint("Build the stats with crm.purchase_stats(ordered_at, amount [, cost]).")));
+	return day;
+}
+
+bool
+crm_stats_dates(const CrmStats *stats, DateADT as_of,
+				DateADT *first, bool *has_first, DateADT *last)
+{
+	*has_first = !stats->isnull[CRM_STATS_FIRST_PURCHASE];
+	if (*has_first)
+		*first = stats_day(stats, CRM_STATS_FIRST_PURCHASE);
+	if (stats->isnull[CRM_STATS_LAST_PURCHASE])
+		return false;
+	*last = stats_day(stats, CRM_STATS_LAST_PURCHASE);
+	if (*has_first && *first > *last)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("first_purchase must not be after last_purchase"),
+				 errdetail("first_purchase is %s, last_purchase is %s.",
+						   crm_date_text(*first), crm_date_text(*last)),
+				 errhint("Build the stats with crm.purchase_stats(ordered_at, amount [, cost]).")));
+	if (as_of < *last)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("as_of must not be before the last purchase"),
+				 errdetail("as_of is %s, last_purchase is %s.",
+						   crm_date_text(as_of), crm_date_text(*last)),
+				 errhint("Compute the purchase stats from the orders up to as_of only (the calibration period), or pass a later as_of.")));
+	return true;
 }

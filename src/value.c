@@ -14,7 +14,7 @@
  *	N = max(0, net_value) / (max(0, net_value) + monetary_half)	net value
  *
  * R halves every half_life_days without a purchase, so one huge order long
- * ago cannot keep a customer on top (MISSION section 1): M and N saturate
+ * ago cannot keep a customer on top: M and N saturate
  * below 1 however large the order, while R decays towards 0.  F counts
  * purchase days, not orders: ten orders on one day are one visit.  N counts
  * only what is left after the cost to serve; a customer who costs more than
@@ -92,6 +92,10 @@
  */
 #include "postgres.h"
 
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"			/* VARDATA, VARSIZE: in postgres.h before 16 */
+#endif
+
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -111,39 +115,6 @@
 
 #include "util.h"
 
-/* the fields of crm.purchase_stats these functions read */
-enum
-{
-	STATS_FIRST,
-	STATS_LAST,
-	STATS_PURCHASE_DAYS,
-	STATS_REVENUE,
-	STATS_NET_VALUE,
-	STATS_TREND,
-	STATS_NFIELDS
-};
-
-static const struct
-{
-	const char *name;
-	Oid			type;
-}			stats_fields[STATS_NFIELDS] =
-{
-	{"first_purchase", DATEOID},
-	{"last_purchase", DATEOID},
-	{"purchase_days", INT4OID},
-	{"revenue", NUMERICOID},
-	{"net_value", NUMERICOID},
-	{"trend", FLOAT8OID}
-};
-
-/* one crm.purchase_stats value, deformed */
-typedef struct Stats
-{
-	Datum		value[STATS_NFIELDS];
-	bool		isnull[STATS_NFIELDS];
-} Stats;
-
 #define MAX_LABELS 8
 
 /*
@@ -152,9 +123,7 @@ typedef struct Stats
  */
 typedef struct ValueCache
 {
-	Oid			stats_type;		/* InvalidOid until the attnums are known */
-	int32		stats_typmod;
-	AttrNumber	attnum[STATS_NFIELDS];
+	CrmStatsReader stats;		/* where the fields of crm.purchase_stats are */
 	int			nlabels;		/* 0 until labels[] is filled */
 	Oid			labels[MAX_LABELS];
 } ValueCache;
@@ -199,8 +168,8 @@ static const char *const rfm_grid[5][5] =
 };
 
 /*
- * The nine satisfaction-by-volume segments (MISSION section 3), in grid
- * order: segment_strategies[3 * satisfaction row + volume column].  Volume
+ * The nine satisfaction-by-volume segments (A: high satisfaction and
+ * large volume ... I: low and small), in grid order: segment_strategies[3 * satisfaction row + volume column].  Volume
  * decides how we sell, satisfaction how we serve.
  */
 typedef struct SegmentStrategy
@@ -282,60 +251,11 @@ enum_result(FunctionCallInfo fcinfo, const char *const *labels, int nlabels, int
 	return ObjectIdGetDatum(cache->labels[i]);
 }
 
-/*
- * Deform a crm.purchase_stats value.  Fields are found by name, once per
- * call site, so the code does not depend on the column order of the type.
- */
+/* the crm.purchase_stats argument row, deformed (util.h) */
 static void
-stats_read(FunctionCallInfo fcinfo, HeapTupleHeader row, Stats *stats)
+stats_read(FunctionCallInfo fcinfo, HeapTupleHeader row, CrmStats *stats)
 {
-	ValueCache *cache = value_cache(fcinfo);
-	Oid			typid = HeapTupleHeaderGetTypeId(row);
-	int32		typmod = HeapTupleHeaderGetTypMod(row);
-	TupleDesc	tupdesc = lookup_rowtype_tupdesc(typid, typmod);
-	HeapTupleData tuple;
-	int			i;
-
-	if (cache->stats_type != typid || cache->stats_typmod != typmod)
-	{
-		for (i = 0; i < STATS_NFIELDS; i++)
-		{
-			int			a;
-
-			cache->attnum[i] = InvalidAttrNumber;
-			for (a = 0; a < tupdesc->natts; a++)
-			{
-				Form_pg_attribute att = TupleDescAttr(tupdesc, a);
-
-				if (!att->attisdropped && strcmp(NameStr(att->attname), stats_fields[i].name) == 0)
-				{
-					if (att->atttypid != stats_fields[i].type)
-						elog(ERROR, "field %s of %s has type %s, expected %s",
-							 stats_fields[i].name, format_type_be(typid),
-							 format_type_be(att->atttypid), format_type_be(stats_fields[i].type));
-					cache->attnum[i] = att->attnum;
-				}
-			}
-			if (cache->attnum[i] == InvalidAttrNumber)
-				elog(ERROR, "type %s has no field %s", format_type_be(typid), stats_fields[i].name);
-		}
-		cache->stats_type = typid;
-		cache->stats_typmod = typmod;
-	}
-
-	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = row;
-	for (i = 0; i < STATS_NFIELDS; i++)
-		stats->value[i] = heap_getattr(&tuple, cache->attnum[i], tupdesc, &stats->isnull[i]);
-	ReleaseTupleDesc(tupdesc);
-}
-
-static char *
-date_text(DateADT day)
-{
-	return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(day)));
+	crm_stats_read(row, &value_cache(fcinfo)->stats, stats);
 }
 
 static char *
@@ -366,66 +286,16 @@ numeric_compare(Datum a, Datum b)
 	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a, b));
 }
 
-static void
-check_as_of(const char *fname, DateADT as_of)
-{
-	if (DATE_NOT_FINITE(as_of))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: as_of must be a finite date, got %s", fname, date_text(as_of)),
-				 errhint("Pass the day of the analysis, e.g. current_date.")));
-}
-
-/*
- * The purchase dates of stats, checked: finite, first <= last <= as_of.
- * Returns false when the stats have no last purchase (no purchase at all).
- */
-static bool
-stats_dates(const char *fname, const Stats *stats, DateADT as_of,
-			DateADT *first, bool *has_first, DateADT *last)
-{
-	*has_first = !stats->isnull[STATS_FIRST];
-	if (*has_first)
-	{
-		*first = DatumGetDateADT(stats->value[STATS_FIRST]);
-		if (DATE_NOT_FINITE(*first))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s: first_purchase must be a finite date, got %s", fname, date_text(*first)),
-					 errhint("Build the stats with crm.purchase_stats(ordered_at, amount [, cost]).")));
-	}
-	if (stats->isnull[STATS_LAST])
-		return false;
-	*last = DatumGetDateADT(stats->value[STATS_LAST]);
-	if (DATE_NOT_FINITE(*last))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: last_purchase must be a finite date, got %s", fname, date_text(*last)),
-				 errhint("Build the stats with crm.purchase_stats(ordered_at, amount [, cost]).")));
-	if (*has_first && *first > *last)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: first_purchase %s is after last_purchase %s", fname,
-						date_text(*first), date_text(*last)),
-				 errhint("Build the stats with crm.purchase_stats(ordered_at, amount [, cost]).")));
-	if (as_of < *last)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: as_of %s is before the last purchase %s", fname,
-						date_text(as_of), date_text(*last)),
-				 errhint("Compute the purchase stats from the orders up to as_of only, or pass a later as_of.")));
-	return true;
-}
-
 /* a money field of stats as float8; error for NaN and infinity */
 static double
-stats_money(const char *fname, const Stats *stats, int field)
+stats_money(const CrmStats *stats, CrmStatsField field, const char *name)
 {
 	if (!numeric_is_finite(stats->value[field]))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: %s must be a finite amount, got %s", fname,
-						stats_fields[field].name, numeric_text(stats->value[field])),
+				 errmsg("%s must be a finite amount",
+						name),
+				 errdetail("Given: %s.", numeric_text(stats->value[field])),
 				 errhint("Build the stats with crm.purchase_stats(ordered_at, amount [, cost]).")));
 	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, stats->value[field]));
 }
@@ -442,7 +312,8 @@ check_half(double value, const char *name, const char *hint)
 	if (!(value > 0.0) || isinf(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value_score: %s must be a positive finite number, got %g", name, value),
+				 errmsg("%s must be a positive finite number", name),
+				 errdetail("Given: %g.", value),
 				 errhint("%s", hint)));
 }
 
@@ -463,7 +334,8 @@ read_weights(ArrayType *array, double weights[4])
 	if (ARR_NDIM(array) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value_score: weights must be a one-dimensional array, got %s",
+				 errmsg("weights must be a one-dimensional array"),
+				 errdetail("Given: %s.",
 						OidOutputFunctionCall(F_ARRAY_OUT, PointerGetDatum(array))),
 				 errhint("%s", hint)));
 	deconstruct_array(array, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
@@ -471,21 +343,24 @@ read_weights(ArrayType *array, double weights[4])
 	if (n != 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value_score: weights must have exactly 4 elements, got %d", n),
+				 errmsg("weights must have exactly 4 elements"),
+				 errdetail("Given: %d.", n),
 				 errhint("%s", hint)));
 	for (i = 0; i < 4; i++)
 	{
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("value_score: weights must not contain NULL, got %s",
+					 errmsg("weights must not contain NULL"),
+				 errdetail("Given: %s.",
 							OidOutputFunctionCall(F_ARRAY_OUT, PointerGetDatum(array))),
 					 errhint("%s", hint)));
 		weights[i] = DatumGetFloat8(elems[i]);
 		if (!(weights[i] >= 0.0) || isinf(weights[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("value_score: weights must be finite and non-negative, got %s",
+					 errmsg("weights must be finite and non-negative"),
+				 errdetail("Given: %s.",
 							OidOutputFunctionCall(F_ARRAY_OUT, PointerGetDatum(array))),
 					 errhint("%s", hint)));
 		largest = Max(largest, weights[i]);
@@ -493,7 +368,7 @@ read_weights(ArrayType *array, double weights[4])
 	if (largest == 0.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value_score: weights must not all be zero"),
+				 errmsg("weights must not all be zero"),
 				 errhint("%s", hint)));
 	for (i = 0; i < 4; i++)
 		weights[i] /= largest;
@@ -514,7 +389,7 @@ crm_value_score(PG_FUNCTION_ARGS)
 	double		frequency_half = PG_GETARG_FLOAT8(3);
 	double		monetary_half = PG_GETARG_FLOAT8(4);
 	double		w[4];
-	Stats		stats;
+	CrmStats	stats;
 	DateADT		first,
 				last;
 	bool		has_first;
@@ -534,23 +409,24 @@ crm_value_score(PG_FUNCTION_ARGS)
 	check_half(monetary_half, "monetary_half",
 			   "Pass the revenue at which the monetary part reaches half, in the currency of the stats, e.g. 1000.");
 	read_weights(PG_GETARG_ARRAYTYPE_P(5), w);
-	check_as_of("value_score", as_of);
+	crm_check_as_of(as_of);
 
 	stats_read(fcinfo, row, &stats);
-	if (!stats_dates("value_score", &stats, as_of, &first, &has_first, &last) ||
-		stats.isnull[STATS_PURCHASE_DAYS] || stats.isnull[STATS_REVENUE] ||
-		stats.isnull[STATS_NET_VALUE])
+	if (!crm_stats_dates(&stats, as_of, &first, &has_first, &last) ||
+		stats.isnull[CRM_STATS_PURCHASE_DAYS] || stats.isnull[CRM_STATS_REVENUE] ||
+		stats.isnull[CRM_STATS_NET_VALUE])
 		PG_RETURN_NULL();
-	purchase_days = DatumGetInt32(stats.value[STATS_PURCHASE_DAYS]);
+	purchase_days = DatumGetInt32(stats.value[CRM_STATS_PURCHASE_DAYS]);
 	if (purchase_days < 1)
 		PG_RETURN_NULL();		/* no purchase: no score, as rfm_summary */
-	revenue = stats_money("value_score", &stats, STATS_REVENUE);
-	net = stats_money("value_score", &stats, STATS_NET_VALUE);
+	revenue = stats_money(&stats, CRM_STATS_REVENUE, "revenue");
+	net = stats_money(&stats, CRM_STATS_NET_VALUE, "net_value");
 	if (revenue < 0.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value_score: revenue must not be negative, got %s",
-						numeric_text(stats.value[STATS_REVENUE])),
+				 errmsg("revenue must not be negative"),
+				 errdetail("Given: %s.",
+						numeric_text(stats.value[CRM_STATS_REVENUE])),
 				 errhint("Leave refunds out of the orders or net them into their orders before crm.purchase_stats.")));
 
 	r = pow(0.5, (double) ((int64) as_of - last) / half_life);
@@ -582,7 +458,8 @@ crm_rfm_segment(PG_FUNCTION_ARGS)
 	if (r < 1 || r > 5 || f < 1 || f > 5 || m < 1 || m > 5)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("rfm_segment: scores must be between 1 and 5, got r = %d, f = %d, m = %d", r, f, m),
+				 errmsg("scores must be between 1 and 5"),
+				 errdetail("Given: r = %d, f = %d, m = %d.", r, f, m),
 				 errhint("Score each customer in quintiles with ntile(5) OVER (ORDER BY ...), recency ordered so that the most recent get 5.")));
 	PG_RETURN_TEXT_P(cstring_to_text(rfm_grid[r - 1][(f + m + 1) / 2 - 1]));
 }
@@ -623,7 +500,7 @@ crm_lifecycle(PG_FUNCTION_ARGS)
 	Datum		worthless_at;
 	double		trend_threshold;
 	double		gap_factor;
-	Stats		stats;
+	CrmStats	stats;
 	DateADT		first = 0,
 				last = 0;
 	bool		has_first;
@@ -649,64 +526,71 @@ crm_lifecycle(PG_FUNCTION_ARGS)
 		if (!numeric_is_finite(arrears) || numeric_sign_of(arrears) < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("lifecycle: arrears must be a finite amount of at least 0, got %s",
+					 errmsg("arrears must be a finite amount of at least 0"),
+				 errdetail("Given: %s.",
 							numeric_text(arrears)),
 					 errhint("Pass the unpaid amount past its due date, sum(amount - amount_paid) FILTER (WHERE due_date < as_of), or 0.")));
 	}
 	if (new_days < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("lifecycle: new_days must not be negative, got %d", new_days),
+				 errmsg("new_days must not be negative"),
+				 errdetail("Given: %d.", new_days),
 				 errhint("Pass the number of days after the first purchase during which a customer is new, e.g. 90.")));
 	if (numeric_is_nan(DatumGetNumeric(worthless_at)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("lifecycle: worthless_at must be a number, got NaN"),
+				 errmsg("worthless_at must be a number"),
+				 errdetail("Given: NaN."),
 				 errhint("Pass the net value at or below which a customer is worthless, e.g. 0; '-Infinity' turns the rule off.")));
 	if (!(trend_threshold > 0.0 && trend_threshold <= 1.0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("lifecycle: trend_threshold must be greater than 0 and at most 1, got %g", trend_threshold),
+				 errmsg("trend_threshold must be greater than 0 and at most 1"),
+				 errdetail("Given: %g.", trend_threshold),
 				 errhint("trend is in [-1, 1]: with 0.2 a customer grows at trend >= 0.2 and declines at trend <= -0.2.")));
 	if (!(gap_factor > 0.0) || isinf(gap_factor))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("lifecycle: gap_factor must be a positive finite number, got %g", gap_factor),
+				 errmsg("gap_factor must be a positive finite number"),
+				 errdetail("Given: %g.", gap_factor),
 				 errhint("Pass how many of the customer's own mean gaps between purchase days may pass before he is declining, e.g. 2.")));
-	check_as_of("lifecycle", as_of);
+	crm_check_as_of(as_of);
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();		/* no history at all */
 	row = PG_GETARG_HEAPTUPLEHEADER(0);
 	stats_read(fcinfo, row, &stats);
-	has_last = stats_dates("lifecycle", &stats, as_of, &first, &has_first, &last);
-	if (!stats.isnull[STATS_TREND])
+	has_last = crm_stats_dates(&stats, as_of, &first, &has_first, &last);
+	if (!stats.isnull[CRM_STATS_TREND])
 	{
-		double		trend = DatumGetFloat8(stats.value[STATS_TREND]);
+		double		trend = DatumGetFloat8(stats.value[CRM_STATS_TREND]);
 
 		if (!(trend >= -1.0 && trend <= 1.0))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("lifecycle: trend must be between -1 and 1, got %g", trend),
+					 errmsg("trend must be between -1 and 1"),
+				 errdetail("Given: %g.", trend),
 					 errhint("Build the stats with crm.purchase_stats(ordered_at, amount [, cost]).")));
 	}
 
 	if (has_arrears && numeric_sign_of(arrears) > 0)
 		PG_RETURN_DATUM(enum_result(fcinfo, stage_labels, STAGE_NLABELS, STAGE_PROBLEM));
 
-	if (stats.isnull[STATS_NET_VALUE])
+	if (stats.isnull[CRM_STATS_NET_VALUE])
 		PG_RETURN_NULL();
-	if (numeric_is_nan(DatumGetNumeric(stats.value[STATS_NET_VALUE])))
+	if (numeric_is_nan(DatumGetNumeric(stats.value[CRM_STATS_NET_VALUE])))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("lifecycle: net_value must be a number, got NaN"),
+				 errmsg("net_value must be a number"),
+				 errdetail("Given: NaN."),
 				 errhint("Build the stats with crm.purchase_stats(ordered_at, amount [, cost]).")));
-	if (numeric_compare(stats.value[STATS_NET_VALUE], worthless_at) <= 0)
+	if (numeric_compare(stats.value[CRM_STATS_NET_VALUE], worthless_at) <= 0)
 		PG_RETURN_DATUM(enum_result(fcinfo, stage_labels, STAGE_NLABELS, STAGE_WORTHLESS));
 
-	if (!has_first || !has_last || stats.isnull[STATS_PURCHASE_DAYS])
+	if (!has_first || !has_last || stats.isnull[CRM_STATS_PURCHASE_DAYS])
 		PG_RETURN_NULL();
-	purchase_days = DatumGetInt32(stats.value[STATS_PURCHASE_DAYS]);
+	purchase_days = DatumGetInt32(stats.value[CRM_STATS_PURCHASE_DAYS]);
 	if (purchase_days < 1)
 		PG_RETURN_NULL();
 	if ((int64) as_of - first <= new_days)
@@ -719,9 +603,9 @@ crm_lifecycle(PG_FUNCTION_ARGS)
 	recency = (int64) as_of - last;
 	if ((double) recency > gap_factor * ((double) ((int64) last - first) / (purchase_days - 1)))
 		PG_RETURN_DATUM(enum_result(fcinfo, stage_labels, STAGE_NLABELS, STAGE_DECLINING));
-	if (!stats.isnull[STATS_TREND])
+	if (!stats.isnull[CRM_STATS_TREND])
 	{
-		double		trend = DatumGetFloat8(stats.value[STATS_TREND]);
+		double		trend = DatumGetFloat8(stats.value[CRM_STATS_TREND]);
 
 		if (trend <= -trend_threshold)
 			PG_RETURN_DATUM(enum_result(fcinfo, stage_labels, STAGE_NLABELS, STAGE_DECLINING));
@@ -760,17 +644,18 @@ crm_relationship(PG_FUNCTION_ARGS)
 	if (lost_after < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("relationship: lost_after_days must not be negative, got %d", lost_after),
+				 errmsg("lost_after_days must not be negative"),
+				 errdetail("Given: %d.", lost_after),
 				 errhint("Pass the number of days without a purchase after which a customer is lost, e.g. 365.")));
-	check_as_of("relationship", as_of);
+	crm_check_as_of(as_of);
 
 	if (!PG_ARGISNULL(0))
 	{
-		Stats		stats;
+		CrmStats	stats;
 		bool		has_first;
 
 		stats_read(fcinfo, PG_GETARG_HEAPTUPLEHEADER(0), &stats);
-		bought = stats_dates("relationship", &stats, as_of, &first, &has_first, &last);
+		bought = crm_stats_dates(&stats, as_of, &first, &has_first, &last);
 	}
 
 	if (bought)
@@ -803,7 +688,8 @@ read_cuts(FunctionCallInfo fcinfo, int argno, const char *name, const char *hint
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("segment: %s must be given, got NULL", name),
+				 errmsg("%s must be given", name),
+				 errdetail("Given: NULL."),
 				 errhint("%s", hint)));
 	array = PG_GETARG_ARRAYTYPE_P(argno);
 	if (ARR_NDIM(array) > 1)
@@ -816,7 +702,8 @@ read_cuts(FunctionCallInfo fcinfo, int argno, const char *name, const char *hint
 		numeric_compare(elems[0], elems[1]) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("segment: %s must be 2 finite numbers in ascending order, got %s", name,
+				 errmsg("%s must be 2 finite numbers in ascending order", name),
+				 errdetail("Given: %s.",
 						OidOutputFunctionCall(F_ARRAY_OUT, PointerGetDatum(array))),
 				 errhint("%s", hint)));
 	cuts[0] = elems[0];
@@ -840,8 +727,9 @@ cut_class(Datum value, const Datum cuts[2], const char *name, Datum low, Datum h
 		(high != (Datum) 0 && numeric_compare(value, high) > 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("segment: %s must be %s, got %s", name,
-						high != (Datum) 0 ? "between 0 and 10" : "a finite number of at least 0",
+				 errmsg("%s must be %s", name,
+						high != (Datum) 0 ? "between 0 and 10" : "a finite number of at least 0"),
+				 errdetail("Given: %s.",
 						DatumGetCString(DirectFunctionCall1(numeric_out, value))),
 				 errhint("%s", hint)));
 	if (numeric_compare(value, cuts[1]) >= 0)
@@ -955,7 +843,7 @@ crm_segment_strategy(PG_FUNCTION_ARGS)
 		pg_toupper((unsigned char) segment[0]) > 'I')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("segment_strategy: unknown segment \"%s\"", segment),
+				 errmsg("unknown segment \"%s\"", segment),
 				 errhint("Segments are A to I, as crm.segment gives them; crm.segment_strategies lists all nine.")));
 	s = &segment_strategies[pg_toupper((unsigned char) segment[0]) - 'A'];
 

@@ -191,7 +191,7 @@ SELECT is((SELECT crm.bgnbd_fit_final(crm.bgnbd_fit_combine(
 	'bgnbd_fit: support functions called by hand agree with the aggregate');
 
 SELECT throws_ok($$SELECT crm.bgnbd_fit(2, 6::float8, 5::float8)$$, '22023',
-	'bgnbd_fit: need 0 <= t_x <= T, got t_x = 6, T = 5', 'bgnbd_fit: t_x > T is an error');
+	'need 0 <= t_x <= T', 'bgnbd_fit: t_x > T is an error');
 SELECT throws_ok($$SELECT crm.gammagamma_fit(2, 0::float8)$$, '22023', NULL, 'gammagamma_fit: zero spend of a repeat buyer is an error');
 SELECT throws_ok($$SELECT crm.bgnbd_p_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, 39, -1)$$,
 	'22023', NULL, 'bgnbd_p_purchases: negative n is an error');

@@ -127,7 +127,7 @@ compare_checks() {
 	dist=$(crm_citus_psql -q -f "$CRM_ROOT/test/distributed/checks.sql" 2>&1)
 	while IFS= read -r line; do
 		name=${line%%|*}
-		got=$(printf '%s\n' "$dist" | awk -F'|' -v n="$name" '$1 == n { print; exit }')
+		got=$(printf '%s\n' "$dist" | awk -F'|' -v n="$name" '$1 == n && !seen { print; seen = 1 }')
 		# after a first run, rows written by its workflow carry transaction
 		# times (and ids from the node that wrote them): whole tables and
 		# what shows those times are compared in the first run only

@@ -117,33 +117,33 @@ SELECT is_empty($$SELECT * FROM crm.handover('rep_y')$$, 'handover: nothing open
 --------------------------------------------------------------------------
 
 SELECT throws_ok($$SELECT crm.win_probability(4, '{0.5,0.8,0.9}')$$, '2202E',
-	'win_probability: stage 4 is outside the funnel''s open stages 1..3', 'stage past the end');
+	'stage 4 is outside the funnel''s open stages 1..3', 'stage past the end');
 SELECT throws_ok($$SELECT crm.win_probability(1, '{0.5,1.2}')$$, '22023',
-	'win_probability: conversion rate 1.2 of stage 2 is outside [0, 1]', 'rate above 1');
+	'conversion rate 1.2 of stage 2 is outside [0, 1]', 'rate above 1');
 SELECT throws_ok($$SELECT crm.win_probability(1, '{0.5,NULL}')$$, '22004',
-	'win_probability: element 2 of conversion is NULL', 'NULL rate');
+	'element 2 of conversion is NULL', 'NULL rate');
 SELECT throws_ok($$SELECT crm.win_probability(1, '{}')$$, '22023',
-	'win_probability: conversion must not be empty', 'empty funnel');
+	'conversion must not be empty', 'empty funnel');
 SELECT throws_ok($$SELECT crm.win_probability(1, '{0.5}', 2)$$, '22023',
-	'win_probability: win probability 2 is outside [0, 1]', 'own probability above 1');
+	'win probability 2 is outside [0, 1]', 'own probability above 1');
 SELECT throws_ok($$SELECT crm.funnel_forecast(1, 1, NULL, '{1}', 3)$$, '22004',
-	'funnel_forecast: conversion must not be NULL', 'NULL conversion');
+	'conversion must not be NULL', 'NULL conversion');
 SELECT throws_ok($$SELECT crm.funnel_forecast(1, 1, '{1}', '{1}', 0)$$, '22023',
-	'funnel_forecast: horizon 0 is outside 1..1200 months', 'horizon 0');
+	'horizon 0 is outside 1..1200 months', 'horizon 0');
 SELECT throws_ok($$SELECT crm.funnel_forecast(1, 1, '{0.5,0.5}', '{1}', 3)$$, '2202E',
-	'funnel_forecast: stage_months has 1 elements but conversion has 2', 'length mismatch');
+	'stage_months has 1 elements but conversion has 2', 'length mismatch');
 SELECT throws_ok($$SELECT crm.funnel_forecast(1, 1, '{0.5}', '{-1}', 3)$$, '22023',
-	'funnel_forecast: mean duration -1 of stage 1 must be finite and not negative', 'negative duration');
+	'mean duration -1 of stage 1 must be finite and not negative', 'negative duration');
 SELECT throws_ok($$SELECT crm.funnel_forecast(1, 1, '{0.5}', '{1}', 3, -1)$$, '22023',
-	'funnel_forecast: months_in_stage -1 must be finite and not negative', 'negative time in stage');
+	'months_in_stage -1 must be finite and not negative', 'negative time in stage');
 SELECT throws_ok($$SELECT crm.funnel_forecast(1, 1, '{0.5}', '{1}', h) FROM (VALUES (2), (3)) v(h)$$, '22023',
-	'funnel_forecast: horizon must be the same on every row, got 2 and 3', 'horizon changes');
+	'horizon must be the same on every row', 'horizon changes');
 SELECT throws_ok($$SELECT crm.funnel_forecast_final('{1,2}')$$, '22023',
 	'not a funnel_forecast state', 'a forged state');
 SELECT throws_ok($$CALL crm.apply_empirical_funnel('nope')$$, '22023',
 	'apply_empirical_funnel: pipeline "nope" does not exist', 'unknown pipeline');
 SELECT throws_ok($$SELECT crm.months_to_close(2, '{1}')$$, '2202E',
-	'months_to_close: stage 2 is outside the funnel''s open stages 1..1', 'months_to_close: stage past the end');
+	'stage 2 is outside the funnel''s open stages 1..1', 'months_to_close: stage past the end');
 
 --------------------------------------------------------------------------
 -- Parallel equals serial

@@ -40,10 +40,10 @@ SELECT is(crm.allocate(-10, '{1,2}', 0), '{-3,-7}'::numeric[], 'negative total')
 SELECT ok((SELECT bool_and((SELECT sum(x) FROM unnest(crm.allocate(t, ARRAY[1/3.0, 1/7.0, 2/9.0])) x) = t)
 			 FROM (SELECT round(i / 3.0, 2) AS t FROM generate_series(1, 500) i) s),
 	'500 totals split by 1/3, 1/7, 2/9 sum exactly');
-SELECT throws_ok($$SELECT crm.allocate(100, '{0,0}')$$, '22023', 'allocate: all 2 weights are zero', 'all zero weights');
-SELECT throws_ok($$SELECT crm.allocate(100, '{1,-2}')$$, '22023', 'allocate: weight 2 is -2, not a finite number >= 0', 'negative weight');
-SELECT throws_ok($$SELECT crm.allocate(100, '{NULL,1}')$$, '22004', 'allocate: weight 1 is NULL', 'NULL weight');
-SELECT throws_ok($$SELECT crm.allocate(1.005, '{1}')$$, '22023', 'allocate: total 1.005 has more than 2 decimals', 'total finer than the scale');
+SELECT throws_ok($$SELECT crm.allocate(100, '{0,0}')$$, '22023', 'all 2 weights are zero', 'all zero weights');
+SELECT throws_ok($$SELECT crm.allocate(100, '{1,-2}')$$, '22023', 'weight 2 is -2, not a finite number >= 0', 'negative weight');
+SELECT throws_ok($$SELECT crm.allocate(100, '{NULL,1}')$$, '22004', 'weight 1 is NULL', 'NULL weight');
+SELECT throws_ok($$SELECT crm.allocate(1.005, '{1}')$$, '22023', 'total 1.005 has more than 2 decimals', 'total finer than the scale');
 
 -- allocate_quotas and attainment on crafted sales
 DELETE FROM crm.orders;
@@ -88,11 +88,11 @@ SELECT is((SELECT crm.seasonal_forecast(month, sales, 3, 'seasonal_naive') FROM 
 SELECT is((SELECT round(f[1]::numeric, 6) FROM (SELECT crm.seasonal_forecast(month, sales, 1, 'moving_average', 6) AS f FROM tap_series) x),
 	1137.166667, 'moving average of 6 months');
 SELECT throws_ok($$SELECT crm.seasonal_forecast(month, sales, 3, 'arima') FROM tap_series$$, '22023',
-	'seasonal_forecast: unknown method "arima"', 'unknown method');
+	'unknown method "arima"', 'unknown method');
 SELECT throws_ok($$SELECT crm.seasonal_forecast(month, sales, 3, 'holt_winters', 16) FROM tap_series$$, '22023',
-	'seasonal_forecast: holt_winters needs at least 32 months (two seasons), the series has 30', 'too short for two seasons');
+	'holt_winters needs at least 32 months (two seasons), the series has 30', 'too short for two seasons');
 SELECT throws_ok($$SELECT crm.seasonal_forecast(month, sales, 3, 'holt_winters', 12, 2, 0.1, 0.1) FROM tap_series$$, '22023',
-	'seasonal_forecast: alpha 2 is outside [0, 1]', 'alpha above 1');
+	'alpha 2 is outside [0, 1]', 'alpha above 1');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,0 +1,119 @@
+# scripts/pgversions.sh: the suite on the newer PostgreSQL versions, each in
+# a Debian root file system of its own (sourced by scripts/test.sh after
+# scripts/lib.sh, not run).  Debian 12 ships PostgreSQL 15 only; Debian 13
+# (trixie) ships 17 and Debian testing (forky) 18, with their -dev and pgTAP
+# packages.  A root file system made with debootstrap from Debian's archive
+# runs them without touching the host's packages.
+#
+#   crm_pgversions                the versions tested beside 15: $CRM_PG_VERSIONS,
+#                                 by default "17 18" ("" tests 15 only)
+#   crm_rootfs_ensure VERSION     the root file system of that version, made
+#                                 once and cached in $CRM_ROOTFS_CACHE (a
+#                                 second run reuses it)
+#   crm_rootfs_suite VERSION      copy this working tree into it and run
+#                                 scripts/test.sh there (CRM_IN_ROOTFS=1: the
+#                                 pg_regress, isolation, pgTAP, dump round trip
+#                                 and load steps; scikit-learn and Citus run
+#                                 on 15 only); its output goes to stdout
+
+CRM_PG_VERSIONS=${CRM_PG_VERSIONS-17 18}
+CRM_ROOTFS_CACHE=${CRM_ROOTFS_CACHE:-/var/cache/crm/rootfs}
+CRM_DEBIAN_MIRROR=${CRM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+crm_pgversions() { echo "$CRM_PG_VERSIONS"; }
+
+# Debian suite shipping a version, and the debootstrap script for it
+# (Debian 12's debootstrap knows trixie; testing is made with sid's script).
+crm_rootfs_debian() {
+	case $1 in
+	17) echo "trixie trixie" ;;
+	18) echo "forky sid" ;;
+	*) echo "no Debian root file system is set up for PostgreSQL $1 (17 and 18 are)" >&2; return 1 ;;
+	esac
+}
+
+crm_rootfs_dir() { echo "$CRM_ROOTFS_CACHE/$(crm_rootfs_debian "$1" | cut -d' ' -f1)-pg$1"; }
+
+# The packages of a version, as scripts/lib.sh names them for 15.
+crm_rootfs_packages() {
+	echo "build-essential postgresql-$1 postgresql-server-dev-$1 postgresql-$1-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-common"
+}
+
+crm_rootfs_ensure() {
+	local version=$1 suite script dir tmp start=$SECONDS
+	read -r suite script <<<"$(crm_rootfs_debian "$version")"
+	dir=$(crm_rootfs_dir "$version")
+	if [ -f "$dir/.crm-ready" ] && [ "$(cat "$dir/.crm-ready")" = "$(crm_rootfs_packages "$version")" ]; then
+		crm_say "PostgreSQL $version: Debian $suite root file system from the cache $dir"
+		return 0
+	fi
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "Making the Debian $suite root file system for PostgreSQL $version needs root (debootstrap, chroot)." >&2
+		return 1
+	fi
+	command -v debootstrap >/dev/null || {
+		crm_say "installing debootstrap"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+	}
+	crm_say "PostgreSQL $version: making a Debian $suite root file system in $dir (once; cached)"
+	mkdir -p "$CRM_ROOTFS_CACHE"
+	tmp=$dir.tmp
+	rm -rf "$tmp" "$dir"
+	debootstrap --variant=minbase "$suite" "$tmp" "$CRM_DEBIAN_MIRROR" "/usr/share/debootstrap/scripts/$script" \
+		>"$CRM_ROOTFS_CACHE/debootstrap-$suite.log" 2>&1 || {
+		tail -n 20 "$CRM_ROOTFS_CACHE/debootstrap-$suite.log"
+		return 1
+	}
+	# no service starts inside, and no default cluster: the suite makes its own
+	printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
+	chmod 755 "$tmp/usr/sbin/policy-rc.d"
+	mkdir -p "$tmp/etc/postgresql-common/createcluster.d"
+	echo "create_main_cluster = false" >"$tmp/etc/postgresql-common/createcluster.d/crm.conf"
+	# a mirror may serve a frozen snapshot whose Release files are past
+	# their Valid-Until (testing's expire within a week): their signatures
+	# are still checked
+	echo 'Acquire::Check-Valid-Until "false";' >"$tmp/etc/apt/apt.conf.d/99crm-snapshot"
+	# shellcheck disable=SC2046
+	crm_rootfs_chroot "$tmp" sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(crm_rootfs_packages "$version")" \
+		>"$CRM_ROOTFS_CACHE/apt-$suite.log" 2>&1 || {
+		tail -n 20 "$CRM_ROOTFS_CACHE/apt-$suite.log"
+		return 1
+	}
+	crm_rootfs_chroot "$tmp" apt-get clean
+	crm_rootfs_packages "$version" >"$tmp/.crm-ready"
+	mv "$tmp" "$dir"
+	crm_say "PostgreSQL $version: root file system ready ($((SECONDS - start)) s)"
+}
+
+# Run a command in a root file system, in a mount namespace of its own (its
+# /proc, /dev and the shared folder vanish with it, whatever happens).
+crm_rootfs_chroot() {
+	local root=$1
+	shift
+	unshare --mount --propagation private -- /bin/bash -c '
+		set -e
+		root=$1 shared=$2
+		shift 2
+		mount -t proc proc "$root/proc"
+		mount --rbind /dev "$root/dev"
+		if [ -n "$shared" ] && [ -d "$shared" ]; then
+			mkdir -p "$root/build/shared"
+			mount --bind "$shared" "$root/build/shared"
+		fi
+		exec chroot "$root" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 \
+			CRM_IN_ROOTFS=1 ${CRM_PG_VERSION:+CRM_PG_VERSION=$CRM_PG_VERSION} CRM_PG_VERSIONS= "$@"
+	' crm-rootfs "$root" "${CRM_ROOTFS_SHARED:-}" "$@"
+}
+
+crm_rootfs_suite() {
+	local version=$1 dir
+	dir=$(crm_rootfs_dir "$version")
+	rm -rf "$dir/build/crm"
+	mkdir -p "$dir/build/crm"
+	# this working tree as it is (uncommitted changes too), without builds
+	tar -C "$CRM_ROOT" --exclude=.git --exclude='*.o' --exclude='*.bc' --exclude='*.so' \
+		--exclude=results --exclude=output_iso --exclude=regression.diffs --exclude=regression.out \
+		-cf - . | tar -C "$dir/build/crm" -xf -
+	CRM_ROOTFS_SHARED=$(cd "$CRM_ROOT/.." && pwd)/shared CRM_PG_VERSION=$version \
+		crm_rootfs_chroot "$dir" bash /build/crm/scripts/test.sh
+}
