@@ -318,41 +318,31 @@ not_a_state(double format)
 }
 
 /* the records as structs, for sorting (no padding: all float8) */
+/*
+ * A record is `record` float8s: the summary fields, then the weight.  Two
+ * records are the same summary when every field but the weight is equal.
+ * The sorts are specialized per record width (lib/sort_template.h: a
+ * generic qsort costs twice as much); one comparison serves both, its
+ * field count a constant after inlining.
+ */
 typedef struct BgnbdRecord
 {
-	float8		x,
-				t_x,
-				T,
-				weight;
+	float8		v[BGNBD_RECORD];
 } BgnbdRecord;
 
 typedef struct GgRecord
 {
-	float8		x,
-				mean,
-				weight;
+	float8		v[GG_RECORD];
 } GgRecord;
 
-/* records compare on all but their weight */
 static inline int
-bgnbd_record_cmp(const BgnbdRecord *a, const BgnbdRecord *b)
+summary_cmp(const float8 *a, const float8 *b, int fields)
 {
-	if (a->x != b->x)
-		return a->x < b->x ? -1 : 1;
-	if (a->t_x != b->t_x)
-		return a->t_x < b->t_x ? -1 : 1;
-	if (a->T != b->T)
-		return a->T < b->T ? -1 : 1;
-	return 0;
-}
-
-static inline int
-gg_record_cmp(const GgRecord *a, const GgRecord *b)
-{
-	if (a->x != b->x)
-		return a->x < b->x ? -1 : 1;
-	if (a->mean != b->mean)
-		return a->mean < b->mean ? -1 : 1;
+	for (int i = 0; i < fields; i++)
+	{
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	}
 	return 0;
 }
 
@@ -362,17 +352,16 @@ float8_cmp_inline(const float8 *a, const float8 *b)
 	return (*a > *b) - (*a < *b);
 }
 
-/* specialized sorts (lib/sort_template.h): a generic qsort costs twice as much */
 #define ST_SORT sort_bgnbd_records
 #define ST_ELEMENT_TYPE BgnbdRecord
-#define ST_COMPARE(a, b) bgnbd_record_cmp(a, b)
+#define ST_COMPARE(a, b) summary_cmp((a)->v, (b)->v, BGNBD_RECORD - 1)
 #define ST_SCOPE static
 #define ST_DEFINE
 #include "lib/sort_template.h"
 
 #define ST_SORT sort_gg_records
 #define ST_ELEMENT_TYPE GgRecord
-#define ST_COMPARE(a, b) gg_record_cmp(a, b)
+#define ST_COMPARE(a, b) summary_cmp((a)->v, (b)->v, GG_RECORD - 1)
 #define ST_SCOPE static
 #define ST_DEFINE
 #include "lib/sort_template.h"
@@ -394,29 +383,20 @@ records_compress(float8 *rec, int64 n, int record)
 	if (n <= 1)
 		return n;
 	if (record == BGNBD_RECORD)
-	{
-		BgnbdRecord *r = (BgnbdRecord *) rec;
-
-		sort_bgnbd_records(r, n);
-		for (i = 0; i < n; i++)
-		{
-			if (m > 0 && bgnbd_record_cmp(&r[m - 1], &r[i]) == 0)
-				r[m - 1].weight += r[i].weight;
-			else
-				r[m++] = r[i];
-		}
-	}
+		sort_bgnbd_records((BgnbdRecord *) rec, n);
 	else
+		sort_gg_records((GgRecord *) rec, n);
+	for (i = 0; i < n; i++)
 	{
-		GgRecord   *r = (GgRecord *) rec;
+		float8	   *cur = rec + i * record;
 
-		sort_gg_records(r, n);
-		for (i = 0; i < n; i++)
+		if (m > 0 && summary_cmp(rec + (m - 1) * record, cur, record - 1) == 0)
+			rec[m * record - 1] += cur[record - 1];	/* the weight */
+		else
 		{
-			if (m > 0 && gg_record_cmp(&r[m - 1], &r[i]) == 0)
-				r[m - 1].weight += r[i].weight;
-			else
-				r[m++] = r[i];
+			if (m != i)
+				memcpy(rec + m * record, cur, record * sizeof(float8));
+			m++;
 		}
 	}
 	return m;
@@ -582,14 +562,17 @@ state_arg(FunctionCallInfo fcinfo, double format, int record, double penalty)
 }
 
 /*
- * Append one record.  When the buffer is full and large, identical records
- * are merged first, and it doubles only if that does not free half of it.
+ * Append one record to the state of argument 0 (a new state when it is
+ * NULL); returns the state, read-write.  When the buffer is full and large,
+ * identical records are merged first, and it doubles only if that does not
+ * free half of it.
  * Merging pays only when many summaries repeat: below CLV_COMPRESS_RECORDS
  * the buffer just grows and the final function merges once.
  */
-static void
-state_append(ExpandedArrayHeader *eah, int record, double penalty, const float8 *values)
+static Datum
+state_append(FunctionCallInfo fcinfo, double format, int record, double penalty, const float8 *values)
 {
+	ExpandedArrayHeader *eah = state_arg(fcinfo, format, record, penalty);
 	float8	   *v = state_values(eah);
 	int64		n = (int64) v[2],
 				capacity = (eah->dvalueslen - CLV_HEADER) / record;
@@ -613,6 +596,7 @@ state_append(ExpandedArrayHeader *eah, int record, double penalty, const float8 
 	}
 	memcpy(v + CLV_HEADER + n * record, values, record * sizeof(float8));
 	state_set_records(eah, record, n + 1);
+	return EOHPGetRWDatum(&eah->hdr);
 }
 
 /*
@@ -1171,7 +1155,6 @@ PG_FUNCTION_INFO_V1(crm_bgnbd_trans);
 Datum
 crm_bgnbd_trans(PG_FUNCTION_ARGS)
 {
-	ExpandedArrayHeader *eah;
 	float8		rec[BGNBD_RECORD];
 	double		penalty;
 	int32		x;
@@ -1197,9 +1180,7 @@ crm_bgnbd_trans(PG_FUNCTION_ARGS)
 				 errdetail("Given: %g.", rec[3]),
 				 errhint("Leave out rows of weight 0.")));
 	penalty = penalty_arg(fcinfo, 5, "bgnbd_fit");
-	eah = state_arg(fcinfo, CLV_FORMAT_BGNBD, BGNBD_RECORD, penalty);
-	state_append(eah, BGNBD_RECORD, penalty, rec);
-	PG_RETURN_DATUM(EOHPGetRWDatum(&eah->hdr));
+	PG_RETURN_DATUM(state_append(fcinfo, CLV_FORMAT_BGNBD, BGNBD_RECORD, penalty, rec));
 }
 
 PG_FUNCTION_INFO_V1(crm_bgnbd_combine);
@@ -1664,9 +1645,7 @@ crm_gammagamma_trans(PG_FUNCTION_ARGS)
 	rec[0] = x;
 	rec[1] = mean;
 	rec[2] = 1.0;
-	eah = state_arg(fcinfo, CLV_FORMAT_GG, GG_RECORD, penalty);
-	state_append(eah, GG_RECORD, penalty, rec);
-	PG_RETURN_DATUM(EOHPGetRWDatum(&eah->hdr));
+	PG_RETURN_DATUM(state_append(fcinfo, CLV_FORMAT_GG, GG_RECORD, penalty, rec));
 }
 
 PG_FUNCTION_INFO_V1(crm_gammagamma_combine);
