@@ -41,7 +41,7 @@ crm--$(EXTVERSION).sql: $(SQL_SOURCES) Makefile
 	    '\echo Use "CREATE EXTENSION crm" to load this file. \quit'; \
 	  cat $(SQL_SOURCES); } > $@
 
-.PHONY: demo test bench
+.PHONY: demo test bench bench-versions
 demo:
 	bash scripts/demo.sh
 
@@ -50,3 +50,7 @@ test:
 
 bench:
 	bash bench/run.sh
+
+# the main ratios on PostgreSQL 15 and 18 side by side (bench/versions.sh)
+bench-versions:
+	bash bench/versions.sh

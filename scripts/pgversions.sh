@@ -10,11 +10,13 @@
 #   crm_rootfs_ensure VERSION     the root file system of that version, made
 #                                 once and cached in $CRM_ROOTFS_CACHE (a
 #                                 second run reuses it)
-#   crm_rootfs_suite VERSION      copy this working tree into it and run
-#                                 scripts/test.sh there (CRM_IN_ROOTFS=1: the
+#   crm_rootfs_run VERSION CMD... copy this working tree into it and run a
+#                                 command there (CRM_IN_ROOTFS=1), from the
+#                                 tree's root; its output goes to stdout
+#   crm_rootfs_suite VERSION      crm_rootfs_run VERSION scripts/test.sh: the
 #                                 pg_regress, isolation, pgTAP, dump round trip
-#                                 and load steps; scikit-learn and Citus run
-#                                 on 15 only); its output goes to stdout
+#                                 and load steps (scikit-learn, Citus and the
+#                                 documentation run on 15 only)
 
 CRM_PG_VERSIONS=${CRM_PG_VERSIONS-17 18}
 CRM_ROOTFS_CACHE=${CRM_ROOTFS_CACHE:-/var/cache/crm/rootfs}
@@ -105,15 +107,24 @@ crm_rootfs_chroot() {
 	' crm-rootfs "$root" "${CRM_ROOTFS_SHARED:-}" "$@"
 }
 
-crm_rootfs_suite() {
-	local version=$1 dir
+# Copy this working tree into the root file system of a version (as it is,
+# uncommitted changes too, without builds) and run a command of it there,
+# from /build/crm; CRM_BENCH_* settings go along.
+crm_rootfs_run() {
+	local version=$1 dir var
+	local -a pass=()
+	shift
 	dir=$(crm_rootfs_dir "$version")
 	rm -rf "$dir/build/crm"
 	mkdir -p "$dir/build/crm"
-	# this working tree as it is (uncommitted changes too), without builds
 	tar -C "$CRM_ROOT" --exclude=.git --exclude='*.o' --exclude='*.bc' --exclude='*.so' \
 		--exclude=results --exclude=output_iso --exclude=regression.diffs --exclude=regression.out \
 		-cf - . | tar -C "$dir/build/crm" -xf -
+	for var in $(compgen -v CRM_BENCH_ || true); do
+		pass+=("$var=${!var}")
+	done
 	CRM_ROOTFS_SHARED=$(cd "$CRM_ROOT/.." && pwd)/shared CRM_PG_VERSION=$version \
-		crm_rootfs_chroot "$dir" bash /build/crm/scripts/test.sh
+		crm_rootfs_chroot "$dir" "${pass[@]}" bash -c 'cd /build/crm && exec "$@"' crm "$@"
 }
+
+crm_rootfs_suite() { crm_rootfs_run "$1" bash scripts/test.sh; }
