@@ -9,7 +9,8 @@
 #      docs/*.md run in order and its output compared with the document, and
 #      docs/reference.md checked against the catalog; one count per example
 #      and per kind of object;
-#   3. the scikit-learn exchange (test/sklearn_exchange.sh), one count per check;
+#   3. the META.json check (test/meta.sh) and the scikit-learn exchange
+#      (test/sklearn_exchange.sh), one count per check;
 #   4. the pg_dump round trip (test/dump_roundtrip.sh), one count per table;
 #   5. a concurrent pgbench load under row security (test/load.sh), one
 #      count per check;
@@ -81,6 +82,16 @@ if [ -z "${CRM_IN_ROOTFS:-}" ]; then
 	count_tap "$status" "$log"
 else
 	echo "skipped: documentation examples (run on PostgreSQL 15, whose output the documents show)"
+fi
+
+crm_say "META.json (PGXN Meta Spec 1.0.0)"
+if [ -z "${CRM_IN_ROOTFS:-}" ]; then
+	status=0
+	bash "$CRM_ROOT/test/meta.sh" >"$log" 2>&1 || status=$?
+	cat "$log"
+	count_tap "$status" "$log"
+else
+	echo "skipped: META.json (checked on the host)"
 fi
 
 crm_say "scikit-learn exchange"
