@@ -41,7 +41,7 @@ crm--$(EXTVERSION).sql: $(SQL_SOURCES) Makefile
 	    '\echo Use "CREATE EXTENSION crm" to load this file. \quit'; \
 	  cat $(SQL_SOURCES); } > $@
 
-.PHONY: demo test bench bench-versions
+.PHONY: demo test bench bench-versions deb
 demo:
 	bash scripts/demo.sh
 
@@ -50,6 +50,10 @@ test:
 
 bench:
 	bash bench/run.sh
+
+# the Debian package, built and tested in clean root file systems
+deb:
+	bash scripts/package.sh
 
 # the main ratios on PostgreSQL 15 and 18 side by side (bench/versions.sh)
 bench-versions:

@@ -24,29 +24,48 @@ CRM_DEBIAN_MIRROR=${CRM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 crm_pgversions() { echo "$CRM_PG_VERSIONS"; }
 
-# Debian suite shipping a version, and the debootstrap script for it
-# (Debian 12's debootstrap knows trixie; testing is made with sid's script).
+# The root file systems, by name: a PostgreSQL version (17, 18), or what
+# scripts/package.sh builds and tests the Debian package in (deb-build,
+# deb-test: Debian 12 with only what that needs).  Each gives its Debian
+# suite and the debootstrap script for it (Debian 12's debootstrap knows
+# trixie; testing is made with sid's script).
 crm_rootfs_debian() {
 	case $1 in
 	17) echo "trixie trixie" ;;
 	18) echo "forky sid" ;;
+	deb-build | deb-test) echo "bookworm bookworm" ;;
 	*) echo "no Debian root file system is set up for PostgreSQL $1 (17 and 18 are)" >&2; return 1 ;;
 	esac
 }
 
-crm_rootfs_dir() { echo "$CRM_ROOTFS_CACHE/$(crm_rootfs_debian "$1" | cut -d' ' -f1)-pg$1"; }
+crm_rootfs_dir() {
+	local suite
+	suite=$(crm_rootfs_debian "$1" | cut -d' ' -f1)
+	case $1 in
+	deb-*) echo "$CRM_ROOTFS_CACHE/$suite-$1" ;;
+	*) echo "$CRM_ROOTFS_CACHE/$suite-pg$1" ;;
+	esac
+}
 
-# The packages of a version, as scripts/lib.sh names them for 15.
+# Its packages: for a version, what scripts/lib.sh names for 15; for the
+# package build, pg_buildext's build dependencies and lintian; for the
+# package test, the server and what runs pg_regress (make, pg_regress of
+# postgresql-server-dev-15), not crm's build dependencies.
 crm_rootfs_packages() {
-	echo "build-essential postgresql-$1 postgresql-server-dev-$1 postgresql-$1-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-common"
+	case $1 in
+	deb-build) echo "build-essential debhelper dpkg-dev postgresql-server-dev-all postgresql-common lintian" ;;
+	deb-test) echo "postgresql-15 postgresql-server-dev-15 make" ;;
+	*) echo "build-essential postgresql-$1 postgresql-server-dev-$1 postgresql-$1-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-common" ;;
+	esac
 }
 
 crm_rootfs_ensure() {
-	local version=$1 suite script dir tmp start=$SECONDS
+	local version=$1 suite script dir tmp start=$SECONDS label=$1
 	read -r suite script <<<"$(crm_rootfs_debian "$version")"
+	[[ $version == deb-* ]] || label="PostgreSQL $version"
 	dir=$(crm_rootfs_dir "$version")
 	if [ -f "$dir/.crm-ready" ] && [ "$(cat "$dir/.crm-ready")" = "$(crm_rootfs_packages "$version")" ]; then
-		crm_say "PostgreSQL $version: Debian $suite root file system from the cache $dir"
+		crm_say "$label: Debian $suite root file system from the cache $dir"
 		return 0
 	fi
 	if [ "$(id -u)" -ne 0 ]; then
@@ -57,7 +76,7 @@ crm_rootfs_ensure() {
 		crm_say "installing debootstrap"
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 	}
-	crm_say "PostgreSQL $version: making a Debian $suite root file system in $dir (once; cached)"
+	crm_say "$label: making a Debian $suite root file system in $dir (once; cached)"
 	mkdir -p "$CRM_ROOTFS_CACHE"
 	tmp=$dir.tmp
 	rm -rf "$tmp" "$dir"
@@ -84,7 +103,7 @@ crm_rootfs_ensure() {
 	crm_rootfs_chroot "$tmp" apt-get clean
 	crm_rootfs_packages "$version" >"$tmp/.crm-ready"
 	mv "$tmp" "$dir"
-	crm_say "PostgreSQL $version: root file system ready ($((SECONDS - start)) s)"
+	crm_say "$label: root file system ready ($((SECONDS - start)) s)"
 }
 
 # Run a command in a root file system, in a mount namespace of its own (its
