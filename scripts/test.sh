@@ -12,12 +12,13 @@
 #   3. the META.json check (test/meta.sh) and the scikit-learn exchange
 #      (test/sklearn_exchange.sh), one count per check;
 #   4. the pg_dump round trip (test/dump_roundtrip.sh), one count per table;
+#   4b. the upgrades from every release (test/upgrade.sh), one count per check;
 #   5. a concurrent pgbench load under row security (test/load.sh), one
 #      count per check;
 #   6. the distributed suite (test/distributed.sh) on a three-node Citus
 #      cluster of its own, Citus built once from ../shared/vendor and cached
 #      (scripts/citus.sh), one count per check;
-# then steps 1, 2, 4 and 5 again on PostgreSQL 17 and 18, each inside a
+# then steps 1, 2, 4, 4b and 5 again on PostgreSQL 17 and 18, each inside a
 # Debian root file system made once with debootstrap and cached
 # (scripts/pgversions.sh; CRM_PG_VERSIONS="17" or "" to choose);
 # prints the regression diffs on failure, each version's counts, and ends
@@ -107,6 +108,12 @@ fi
 crm_say "pg_dump round trip"
 status=0
 bash "$CRM_ROOT/test/dump_roundtrip.sh" >"$log" 2>&1 || status=$?
+cat "$log"
+count_tap "$status" "$log"
+
+crm_say "upgrades from every release (test/upgrade.sh)"
+status=0
+bash "$CRM_ROOT/test/upgrade.sh" >"$log" 2>&1 || status=$?
 cat "$log"
 count_tap "$status" "$log"
 
