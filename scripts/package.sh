@@ -48,7 +48,7 @@ mkdir -p "$CRM_DEB_DIR"
 cp "$build"/build/*.deb "$CRM_DEB_DIR/"
 
 # lintian: errors fail; what it still reports is printed
-crm_rootfs_run deb-build bash -c 'lintian --no-tag-display-limit ../*.deb' >"$log" 2>&1 || true
+crm_rootfs_run deb-build bash -c 'lintian --tag-display-limit 0 ../*.deb' >"$log" 2>&1 || true
 errors=$(grep -c '^E: ' "$log" || true)
 warnings=$(grep -c '^[WIP]: ' "$log" || true)
 if [ "$errors" -eq 0 ]; then
@@ -71,9 +71,10 @@ if crm_rootfs_chroot "$fresh" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get inst
 else
 	tap not "apt-get install of the package into Debian 12 with only postgresql-15" "$(tail -n 20 "$log")"
 fi
-owned=$(crm_rootfs_chroot "$fresh" sh -c 'dpkg -S /usr/lib/postgresql/15/lib/crm.so /usr/share/postgresql/15/extension/crm.control /usr/share/postgresql/15/extension/crm--1.0.sql 2>&1 | cut -d: -f1 | sort -u' 2>&1 || true)
-[ "$owned" = postgresql-15-crm ] && tap ok "crm.so, crm.control and crm--1.0.sql are the package's files" ||
-	tap not "crm.so, crm.control and crm--1.0.sql are the package's files" "$owned"
+version=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$CRM_ROOT/crm.control")
+owned=$(crm_rootfs_chroot "$fresh" sh -c "dpkg -S /usr/lib/postgresql/15/lib/crm.so /usr/share/postgresql/15/extension/crm.control /usr/share/postgresql/15/extension/crm--$version.sql 2>&1 | cut -d: -f1 | sort -u" 2>&1 || true)
+[ "$owned" = postgresql-15-crm ] && tap ok "crm.so, crm.control and crm--$version.sql are the package's files" ||
+	tap not "crm.so, crm.control and crm--$version.sql are the package's files" "$owned"
 
 # the source tree's tests (sql/, expected/, test/specs/, Makefile), no build
 mkdir -p "$fresh/build/crm"

@@ -15,6 +15,9 @@
 #   4b. the upgrades from every release (test/upgrade.sh), one count per check;
 #   5. a concurrent pgbench load under row security (test/load.sh), one
 #      count per check;
+#   5b. the Debian package (scripts/package.sh): built in a clean Debian 12
+#      root file system, lintian, installed into a fresh one with only
+#      postgresql-15, and the regression suite run against it;
 #   6. the distributed suite (test/distributed.sh) on a three-node Citus
 #      cluster of its own, Citus built once from ../shared/vendor and cached
 #      (scripts/citus.sh), one count per check;
@@ -122,6 +125,16 @@ status=0
 bash "$CRM_ROOT/test/load.sh" >"$log" 2>&1 || status=$?
 cat "$log"
 count_tap "$status" "$log"
+
+crm_say "Debian package (scripts/package.sh)"
+if [ -z "${CRM_IN_ROOTFS:-}" ]; then
+	status=0
+	bash "$CRM_ROOT/scripts/package.sh" >"$log" 2>&1 || status=$?
+	grep -vE '^[[:space:]]*ok [0-9]+' "$log" || true
+	count_tap "$status" "$log"
+else
+	echo "skipped: Debian package (built and tested from the host)"
+fi
 
 crm_say "distributed suite (Citus)"
 if [ -n "${CRM_IN_ROOTFS:-}" ]; then
