@@ -149,6 +149,29 @@ SELECT rule, class_counts FROM crm.tree_rules((SELECT m FROM nan_model));
 SELECT v, crm.tree_score(m, n) FROM nan_rows n, nan_model WHERE v IS NULL OR v = 'NaN' OR v IN (5, 6);
 SELECT crm.tree_to_sql(m), case_mismatches(m, 'nan_rows') AS mismatches FROM nan_model;
 
+-- Graphviz DOT (crm.tree_to_dot): nodes in node order, a split's left child
+-- is its "true" edge.  tiny_model by hand: root c in {a} (NULL and unseen
+-- levels go right: "false"), 10 rows 3 false (30.0%) / 7 true (70.0%);
+-- n1 x <= 6.5 (NULL left: "true"), 4 rows 3 / 1; leaves n2 3 / 0 (share
+-- of true 0: white #ffffff), n3 0 / 1 and n4 0 / 6 (share 1: the color
+-- itself, #e58139 by default)
+SELECT crm.tree_to_dot(m) FROM tiny_model;
+-- multi-class, hand-written, names that need escaping: '"' and '\' are
+-- backslash-escaped, '&' is &amp;, a newline &#10;, non-ASCII is copied
+-- (UTF-8 database).  Positive class 'Zürich & co': leaf n3 2 of 2 (share
+-- 1: #2060c0); leaf n4 2 of 4 (share 0.5: 255 + (32 - 255) / 2 = 143.5 ->
+-- 144 = 90, 255 + (96 - 255) / 2 = 175.5 -> 176 = b0, 255 + (192 - 255) / 2
+-- = 223.5 -> 224 = e0: #90b0e0, rint rounds half to even); leaf n1 share 0
+SELECT crm.tree_to_dot('{"format": "crm.tree", "version": 1, "target": "deal \"outcome\"",
+	"classes": ["lost", "won \"big\"", "Zürich & co"], "positive": "Zürich & co",
+	"features": [{"name": "Größe\\path", "kind": "continuous"},
+				 {"name": "tag \"x\"", "kind": "categorical", "levels": ["a\nb", "日本", "c&d"]}],
+	"nodes": [{"feature": "Größe\\path", "threshold": 2.5, "left": 1, "right": 2, "missing": "right", "samples": 8, "counts": [3, 1, 4]},
+			  {"samples": 2, "counts": [2, 0, 0]},
+			  {"feature": "tag \"x\"", "left_levels": ["a\nb", "日本"], "left": 3, "right": 4, "missing": "left", "samples": 6, "counts": [1, 1, 4]},
+			  {"samples": 2, "counts": [0, 0, 2]}, {"samples": 4, "counts": [1, 1, 2]}]}'::crm.tree,
+	'{"color": "#2060C0", "rankdir": "LR", "edge_labels": "yes/no"}');
+
 -- JSON round trip: text out and in again gives the same model; binary too (COPY BINARY)
 SELECT name, m::text::crm.tree::text = m::text AS json_round_trip
   FROM (SELECT 'tiny', m FROM tiny_model UNION ALL SELECT 'nulls', m FROM nulls_model UNION ALL

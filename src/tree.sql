@@ -99,6 +99,11 @@ CREATE FUNCTION @extschema@.tree_to_sql(model @extschema@.tree, row_alias text D
 COMMENT ON FUNCTION @extschema@.tree_to_sql(@extschema@.tree, text) IS
 	'A SQL CASE expression giving the same positive-class probability as crm.tree_score, over columns named like the features (qualified with row_alias when given): for databases without crm';
 
+CREATE FUNCTION @extschema@.tree_to_dot(model @extschema@.tree, options jsonb DEFAULT '{}') RETURNS text
+	AS 'MODULE_PATHNAME', 'crm_tree_to_dot' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tree_to_dot(@extschema@.tree, jsonb) IS
+	'Graphviz DOT text of the tree (render with dot -Tsvg): per node the split (the left child is the "true" edge) and where NULL goes, training rows, weighted count and share (%) of every class, predicted class; leaves filled from white to options.color by the share of the positive class; options: color ("#rrggbb"), rankdir ("TB", "LR", "BT", "RL"), edge_labels ("true/false" or "yes/no")';
+
 CREATE FUNCTION @extschema@.tree_importance(model @extschema@.tree)
 RETURNS TABLE (feature text, importance float8)
 	AS 'MODULE_PATHNAME', 'crm_tree_importance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;

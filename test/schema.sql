@@ -431,7 +431,7 @@ SELECT functions_are('crm', ARRAY[
 	'contract_execution_status',
 	'tree_in', 'tree_out', 'tree_recv', 'tree_send', 'tree_train', 'tree_score', 'tree_score_columns',
 	'tree_support', 'tree_predict',
-	'tree_probabilities', 'tree_leaf', 'tree_info', 'tree_rules', 'tree_to_sql', 'tree_importance',
+	'tree_probabilities', 'tree_leaf', 'tree_info', 'tree_rules', 'tree_to_sql', 'tree_to_dot', 'tree_importance',
 	'auc', 'auc_trans', 'auc_combine', 'auc_serialize', 'auc_deserialize', 'auc_final',
 	'lift_table', 'tree_train_model',
 	'audit_actor', 'audit_skip', 'audit_changes', 'audit_log_protect', 'audit_purge',

@@ -14,7 +14,7 @@
  */
 BEGIN;
 
-SELECT plan(37);
+SELECT plan(38);
 
 --------------------------------------------------------------------------
 -- Catalog
@@ -30,6 +30,7 @@ SELECT has_function('crm', 'tree_probabilities', ARRAY['crm.tree', 'record']);
 SELECT has_function('crm', 'tree_leaf', ARRAY['crm.tree', 'record']);
 SELECT has_function('crm', 'tree_rules', ARRAY['crm.tree']);
 SELECT has_function('crm', 'tree_to_sql', ARRAY['crm.tree', 'text']);
+SELECT has_function('crm', 'tree_to_dot', ARRAY['crm.tree', 'jsonb']);
 SELECT has_function('crm', 'tree_importance', ARRAY['crm.tree']);
 SELECT has_function('crm', 'tree_info', ARRAY['crm.tree']);
 SELECT has_function('crm', 'auc', ARRAY['double precision', 'boolean']);
@@ -42,7 +43,7 @@ SELECT results_eq(
 		FROM pg_catalog.pg_proc p
 	   WHERE p.pronamespace = 'crm'::regnamespace
 		 AND p.proname IN ('tree_train', 'tree_score', 'tree_predict', 'tree_probabilities', 'tree_leaf',
-						   'tree_rules', 'tree_to_sql', 'tree_importance', 'tree_info', 'lift_table', 'tree_train_model')
+						   'tree_rules', 'tree_to_sql', 'tree_to_dot', 'tree_importance', 'tree_info', 'lift_table', 'tree_train_model')
 	   ORDER BY 1$$,
 	$$VALUES ('lift_table', 's', false, 'u', 'record'),
 			 ('tree_importance', 'i', true, 's', 'record'),
@@ -52,6 +53,7 @@ SELECT results_eq(
 			 ('tree_probabilities', 'i', true, 's', 'double precision[]'),
 			 ('tree_rules', 'i', true, 's', 'record'),
 			 ('tree_score', 'i', true, 's', 'double precision'),
+			 ('tree_to_dot', 'i', true, 's', 'text'),
 			 ('tree_to_sql', 'i', false, 's', 'text'),
 			 ('tree_train', 'v', false, 'u', 'crm.tree'),
 			 ('tree_train_model', 'v', false, 'u', 'crm.models')$$,
