@@ -20,8 +20,8 @@ CRM_PG_VERSION=${CRM_PG_VERSION:-15}
 PG_BIN=${CRM_PG_BIN:-/usr/lib/postgresql/$CRM_PG_VERSION/bin}
 export PG_BIN
 CRM_PACKAGES="build-essential postgresql-$CRM_PG_VERSION postgresql-server-dev-$CRM_PG_VERSION postgresql-$CRM_PG_VERSION-pgtap libtap-parser-sourcehandler-pgtap-perl"
-# the scikit-learn exchange runs on the host's PostgreSQL 15 only
-[ -n "${CRM_IN_ROOTFS:-}" ] || CRM_PACKAGES="$CRM_PACKAGES python3-sklearn"
+# the scikit-learn exchange and the Graphviz check run on the host's PostgreSQL 15 only
+[ -n "${CRM_IN_ROOTFS:-}" ] || CRM_PACKAGES="$CRM_PACKAGES python3-sklearn graphviz"
 
 crm_say() { printf '== %s\n' "$*"; }
 

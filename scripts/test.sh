@@ -10,6 +10,7 @@
 #      docs/reference.md checked against the catalog; one count per example
 #      and per kind of object;
 #   3. the scikit-learn exchange (test/sklearn_exchange.sh), one count per check;
+#      crm.tree_to_dot rendered by Graphviz (test/graphviz.sh), one count per check;
 #   4. the pg_dump round trip (test/dump_roundtrip.sh), one count per table;
 #   5. a concurrent pgbench load under row security (test/load.sh), one
 #      count per check;
@@ -91,6 +92,16 @@ if [ -z "${CRM_IN_ROOTFS:-}" ]; then
 	count_tap "$status" "$log"
 else
 	echo "skipped: scikit-learn exchange (run on PostgreSQL 15)"
+fi
+
+crm_say "tree diagrams rendered by Graphviz (test/graphviz.sh)"
+if [ -z "${CRM_IN_ROOTFS:-}" ]; then
+	status=0
+	bash "$CRM_ROOT/test/graphviz.sh" >"$log" 2>&1 || status=$?
+	cat "$log"
+	count_tap "$status" "$log"
+else
+	echo "skipped: Graphviz rendering (run on PostgreSQL 15)"
 fi
 
 crm_say "pg_dump round trip"
