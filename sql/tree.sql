@@ -218,6 +218,17 @@ RESET min_parallel_table_scan_size;
 -- lift / gain by group: 10 rows, 7 positive (overall rate 0.7), 5 groups of 2;
 -- group 1 (x 10, 9: both positive): lift 1 / 0.7 = 1.4286, gain 2 / 7
 SELECT * FROM crm.lift_table('SELECT x / 10.0, y FROM tiny', 5);
+-- the gain curve of the same ranking, one row per point from the origin:
+-- population 0.2 .. 1, gain 2/7, 4/7, 5/7, 6/7, 7/7 (tiny's 7 positives
+-- among x 10 9 | 8 7 | 6 5 | 4 3 | 2 1: 2, 2, 1, 1, 1), lift = gain /
+-- population: 10/7 = 1.428571, 10/7, 25/21 = 1.190476, 15/14 = 1.071429, 1
+SELECT point, population_share, round(gain::numeric, 6) AS gain, round(lift::numeric, 6) AS lift, min_score
+  FROM crm.gain_curve('SELECT x / 10.0, y FROM tiny', 5);
+SELECT bool_and(abs(gain - g) < 1e-12 AND abs(lift - g / population_share) < 1e-12) AS exact
+  FROM crm.gain_curve('SELECT x / 10.0, y FROM tiny', 5) JOIN (VALUES (1, 2 / 7.0), (2, 4 / 7.0), (3, 5 / 7.0), (4, 6 / 7.0), (5, 1.0)) v(point, g) USING (point);
+-- no positive: gain and lift NULL; no row: no point
+SELECT * FROM crm.gain_curve('SELECT x, false FROM tiny', 2);
+SELECT count(*) FROM crm.gain_curve('SELECT x, y FROM tiny WHERE false');
 
 -- stored models
 SELECT name, source, target, options, rows_used, rows_skipped, metrics

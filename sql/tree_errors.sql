@@ -130,4 +130,7 @@ SELECT count(*) AS rows_left FROM train;
 
 -- Evaluation and stored models
 SELECT try($$SELECT * FROM crm.lift_table('SELECT 0.5, true', 0)$$) AS zero_groups;
+SELECT try($$SELECT * FROM crm.gain_curve('SELECT 0.5, true', 0)$$) AS zero_points,
+       try($$SELECT * FROM crm.gain_curve(NULL)$$) AS null_source,
+       try($$SELECT * FROM crm.gain_curve('SELECT ''NaN''::float8, true')$$) AS nan_score;
 SELECT try($$SELECT crm.tree_train_model(' ', 'train', 'y', '{"exclude": ["d"]}')$$) AS blank_name;

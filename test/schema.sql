@@ -433,7 +433,7 @@ SELECT functions_are('crm', ARRAY[
 	'tree_support', 'tree_predict',
 	'tree_probabilities', 'tree_leaf', 'tree_info', 'tree_rules', 'tree_to_sql', 'tree_to_dot', 'tree_importance',
 	'auc', 'auc_trans', 'auc_combine', 'auc_serialize', 'auc_deserialize', 'auc_final',
-	'lift_table', 'tree_train_model',
+	'lift_table', 'gain_curve', 'tree_train_model',
 	'audit_actor', 'audit_skip', 'audit_changes', 'audit_log_protect', 'audit_purge',
 	'customer_history', 'audit_report',
 	'normalize_name', 'normalize_phone', 'name_similarity', 'jaro_winkler', 'find_duplicates', 'merge_customers',

@@ -14,7 +14,7 @@
  */
 BEGIN;
 
-SELECT plan(38);
+SELECT plan(39);
 
 --------------------------------------------------------------------------
 -- Catalog
@@ -35,6 +35,7 @@ SELECT has_function('crm', 'tree_importance', ARRAY['crm.tree']);
 SELECT has_function('crm', 'tree_info', ARRAY['crm.tree']);
 SELECT has_function('crm', 'auc', ARRAY['double precision', 'boolean']);
 SELECT has_function('crm', 'lift_table', ARRAY['text', 'integer']);
+SELECT has_function('crm', 'gain_curve', ARRAY['text', 'integer']);
 SELECT has_function('crm', 'tree_train_model', ARRAY['text', 'text', 'text', 'jsonb']);
 
 SELECT results_eq(
@@ -43,9 +44,10 @@ SELECT results_eq(
 		FROM pg_catalog.pg_proc p
 	   WHERE p.pronamespace = 'crm'::regnamespace
 		 AND p.proname IN ('tree_train', 'tree_score', 'tree_predict', 'tree_probabilities', 'tree_leaf',
-						   'tree_rules', 'tree_to_sql', 'tree_to_dot', 'tree_importance', 'tree_info', 'lift_table', 'tree_train_model')
+						   'tree_rules', 'tree_to_sql', 'tree_to_dot', 'tree_importance', 'tree_info', 'lift_table', 'gain_curve', 'tree_train_model')
 	   ORDER BY 1$$,
-	$$VALUES ('lift_table', 's', false, 'u', 'record'),
+	$$VALUES ('gain_curve', 's', false, 'u', 'record'),
+			 ('lift_table', 's', false, 'u', 'record'),
 			 ('tree_importance', 'i', true, 's', 'record'),
 			 ('tree_info', 'i', true, 's', 'jsonb'),
 			 ('tree_leaf', 'i', true, 's', 'integer'),
