@@ -9,8 +9,9 @@
 #      docs/*.md run in order and its output compared with the document, and
 #      docs/reference.md checked against the catalog; one count per example
 #      and per kind of object;
-#   3. the META.json check (test/meta.sh) and the scikit-learn exchange
-#      (test/sklearn_exchange.sh), one count per check;
+#   3. the META.json check (test/meta.sh), the scikit-learn exchange
+#      (test/sklearn_exchange.sh) and crm.tree_to_dot rendered by Graphviz
+#      (test/graphviz.sh), one count per check;
 #   4. the pg_dump round trip (test/dump_roundtrip.sh), one count per table;
 #   4b. the upgrades from every release (test/upgrade.sh), one count per check;
 #   5. a concurrent pgbench load under row security (test/load.sh), one
@@ -106,6 +107,16 @@ if [ -z "${CRM_IN_ROOTFS:-}" ]; then
 	count_tap "$status" "$log"
 else
 	echo "skipped: scikit-learn exchange (run on PostgreSQL 15)"
+fi
+
+crm_say "tree diagrams rendered by Graphviz (test/graphviz.sh)"
+if [ -z "${CRM_IN_ROOTFS:-}" ]; then
+	status=0
+	bash "$CRM_ROOT/test/graphviz.sh" >"$log" 2>&1 || status=$?
+	cat "$log"
+	count_tap "$status" "$log"
+else
+	echo "skipped: Graphviz rendering (run on PostgreSQL 15)"
 fi
 
 crm_say "pg_dump round trip"

@@ -228,7 +228,7 @@ BEGIN
 		BEGIN
 			PERFORM crm.tree_score(m, r) FROM (VALUES (1.5::float8, 'a'), (3, 'b'), (NULL, NULL)) r(x, c);
 			PERFORM count(*) FROM crm.tree_rules(m);
-			PERFORM crm.tree_to_sql(m), crm.tree_info(m), crm.tree_send(m), m::text;
+			PERFORM crm.tree_to_sql(m), crm.tree_to_dot(m), crm.tree_info(m), crm.tree_send(m), m::text;
 			PERFORM count(*) FROM crm.tree_importance(m);
 			used := used + 1;
 		EXCEPTION WHEN OTHERS THEN

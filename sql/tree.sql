@@ -149,6 +149,29 @@ SELECT rule, class_counts FROM crm.tree_rules((SELECT m FROM nan_model));
 SELECT v, crm.tree_score(m, n) FROM nan_rows n, nan_model WHERE v IS NULL OR v = 'NaN' OR v IN (5, 6);
 SELECT crm.tree_to_sql(m), case_mismatches(m, 'nan_rows') AS mismatches FROM nan_model;
 
+-- Graphviz DOT (crm.tree_to_dot): nodes in node order, a split's left child
+-- is its "true" edge.  tiny_model by hand: root c in {a} (NULL and unseen
+-- levels go right: "false"), 10 rows 3 false (30.0%) / 7 true (70.0%);
+-- n1 x <= 6.5 (NULL left: "true"), 4 rows 3 / 1; leaves n2 3 / 0 (share
+-- of true 0: white #ffffff), n3 0 / 1 and n4 0 / 6 (share 1: the color
+-- itself, #e58139 by default)
+SELECT crm.tree_to_dot(m) FROM tiny_model;
+-- multi-class, hand-written, names that need escaping: '"' and '\' are
+-- backslash-escaped, '&' is &amp;, a newline &#10;, non-ASCII is copied
+-- (UTF-8 database).  Positive class 'Zürich & co': leaf n3 2 of 2 (share
+-- 1: #2060c0); leaf n4 2 of 4 (share 0.5: 255 + (32 - 255) / 2 = 143.5 ->
+-- 144 = 90, 255 + (96 - 255) / 2 = 175.5 -> 176 = b0, 255 + (192 - 255) / 2
+-- = 223.5 -> 224 = e0: #90b0e0, rint rounds half to even); leaf n1 share 0
+SELECT crm.tree_to_dot('{"format": "crm.tree", "version": 1, "target": "deal \"outcome\"",
+	"classes": ["lost", "won \"big\"", "Zürich & co"], "positive": "Zürich & co",
+	"features": [{"name": "Größe\\path", "kind": "continuous"},
+				 {"name": "tag \"x\"", "kind": "categorical", "levels": ["a\nb", "日本", "c&d"]}],
+	"nodes": [{"feature": "Größe\\path", "threshold": 2.5, "left": 1, "right": 2, "missing": "right", "samples": 8, "counts": [3, 1, 4]},
+			  {"samples": 2, "counts": [2, 0, 0]},
+			  {"feature": "tag \"x\"", "left_levels": ["a\nb", "日本"], "left": 3, "right": 4, "missing": "left", "samples": 6, "counts": [1, 1, 4]},
+			  {"samples": 2, "counts": [0, 0, 2]}, {"samples": 4, "counts": [1, 1, 2]}]}'::crm.tree,
+	'{"color": "#2060C0", "rankdir": "LR", "edge_labels": "yes/no"}');
+
 -- JSON round trip: text out and in again gives the same model; binary too (COPY BINARY)
 SELECT name, m::text::crm.tree::text = m::text AS json_round_trip
   FROM (SELECT 'tiny', m FROM tiny_model UNION ALL SELECT 'nulls', m FROM nulls_model UNION ALL
@@ -195,6 +218,17 @@ RESET min_parallel_table_scan_size;
 -- lift / gain by group: 10 rows, 7 positive (overall rate 0.7), 5 groups of 2;
 -- group 1 (x 10, 9: both positive): lift 1 / 0.7 = 1.4286, gain 2 / 7
 SELECT * FROM crm.lift_table('SELECT x / 10.0, y FROM tiny', 5);
+-- the gain curve of the same ranking, one row per point from the origin:
+-- population 0.2 .. 1, gain 2/7, 4/7, 5/7, 6/7, 7/7 (tiny's 7 positives
+-- among x 10 9 | 8 7 | 6 5 | 4 3 | 2 1: 2, 2, 1, 1, 1), lift = gain /
+-- population: 10/7 = 1.428571, 10/7, 25/21 = 1.190476, 15/14 = 1.071429, 1
+SELECT point, population_share, round(gain::numeric, 6) AS gain, round(lift::numeric, 6) AS lift, min_score
+  FROM crm.gain_curve('SELECT x / 10.0, y FROM tiny', 5);
+SELECT bool_and(abs(gain - g) < 1e-12 AND abs(lift - g / population_share) < 1e-12) AS exact
+  FROM crm.gain_curve('SELECT x / 10.0, y FROM tiny', 5) JOIN (VALUES (1, 2 / 7.0), (2, 4 / 7.0), (3, 5 / 7.0), (4, 6 / 7.0), (5, 1.0)) v(point, g) USING (point);
+-- no positive: gain and lift NULL; no row: no point
+SELECT * FROM crm.gain_curve('SELECT x, false FROM tiny', 2);
+SELECT count(*) FROM crm.gain_curve('SELECT x, y FROM tiny WHERE false');
 
 -- stored models
 SELECT name, source, target, options, rows_used, rows_skipped, metrics

@@ -81,6 +81,16 @@ SELECT crm.tree_score(NULL, r), crm.tree_score(m, NULL::record) IS NULL AS null_
   FROM m, (SELECT 1 AS x, 'a' AS c) r;
 SELECT try($$SELECT crm.tree_to_sql(m, '') FROM m$$) AS empty_alias;
 SELECT crm.tree_to_sql(NULL) IS NULL AS null_model;
+-- crm.tree_to_dot: options
+SELECT note, try(format('SELECT crm.tree_to_dot(m, %L) FROM m', o)) AS error FROM (VALUES
+	('not an object', '[]'),
+	('unknown option', '{"colour": "#ff0000"}'),
+	('color not a string', '{"color": 1}'),
+	('color not #rrggbb', '{"color": "red"}'),
+	('color bad hex', '{"color": "#12345g"}'),
+	('rankdir', '{"rankdir": "tb"}'),
+	('edge_labels', '{"edge_labels": "1/0"}')) v(note, o);
+SELECT crm.tree_to_dot(NULL) IS NULL AS null_model, crm.tree_to_dot(m, NULL) IS NULL AS null_options FROM m;
 
 -- Training: bad arguments and options
 CREATE TEMP TABLE train (x integer, c text, d date, y boolean);
@@ -120,4 +130,7 @@ SELECT count(*) AS rows_left FROM train;
 
 -- Evaluation and stored models
 SELECT try($$SELECT * FROM crm.lift_table('SELECT 0.5, true', 0)$$) AS zero_groups;
+SELECT try($$SELECT * FROM crm.gain_curve('SELECT 0.5, true', 0)$$) AS zero_points,
+       try($$SELECT * FROM crm.gain_curve(NULL)$$) AS null_source,
+       try($$SELECT * FROM crm.gain_curve('SELECT ''NaN''::float8, true')$$) AS nan_score;
 SELECT try($$SELECT crm.tree_train_model(' ', 'train', 'y', '{"exclude": ["d"]}')$$) AS blank_name;

@@ -4,7 +4,8 @@
  * rule per leaf, its conditions merged along the path), crm.tree_to_sql (an
  * equivalent SQL CASE expression, to run where crm is not installed) and
  * crm.tree_importance (impurity-decrease importances, normalized to sum to
- * 1 as scikit-learn's feature_importances_).
+ * 1 as scikit-learn's feature_importances_) and crm.tree_to_dot (a Graphviz
+ * diagram, as scikit-learn's export_graphviz and MADlib's tree_display).
  */
 #include "postgres.h"
 
@@ -21,6 +22,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -500,4 +502,281 @@ crm_tree_importance(PG_FUNCTION_ARGS)
 		}
 	}
 	return (Datum) 0;
+}
+
+/*
+ * Graphviz DOT of a tree (crm.tree_to_dot).  One box per node, in node order
+ * (n0 is the root): a split shows its condition (the left child is "true"),
+ * where NULL goes (and, for a categorical split, unseen levels), then every
+ * node its training rows, each class's weighted count and share, and the
+ * predicted class.  Leaves are filled on a white-to-color scale by the share
+ * of the positive class.
+ *
+ * Escaping: every name is written inside a DOT quoted string, where only
+ * '"' and '\' are special ('\' starts Graphviz's label escapes \n, \l, \N,
+ * ...), so both are backslash-escaped; Graphviz also decodes HTML entities in
+ * labels, so '&' is written &amp; and control characters &#N;.  Other text
+ * is copied as it is when the database is UTF-8 (DOT's default charset) or
+ * SQL_ASCII (nothing better is known); in any other encoding it is converted
+ * and non-ASCII characters are written as &#N; (the output stays in the
+ * database encoding and Graphviz still reads it as UTF-8).
+ */
+typedef struct DotOptions
+{
+	int			color[3];		/* fill of a leaf whose positive share is 1 */
+	const char *rankdir;
+	const char *yes;			/* edge labels */
+	const char *no;
+} DotOptions;
+
+#define DOT_OPT_HINT "Options: color (\"#rrggbb\", default \"#e58139\"), rankdir (\"TB\", \"LR\", \"BT\" or \"RL\"), edge_labels (\"true/false\" or \"yes/no\"), e.g. '{\"rankdir\": \"LR\"}'."
+
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static char *
+dot_opt_string(JsonbValue *v, const char *key)
+{
+	if (v->type != jbvString)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be a string", key),
+				 errhint(DOT_OPT_HINT)));
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+static void
+dot_parse_options(Jsonb *jb, DotOptions *o)
+{
+	JsonbIterator *it;
+	JsonbValue	k,
+				v;
+	JsonbIteratorToken tok;
+
+	o->color[0] = 0xe5;
+	o->color[1] = 0x81;
+	o->color[2] = 0x39;
+	o->rankdir = "TB";
+	o->yes = "true";
+	o->no = "false";
+	if (!JsonContainerIsObject(&jb->root))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options must be a JSON object"),
+				 errhint(DOT_OPT_HINT)));
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		char	   *key,
+				   *s;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = pnstrdup(k.val.string.val, k.val.string.len);
+		JsonbIteratorNext(&it, &v, true);
+		if (strcmp(key, "color") == 0)
+		{
+			int			c;
+			bool		ok;
+
+			s = dot_opt_string(&v, key);
+			ok = strlen(s) == 7 && s[0] == '#';
+			for (c = 0; ok && c < 3; c++)
+			{
+				int			hi = hex_digit(s[1 + 2 * c]),
+							lo = hex_digit(s[2 + 2 * c]);
+
+				ok = hi >= 0 && lo >= 0;
+				o->color[c] = hi * 16 + lo;
+			}
+			if (!ok)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"color\" must be a color as \"#rrggbb\""),
+						 errdetail("Given: \"%s\".", s),
+						 errhint(DOT_OPT_HINT)));
+		}
+		else if (strcmp(key, "rankdir") == 0)
+		{
+			s = dot_opt_string(&v, key);
+			if (strcmp(s, "TB") != 0 && strcmp(s, "LR") != 0 &&
+				strcmp(s, "BT") != 0 && strcmp(s, "RL") != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"rankdir\" must be \"TB\", \"LR\", \"BT\" or \"RL\""),
+						 errdetail("Given: \"%s\".", s),
+						 errhint(DOT_OPT_HINT)));
+			o->rankdir = s;
+		}
+		else if (strcmp(key, "edge_labels") == 0)
+		{
+			s = dot_opt_string(&v, key);
+			if (strcmp(s, "yes/no") == 0)
+			{
+				o->yes = "yes";
+				o->no = "no";
+			}
+			else if (strcmp(s, "true/false") != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"edge_labels\" must be \"true/false\" or \"yes/no\""),
+						 errdetail("Given: \"%s\".", s),
+						 errhint(DOT_OPT_HINT)));
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown option \"%s\"", key),
+					 errhint(DOT_OPT_HINT)));
+	}
+}
+
+/* s as the inside of a DOT quoted string (see above) */
+static void
+dot_append_escaped(StringInfo buf, const char *s)
+{
+	int			enc = GetDatabaseEncoding();
+	bool		raw = enc == PG_UTF8 || enc == PG_SQL_ASCII;
+	const unsigned char *p;
+
+	if (!raw)
+		s = pg_server_to_any(s, strlen(s), PG_UTF8);
+	for (p = (const unsigned char *) s; *p;)
+	{
+		if (*p == '"' || *p == '\\')
+		{
+			appendStringInfoChar(buf, '\\');
+			appendStringInfoChar(buf, (char) *p++);
+		}
+		else if (*p == '&')
+		{
+			appendStringInfoString(buf, "&amp;");
+			p++;
+		}
+		else if (*p < 0x20 || *p == 0x7f)
+			appendStringInfo(buf, "&#%d;", (int) *p++);
+		else if (*p < 0x80 || raw)
+			appendStringInfoChar(buf, (char) *p++);
+		else
+		{
+			int			len = pg_utf_mblen(p);
+
+			appendStringInfo(buf, "&#%u;", (unsigned) utf8_to_unicode(p));
+			p += len;
+		}
+	}
+}
+
+/* the condition of a split node, which its left ("true") child satisfies */
+static void
+dot_append_split(StringInfo buf, const CrmTree *t, const CrmTreeNode *n)
+{
+	int			f = n->feature;
+	const char *name = crm_tree_feature_name(t, f);
+
+	dot_append_escaped(buf, name);
+	if (CRM_TREE_FEATURES(t)[f].kind == CRM_FEATURE_CONTINUOUS)
+	{
+		appendStringInfoString(buf, " <= ");
+		crm_tree_append_double(buf, n->threshold);
+		appendStringInfoString(buf, "\\nNULL: ");
+	}
+	else
+	{
+		int			nl = CRM_TREE_FEATURES(t)[f].n_levels,
+					l;
+		bool		first = true;
+
+		appendStringInfoString(buf, " in {");
+		for (l = 0; l < nl; l++)
+			if (crm_tree_goes_left_level(t, n, l))
+			{
+				if (!first)
+					appendStringInfoString(buf, ", ");
+				first = false;
+				dot_append_escaped(buf, crm_tree_level_name(t, f, l));
+			}
+		appendStringInfoString(buf, "}\\nNULL, unseen: ");
+	}
+}
+
+PG_FUNCTION_INFO_V1(crm_tree_to_dot);
+Datum
+crm_tree_to_dot(PG_FUNCTION_ARGS)
+{
+	CrmTree    *t = tree_arg(fcinfo, 0);
+	Jsonb	   *jb = PG_GETARG_JSONB_P(1);
+	const CrmTreeNode *nodes = CRM_TREE_NODES(t);
+	DotOptions	o;
+	StringInfoData buf;
+	int			i,
+				k;
+
+	dot_parse_options(jb, &o);
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "digraph tree {\n");
+	appendStringInfo(&buf, "\tgraph [rankdir=%s, labelloc=t, label=\"", o.rankdir);
+	dot_append_escaped(&buf, crm_tree_str(t, t->target_off));
+	appendStringInfoString(&buf, " (fill: share of ");
+	dot_append_escaped(&buf, crm_tree_class_name(t, t->positive));
+	appendStringInfoString(&buf, ")\"];\n");
+	appendStringInfoString(&buf, "\tnode [shape=box, style=\"rounded\", fontname=\"Helvetica\"];\n");
+	appendStringInfoString(&buf, "\tedge [fontname=\"Helvetica\"];\n");
+	for (i = 0; i < t->n_nodes; i++)
+	{
+		const CrmTreeNode *n = &nodes[i];
+		const float8 *cn = CRM_TREE_COUNTS(t) + (Size) i * t->n_classes;
+		double	   *prob = crm_tree_node_probabilities(t, i);
+		int			best = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		for (k = 1; k < t->n_classes; k++)
+			if (cn[k] > cn[best])
+				best = k;
+		appendStringInfo(&buf, "\tn%d [label=\"", i);
+		if (n->feature >= 0)
+		{
+			dot_append_split(&buf, t, n);
+			appendStringInfo(&buf, "%s\\n", n->null_left ? o.yes : o.no);
+		}
+		appendStringInfo(&buf, "samples = " INT64_FORMAT "\\n", n->samples);
+		for (k = 0; k < t->n_classes; k++)
+		{
+			dot_append_escaped(&buf, crm_tree_class_name(t, k));
+			appendStringInfoString(&buf, ": ");
+			crm_tree_append_double(&buf, cn[k]);
+			appendStringInfo(&buf, " (%.1f%%)\\n", 100.0 * prob[k]);
+		}
+		appendStringInfoString(&buf, "class = ");
+		dot_append_escaped(&buf, crm_tree_class_name(t, best));
+		appendStringInfoChar(&buf, '"');
+		if (n->feature < 0)
+		{
+			double		p = prob[t->positive];
+			int			c[3];
+
+			for (k = 0; k < 3; k++)
+				c[k] = (int) rint(255.0 + (o.color[k] - 255.0) * p);
+			appendStringInfo(&buf, ", style=\"rounded,filled\", fillcolor=\"#%02x%02x%02x\"",
+							 c[0], c[1], c[2]);
+		}
+		appendStringInfoString(&buf, "];\n");
+		if (n->feature >= 0)
+		{
+			appendStringInfo(&buf, "\tn%d -> n%d [label=\"%s\"];\n", i, n->left, o.yes);
+			appendStringInfo(&buf, "\tn%d -> n%d [label=\"%s\"];\n", i, n->right, o.no);
+		}
+		pfree(prob);
+	}
+	appendStringInfoString(&buf, "}\n");
+	PG_RETURN_TEXT_P(cstring_to_text(buf.data));
 }

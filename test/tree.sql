@@ -14,7 +14,7 @@
  */
 BEGIN;
 
-SELECT plan(37);
+SELECT plan(39);
 
 --------------------------------------------------------------------------
 -- Catalog
@@ -30,10 +30,12 @@ SELECT has_function('crm', 'tree_probabilities', ARRAY['crm.tree', 'record']);
 SELECT has_function('crm', 'tree_leaf', ARRAY['crm.tree', 'record']);
 SELECT has_function('crm', 'tree_rules', ARRAY['crm.tree']);
 SELECT has_function('crm', 'tree_to_sql', ARRAY['crm.tree', 'text']);
+SELECT has_function('crm', 'tree_to_dot', ARRAY['crm.tree', 'jsonb']);
 SELECT has_function('crm', 'tree_importance', ARRAY['crm.tree']);
 SELECT has_function('crm', 'tree_info', ARRAY['crm.tree']);
 SELECT has_function('crm', 'auc', ARRAY['double precision', 'boolean']);
 SELECT has_function('crm', 'lift_table', ARRAY['text', 'integer']);
+SELECT has_function('crm', 'gain_curve', ARRAY['text', 'integer']);
 SELECT has_function('crm', 'tree_train_model', ARRAY['text', 'text', 'text', 'jsonb']);
 
 SELECT results_eq(
@@ -42,9 +44,10 @@ SELECT results_eq(
 		FROM pg_catalog.pg_proc p
 	   WHERE p.pronamespace = 'crm'::regnamespace
 		 AND p.proname IN ('tree_train', 'tree_score', 'tree_predict', 'tree_probabilities', 'tree_leaf',
-						   'tree_rules', 'tree_to_sql', 'tree_importance', 'tree_info', 'lift_table', 'tree_train_model')
+						   'tree_rules', 'tree_to_sql', 'tree_to_dot', 'tree_importance', 'tree_info', 'lift_table', 'gain_curve', 'tree_train_model')
 	   ORDER BY 1$$,
-	$$VALUES ('lift_table', 's', false, 'u', 'record'),
+	$$VALUES ('gain_curve', 's', false, 'u', 'record'),
+			 ('lift_table', 's', false, 'u', 'record'),
 			 ('tree_importance', 'i', true, 's', 'record'),
 			 ('tree_info', 'i', true, 's', 'jsonb'),
 			 ('tree_leaf', 'i', true, 's', 'integer'),
@@ -52,6 +55,7 @@ SELECT results_eq(
 			 ('tree_probabilities', 'i', true, 's', 'double precision[]'),
 			 ('tree_rules', 'i', true, 's', 'record'),
 			 ('tree_score', 'i', true, 's', 'double precision'),
+			 ('tree_to_dot', 'i', true, 's', 'text'),
 			 ('tree_to_sql', 'i', false, 's', 'text'),
 			 ('tree_train', 'v', false, 'u', 'crm.tree'),
 			 ('tree_train_model', 'v', false, 'u', 'crm.models')$$,
