@@ -10,7 +10,7 @@
 # the order of SQL_SOURCES.
 
 EXTENSION = crm
-EXTVERSION = 1.0
+EXTVERSION = 1.1
 
 MODULE_big = crm
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
