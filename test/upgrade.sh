@@ -38,8 +38,10 @@ fi
 
 # one row digest per table of crm, on the columns the table has in database $1
 digests() {
-	q -d "$1" -c "SELECT string_agg(format('SELECT %L || ''|'' || count(*) || ''|'' || coalesce(md5(string_agg((%s)::text, '','' ORDER BY (%s)::text)), ''-'') FROM %s',
-								c.relname, cols, cols, c.oid::regclass), ' UNION ALL ' ORDER BY c.relname)
+	# (one line per table, sorted: the branches of a UNION ALL may come in
+	# any order, under a parallel append for one)
+	q -d "$1" -c "SELECT 'SELECT d FROM (' || string_agg(format('SELECT %L || ''|'' || count(*) || ''|'' || coalesce(md5(string_agg((%s)::text, '','' ORDER BY (%s)::text)), ''-'') FROM %s',
+								c.relname, cols, cols, c.oid::regclass), ' UNION ALL ' ORDER BY c.relname) || ') t(d) ORDER BY d'
 				   FROM pg_class c
 				   CROSS JOIN LATERAL (SELECT 'ROW(' || string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) || ')' AS cols
 										 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) k
