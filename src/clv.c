@@ -288,6 +288,48 @@ check_horizon(const char *who, const char *what, double t)
 				 errhint("%s is a length of time in the model's unit (e.g. weeks for a model fitted in weeks).", what)));
 }
 
+/* a record's weight: positive and finite; hint says what a weight is */
+static void
+check_weight(double w, const char *hint)
+{
+	if (!(w > 0.0) || isinf(w))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weight must be positive and finite"),
+				 errdetail("Given: %g.", w),
+				 errhint("%s", hint)));
+}
+
+/* does the row of a transition function have a NULL in arguments 1 .. last? */
+static bool
+row_has_null(FunctionCallInfo fcinfo, int last)
+{
+	for (int i = 1; i <= last && i < PG_NARGS(); i++)
+		if (PG_ARGISNULL(i))
+			return true;
+	return false;
+}
+
+/* a transition's result for a row left out: the state as it was */
+static Datum
+state_unchanged(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+}
+
+/* a 2F1 series of a prediction that did not converge within its terms */
+static void
+series_limit_error(const char *detail, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("the hypergeometric series does not converge within %d terms", CLV_SERIES_MAX),
+			 errdetail("%s", detail),
+			 errhint("%s", hint)));
+}
+
 /* ---------------------------------------------------------------------
  * The float8[] state
  * ---------------------------------------------------------------------
@@ -1203,25 +1245,15 @@ summary_trans(FunctionCallInfo fcinfo, double format, const char *who)
 	int32		x;
 
 	/* a row with a NULL summary or weight is left out, as SQL aggregates do */
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
-		(PG_NARGS() > 4 && PG_ARGISNULL(4)))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	if (row_has_null(fcinfo, 4))
+		return state_unchanged(fcinfo);
 	x = PG_GETARG_INT32(1);
 	rec[0] = x;
 	rec[1] = PG_GETARG_FLOAT8(2);
 	rec[2] = PG_GETARG_FLOAT8(3);
 	rec[3] = PG_NARGS() > 4 ? PG_GETARG_FLOAT8(4) : 1.0;
 	check_summary(who, x, rec[1], rec[2]);
-	if (!(rec[3] > 0.0) || isinf(rec[3]))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weight must be positive and finite"),
-				 errdetail("Given: %g.", rec[3]),
-				 errhint("Leave out rows of weight 0.")));
+	check_weight(rec[3], "Leave out rows of weight 0.");
 	penalty = penalty_arg(fcinfo, 5, who);
 	PG_RETURN_DATUM(state_append(fcinfo, format, BGNBD_RECORD, penalty, rec));
 }
@@ -1251,12 +1283,7 @@ summary_final_records(FunctionCallInfo fcinfo, double format, const char *who, i
 					 errdetail("Given: %g.", r[0]),
 					 errhint("Pass only states made by crm.%s_trans and crm.%s_combine.", who, who)));
 		check_summary(who, (int32) r[0], r[1], r[2]);
-		if (!(r[3] > 0.0) || isinf(r[3]))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("weight must be positive and finite"),
-					 errdetail("Given: %g.", r[3]),
-					 errhint("A weight is the number of customers sharing the summary (x, t_x, T), e.g. 1.")));
+		check_weight(r[3], "A weight is the number of customers sharing the summary (x, t_x, T), e.g. 1.");
 		*sum_x += r[0] * r[3];
 		*sum_T += r[2] * r[3];
 	}
@@ -1289,48 +1316,58 @@ crm_bgnbd_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(state_combine(fcinfo, CLV_FORMAT_BGNBD, BGNBD_RECORD));
 }
 
-PG_FUNCTION_INFO_V1(crm_bgnbd_final);
-Datum
-crm_bgnbd_final(PG_FUNCTION_ARGS)
+/*
+ * The final function of a fit over customer summaries (BG/NBD, Pareto/NBD):
+ * the maximum-likelihood model of the merged records from two starts.  A
+ * start is base[k] in log-parameters, plus ln alpha0 for the parameters
+ * that are time scales (timescale[i]), alpha0 matching the mean purchase
+ * rate (summary_start_alpha).
+ */
+static Datum
+summary_fit(FunctionCallInfo fcinfo, double format, const char *who, loglik_fn loglik,
+			const double base[2][4], const bool timescale[4])
 {
 	int64		n;
 	double		penalty,
 				sum_x,
-				sum_T;
-	float8	   *rec = summary_final_records(fcinfo, CLV_FORMAT_BGNBD, "bgnbd_fit", &n, &penalty,
-											&sum_x, &sum_T);
+				sum_T,
+				lalpha0;
+	float8	   *rec = summary_final_records(fcinfo, format, who, &n, &penalty, &sum_x, &sum_T);
 	BgnbdData	data;
 	double		starts[2][CLV_MAX_PARAMS];
 	double		theta[4];
-	int			iterations;
+	int			iterations,
+				k,
+				i;
 	bool		converged;
 
 	if (n == 0)
 		PG_RETURN_NULL();
 	bgnbd_data_init(&data, rec, n);
-
-	/*
-	 * Start at r = 1 with alpha matching the mean purchase rate sum x / sum
-	 * T, and a = b = 1; the second start (used only if the first does not
-	 * converge) assumes heavier heterogeneity and more dropout.
-	 */
-	{
-		double		alpha0 = summary_start_alpha(sum_x, sum_T, data.total);
-
-		starts[0][0] = 0.0;
-		starts[0][1] = log(alpha0);
-		starts[0][2] = 0.0;
-		starts[0][3] = 0.0;
-		starts[1][0] = log(0.25);
-		starts[1][1] = log(alpha0 / 4.0);
-		starts[1][2] = log(0.5);
-		starts[1][3] = log(4.0);
-	}
-	converged = fit_parameters(bgnbd_loglik, &data, 4, data.total, penalty, n, "bgnbd_fit",
+	lalpha0 = log(summary_start_alpha(sum_x, sum_T, data.total));
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < 4; i++)
+			starts[k][i] = base[k][i] + (timescale[i] ? lalpha0 : 0.0);
+	converged = fit_parameters(loglik, &data, 4, data.total, penalty, n, who,
 							   starts, theta, &iterations);
-
-	PG_RETURN_DATUM(fit_result(fcinfo, theta, 4, bgnbd_loglik(&data, theta, NULL), data.total,
+	PG_RETURN_DATUM(fit_result(fcinfo, theta, 4, loglik(&data, theta, NULL), data.total,
 							   iterations, converged));
+}
+
+/*
+ * Start at r = 1 with alpha matching the mean purchase rate sum x / sum T,
+ * and a = b = 1; the second start (used only if the first does not
+ * converge) assumes heavier heterogeneity and more dropout.
+ */
+PG_FUNCTION_INFO_V1(crm_bgnbd_final);
+Datum
+crm_bgnbd_final(PG_FUNCTION_ARGS)
+{
+	static const double base[2][4] = {{0.0, 0.0, 0.0, 0.0},
+	{-1.3862943611198906, -1.3862943611198906, -0.69314718055994531, 1.3862943611198906}};	/* ln 1/4, ln 1/4, ln 1/2, ln 4 */
+	static const bool timescale[4] = {false, true, false, false};
+
+	return summary_fit(fcinfo, CLV_FORMAT_BGNBD, "bgnbd_fit", bgnbd_loglik, base, timescale);
 }
 
 /* ---------------------------------------------------------------------
@@ -2164,45 +2201,20 @@ crm_paretonbd_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(state_combine(fcinfo, CLV_FORMAT_PNBD, BGNBD_RECORD));
 }
 
+/*
+ * Start at r = s = 1 with alpha matching the mean purchase rate and beta =
+ * alpha; the second start assumes heavier heterogeneity in both rates.  The
+ * log-likelihood reported is pnbd_loglik's, whose gradient is not needed.
+ */
 PG_FUNCTION_INFO_V1(crm_paretonbd_final);
 Datum
 crm_paretonbd_final(PG_FUNCTION_ARGS)
 {
-	int64		n;
-	double		penalty,
-				sum_x,
-				sum_T,
-				alpha0;
-	float8	   *rec = summary_final_records(fcinfo, CLV_FORMAT_PNBD, "paretonbd_fit", &n, &penalty,
-											&sum_x, &sum_T);
-	BgnbdData	data;
-	double		starts[2][CLV_MAX_PARAMS];
-	double		theta[4];
-	int			iterations;
-	bool		converged;
+	static const double base[2][4] = {{0.0, 0.0, 0.0, 0.0},
+	{-0.69314718055994531, -0.69314718055994531, -0.69314718055994531, 0.69314718055994531}};	/* ln 1/2, ln 1/2, ln 1/2, ln 2 */
+	static const bool timescale[4] = {false, true, false, true};
 
-	if (n == 0)
-		PG_RETURN_NULL();
-	bgnbd_data_init(&data, rec, n);
-
-	/*
-	 * Start at r = s = 1 with alpha matching the mean purchase rate and beta
-	 * = alpha (mean lifetime beta / (s - 1) long); the second start assumes
-	 * heavier heterogeneity in both rates.
-	 */
-	alpha0 = summary_start_alpha(sum_x, sum_T, data.total);
-	starts[0][0] = 0.0;
-	starts[0][1] = log(alpha0);
-	starts[0][2] = 0.0;
-	starts[0][3] = log(alpha0);
-	starts[1][0] = log(0.5);
-	starts[1][1] = log(alpha0 / 2.0);
-	starts[1][2] = log(0.5);
-	starts[1][3] = log(alpha0 * 2.0);
-	converged = fit_parameters(pnbd_loglik, &data, 4, data.total, penalty, n, "paretonbd_fit",
-							   starts, theta, &iterations);
-	PG_RETURN_DATUM(fit_result(fcinfo, theta, 4, pnbd_loglik_at(&data, theta), data.total,
-							   iterations, converged));
+	return summary_fit(fcinfo, CLV_FORMAT_PNBD, "paretonbd_fit", pnbd_loglik, base, timescale);
 }
 
 static PnbdModel
@@ -2227,11 +2239,8 @@ pnbd_alive(const PnbdModel *m, double x, double t_x, double T)
 
 	pnbd_parts(m, x, t_x, T, &part2, &part3, CLV_SERIES_MAX);
 	if (isnan(part3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("the hypergeometric series does not converge within %d terms", CLV_SERIES_MAX),
-				 errdetail("Given: alpha = %g, beta = %g, t_x = %g.", m->alpha, m->beta, t_x),
-				 errhint("The model's alpha and beta are too far apart for the time scale of the summary (|alpha - beta| / (max(alpha, beta) + t_x) within about 1e-6 of 1).")));
+		series_limit_error(psprintf("Given: alpha = %g, beta = %g, t_x = %g.", m->alpha, m->beta, t_x),
+						   "The model's alpha and beta are too far apart for the time scale of the summary (|alpha - beta| / (max(alpha, beta) + t_x) within about 1e-6 of 1).");
 	d = part3 - part2;
 	return d > 0.0 ? exp(-d) / (1.0 + exp(-d)) : 1.0 / (1.0 + exp(d));
 }
@@ -2386,12 +2395,8 @@ crm_sbg_trans(PG_FUNCTION_ARGS)
 	int32		periods;
 	bool		churned;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || (PG_NARGS() > 3 && PG_ARGISNULL(3)))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	if (row_has_null(fcinfo, 3))
+		return state_unchanged(fcinfo);
 	periods = PG_GETARG_INT32(1);
 	churned = PG_GETARG_BOOL(2);
 	if (periods < (churned ? 1 : 0))
@@ -2403,12 +2408,7 @@ crm_sbg_trans(PG_FUNCTION_ARGS)
 	rec[0] = periods;
 	rec[1] = churned ? 1.0 : 0.0;
 	rec[2] = PG_NARGS() > 3 ? PG_GETARG_FLOAT8(3) : 1.0;
-	if (!(rec[2] > 0.0) || isinf(rec[2]))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weight must be positive and finite"),
-				 errdetail("Given: %g.", rec[2]),
-				 errhint("A weight is the number of contracts sharing (periods, churned), e.g. 1; leave out rows of weight 0.")));
+	check_weight(rec[2], "A weight is the number of contracts sharing (periods, churned), e.g. 1; leave out rows of weight 0.");
 	PG_RETURN_DATUM(state_append(fcinfo, CLV_FORMAT_SBG, SBG_RECORD, 0.0, rec));
 }
 
@@ -2535,10 +2535,7 @@ crm_sbg_derl(PG_FUNCTION_ARGS)
 	check_periods("periods_survived", n, 0);
 	l2f1 = log_hyp2f1_positive(1.0, b + n + 1.0, a + b + n + 1.0, 1.0 / (1.0 + d), CLV_SERIES_MAX);
 	if (isnan(l2f1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("the hypergeometric series does not converge within %d terms", CLV_SERIES_MAX),
-				 errdetail("Given: discount = %g.", d),
-				 errhint("Use a discount rate of at least 1e-6 per period.")));
+		series_limit_error(psprintf("Given: discount = %g.", d),
+						   "Use a discount rate of at least 1e-6 per period.");
 	PG_RETURN_FLOAT8((b + n) / (a + b + n) * exp(l2f1));
 }
