@@ -1,7 +1,8 @@
 /*
  * clv.c: customer lifetime value with the BG/NBD purchase model and the
  * Gamma-Gamma spend model (declared in clv.sql); the Pareto/NBD purchase
- * model and the shifted-beta-geometric contract retention model, which use
+ * model, the shifted-beta-geometric contract retention model and the BG/BB
+ * model of discrete opportunities, which use
  * the same state, combine and optimizer, are explained at their sections
  * at the end of the file.
  *
@@ -87,9 +88,11 @@
 #define CLV_FORMAT_GG		2.0
 #define CLV_FORMAT_PNBD		3.0
 #define CLV_FORMAT_SBG		4.0
+#define CLV_FORMAT_BGBB		5.0
 #define BGNBD_RECORD		4	/* x, t_x, T, weight (also Pareto/NBD) */
 #define GG_RECORD			3	/* x, mean, weight */
 #define SBG_RECORD			3	/* periods, churned, weight */
+#define BGBB_RECORD			4	/* x, t_x, n, weight: sorted as BG/NBD's */
 #define CLV_INITIAL_RECORDS 256
 /* a transition merges identical records only in states this large (32 MB for BG/NBD) */
 #define CLV_COMPRESS_RECORDS (1 << 20)
@@ -345,6 +348,8 @@ format_name(double format)
 		return "Pareto/NBD";
 	if (format == CLV_FORMAT_SBG)
 		return "shifted-beta-geometric";
+	if (format == CLV_FORMAT_BGBB)
+		return "BG/BB";
 	return "Gamma-Gamma";
 }
 
@@ -2125,8 +2130,9 @@ pnbd_parts(const PnbdModel *m, double x, double t_x, double T, double *part2, do
 
 /* the log-likelihood of the data at theta = (r, alpha, s, beta) */
 static double
-pnbd_loglik_at(BgnbdData *data, const double *theta)
+pnbd_loglik_at(void *arg, const double *theta)
 {
+	BgnbdData  *data = (BgnbdData *) arg;
 	PnbdModel	m = {theta[0], theta[1], theta[2], theta[3]};
 	double		ll = 0.0,
 				common = m.r * log(m.alpha) + m.s * log(m.beta) - lgamma(m.r);
@@ -2155,17 +2161,19 @@ pnbd_loglik_at(BgnbdData *data, const double *theta)
 }
 
 /*
- * Log-likelihood and, when grad is not NULL, its gradient in theta by
- * central differences in ln theta (step 1e-5: truncation and rounding
- * errors both near 1e-10 of the per-customer objective).
+ * The log-likelihood value(data, theta) of a 4-parameter model and, when
+ * grad is not NULL, its gradient in theta by central differences in
+ * ln theta (step 1e-5: truncation and rounding errors both near 1e-10 of
+ * the per-customer objective), for likelihoods whose derivatives have no
+ * convenient closed form (Pareto/NBD, BG/BB).
  */
-#define PNBD_DIFF_STEP 1e-5
+#define CLV_DIFF_STEP 1e-5
 
 static double
-pnbd_loglik(void *arg, const double *theta, double *grad)
+loglik_central(double (*value) (void *, const double *), void *data, const double *theta,
+			   double *grad)
 {
-	BgnbdData  *data = (BgnbdData *) arg;
-	double		ll = pnbd_loglik_at(data, theta);
+	double		ll = value(data, theta);
 	int			i;
 
 	if (grad)
@@ -2177,14 +2185,20 @@ pnbd_loglik(void *arg, const double *theta, double *grad)
 						down;
 
 			memcpy(th, theta, sizeof(th));
-			th[i] = theta[i] * exp(PNBD_DIFF_STEP);
-			up = pnbd_loglik_at(data, th);
-			th[i] = theta[i] * exp(-PNBD_DIFF_STEP);
-			down = pnbd_loglik_at(data, th);
-			grad[i] = (up - down) / (2.0 * PNBD_DIFF_STEP * theta[i]);
+			th[i] = theta[i] * exp(CLV_DIFF_STEP);
+			up = value(data, th);
+			th[i] = theta[i] * exp(-CLV_DIFF_STEP);
+			down = value(data, th);
+			grad[i] = (up - down) / (2.0 * CLV_DIFF_STEP * theta[i]);
 		}
 	}
 	return ll;
+}
+
+static double
+pnbd_loglik(void *arg, const double *theta, double *grad)
+{
+	return loglik_central(pnbd_loglik_at, arg, theta, grad);
 }
 
 PG_FUNCTION_INFO_V1(crm_paretonbd_trans);
@@ -2538,4 +2552,218 @@ crm_sbg_derl(PG_FUNCTION_ARGS)
 		series_limit_error(psprintf("Given: discount = %g.", d),
 						   "Use a discount rate of at least 1e-6 per period.");
 	PG_RETURN_FLOAT8((b + n) / (a + b + n) * exp(l2f1));
+}
+
+/* ---------------------------------------------------------------------
+ * BG/BB: discrete opportunities
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The beta-geometric/beta-Bernoulli model (Fader, Hardie & Shang 2010,
+ * "Customer-base analysis in a discrete-time noncontractual setting",
+ * Marketing Science 29(6)): at each of n opportunities a living customer
+ * transacts with probability p ~ Beta(alpha, beta) and, after it, dies with
+ * probability theta ~ Beta(gamma, delta).  With x transactions, the last at
+ * opportunity t_x, the likelihood (their eq. 5) is
+ *
+ *	 L = B(alpha+x, beta+n-x)/B(alpha, beta) B(gamma, delta+n)/B(gamma, delta)
+ *	   + sum_{i=0}^{n-t_x-1} B(alpha+x, beta+t_x-x+i)/B(alpha, beta)
+ *							 B(gamma+1, delta+t_x+i)/B(gamma, delta),
+ *
+ * summed in logarithms (log-sum-exp); the fit's gradient is by central
+ * differences (loglik_central).  Records (x, t_x, n, weight) use the state
+ * of the other fits (format 5).  Predictions, conditional on the alive term
+ * of L: P(alive at n+1) = B(alpha+x, beta+n-x)/B(alpha, beta)
+ * B(gamma, delta+n+1)/B(gamma, delta) / L (their eq. 11), and the expected
+ * transactions in the next m opportunities
+ *
+ *	 B(alpha+x+1, beta+n-x)/B(alpha, beta) / L sum_{k=1}^{m} B(gamma, delta+n+k)/B(gamma, delta)
+ *
+ * (the sum of their eq. 13's closed form, which divides by gamma - 1).
+ */
+#define BGBB_MAX_PERIODS 100000	/* opportunities of a summary or a horizon */
+
+typedef struct BgbbData
+{
+	int64		n;
+	const float8 *rec;
+	double		total;
+} BgbbData;
+
+/* a BG/BB summary: 0 <= x <= t_x <= n, t_x = 0 when x = 0, n <= BGBB_MAX_PERIODS */
+static void
+check_bgbb_summary(double x, double t_x, double n)
+{
+	if (!(x >= 0 && x <= t_x && t_x <= n && n <= BGBB_MAX_PERIODS) || (x == 0 && t_x != 0) ||
+		x != floor(x) || t_x != floor(t_x) || n != floor(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("need whole numbers 0 <= x <= t_x <= n <= %d, and t_x = 0 when x = 0", BGBB_MAX_PERIODS),
+				 errdetail("Given: x = %g, t_x = %g, n = %g.", x, t_x, n),
+				 errhint("x counts the opportunities with a transaction, t_x is the last of them, n the opportunities observed.")));
+}
+
+/* ln L of one summary at theta, and ln of its alive term (the first) in *alive */
+static double
+bgbb_log_l(const double *theta, double x, double t_x, double n, double *alive)
+{
+	double		a = theta[0],
+				b = theta[1],
+				g = theta[2],
+				d = theta[3],
+				lab = lbeta(a, b),
+				lgd = lbeta(g, d),
+				ll;
+	int64		i;
+
+	ll = *alive = lbeta(a + x, b + n - x) - lab + lbeta(g, d + n) - lgd;
+	for (i = 0; i < (int64) (n - t_x); i++)
+		ll = logaddexp(ll, lbeta(a + x, b + t_x - x + i) - lab + lbeta(g + 1.0, d + t_x + i) - lgd);
+	return ll;
+}
+
+static double
+bgbb_loglik_at(void *arg, const double *theta)
+{
+	BgbbData   *data = (BgbbData *) arg;
+	double		ll = 0.0,
+				alive;
+	int64		i;
+
+	for (i = 0; i < data->n; i++)
+	{
+		const float8 *r = data->rec + i * BGBB_RECORD;
+
+		ll += r[3] * bgbb_log_l(theta, r[0], r[1], r[2], &alive);
+		if ((i & 0xFF) == 0xFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return ll;
+}
+
+static double
+bgbb_loglik(void *arg, const double *theta, double *grad)
+{
+	return loglik_central(bgbb_loglik_at, arg, theta, grad);
+}
+
+/* Transition: (state, x, t_x, n [, weight]); rows with a NULL are left out. */
+PG_FUNCTION_INFO_V1(crm_bgbb_trans);
+Datum
+crm_bgbb_trans(PG_FUNCTION_ARGS)
+{
+	float8		rec[BGBB_RECORD];
+
+	if (row_has_null(fcinfo, 4))
+		return state_unchanged(fcinfo);
+	rec[0] = PG_GETARG_INT32(1);
+	rec[1] = PG_GETARG_INT32(2);
+	rec[2] = PG_GETARG_INT32(3);
+	rec[3] = PG_NARGS() > 4 ? PG_GETARG_FLOAT8(4) : 1.0;
+	check_bgbb_summary(rec[0], rec[1], rec[2]);
+	check_weight(rec[3], "A weight is the number of customers sharing the summary (x, t_x, n), e.g. 1; leave out rows of weight 0.");
+	PG_RETURN_DATUM(state_append(fcinfo, CLV_FORMAT_BGBB, BGBB_RECORD, 0.0, rec));
+}
+
+PG_FUNCTION_INFO_V1(crm_bgbb_combine);
+Datum
+crm_bgbb_combine(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(state_combine(fcinfo, CLV_FORMAT_BGBB, BGBB_RECORD));
+}
+
+/* start at alpha = beta = gamma = delta = 1, then at (0.5, 2, 0.5, 2) */
+PG_FUNCTION_INFO_V1(crm_bgbb_final);
+Datum
+crm_bgbb_final(PG_FUNCTION_ARGS)
+{
+	int64		n,
+				i;
+	double		penalty,
+				reserved;
+	float8	   *rec = state_final_records(fcinfo, CLV_FORMAT_BGBB, BGBB_RECORD, &n, &penalty, &reserved);
+	BgbbData	data = {n, rec, 0.0};
+	double		starts[2][CLV_MAX_PARAMS] = {{0.0, 0.0, 0.0, 0.0},
+	{-0.69314718055994531, 0.69314718055994531, -0.69314718055994531, 0.69314718055994531}};
+	double		theta[4];
+	int			iterations;
+	bool		converged;
+
+	if (n == 0)
+		PG_RETURN_NULL();
+	for (i = 0; i < n; i++)
+	{
+		/* a state from a user could hold anything: records are checked again */
+		check_bgbb_summary(rec[i * BGBB_RECORD], rec[i * BGBB_RECORD + 1], rec[i * BGBB_RECORD + 2]);
+		check_weight(rec[i * BGBB_RECORD + 3], "Pass only states made by crm.bgbb_fit_trans and crm.bgbb_fit_combine.");
+		data.total += rec[i * BGBB_RECORD + 3];
+	}
+	converged = fit_parameters(bgbb_loglik, &data, 4, data.total, penalty, n, "bgbb_fit",
+							   starts, theta, &iterations);
+	PG_RETURN_DATUM(fit_result(fcinfo, theta, 4, bgbb_loglik_at(&data, theta), data.total,
+							   iterations, converged));
+}
+
+/* the model's (alpha, beta, gamma, delta) */
+static void
+bgbb_model(HeapTupleHeader model, double *theta)
+{
+	theta[0] = model_param(model, 1, "alpha", "bgbb_fit");
+	theta[1] = model_param(model, 2, "beta", "bgbb_fit");
+	theta[2] = model_param(model, 3, "gamma", "bgbb_fit");
+	theta[3] = model_param(model, 4, "delta", "bgbb_fit");
+}
+
+PG_FUNCTION_INFO_V1(crm_bgbb_p_alive);
+Datum
+crm_bgbb_p_alive(PG_FUNCTION_ARGS)
+{
+	double		theta[4],
+				alive,
+				ll;
+	double		x = PG_GETARG_INT32(1),
+				t_x = PG_GETARG_INT32(2),
+				n = PG_GETARG_INT32(3);
+
+	bgbb_model(PG_GETARG_HEAPTUPLEHEADER(0), theta);
+	check_bgbb_summary(x, t_x, n);
+	ll = bgbb_log_l(theta, x, t_x, n, &alive);
+	/* alive at n+1: the alive term with delta + n + 1 in place of delta + n */
+	PG_RETURN_FLOAT8(exp(alive - lbeta(theta[2], theta[3] + n) + lbeta(theta[2], theta[3] + n + 1.0) - ll));
+}
+
+PG_FUNCTION_INFO_V1(crm_bgbb_expected_purchases);
+Datum
+crm_bgbb_expected_purchases(PG_FUNCTION_ARGS)
+{
+	double		theta[4],
+				alive,
+				ll,
+				lfront,
+				sum = 0.0;
+	int32		m = PG_GETARG_INT32(1);
+	double		x = PG_GETARG_INT32(2),
+				t_x = PG_GETARG_INT32(3),
+				n = PG_GETARG_INT32(4);
+	int32		k;
+
+	bgbb_model(PG_GETARG_HEAPTUPLEHEADER(0), theta);
+	if (m < 0 || m > BGBB_MAX_PERIODS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("periods must be between 0 and %d", BGBB_MAX_PERIODS),
+				 errdetail("Given: %d.", m),
+				 errhint("periods is the number of future opportunities, e.g. 5 for the next five years of a yearly campaign.")));
+	check_bgbb_summary(x, t_x, n);
+	ll = bgbb_log_l(theta, x, t_x, n, &alive);
+	lfront = lbeta(theta[0] + x + 1.0, theta[1] + n - x) - lbeta(theta[0], theta[1]) - ll -
+		lbeta(theta[2], theta[3]);
+	for (k = 1; k <= m; k++)
+	{
+		sum += exp(lfront + lbeta(theta[2], theta[3] + n + k));
+		if ((k & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_FLOAT8(sum);
 }

@@ -1,5 +1,5 @@
--- clv.sql: BG/NBD, Pareto/NBD and Gamma-Gamma lifetime value, and sBG
--- contract retention (C in clv.c).
+-- clv.sql: BG/NBD, Pareto/NBD, BG/BB and Gamma-Gamma lifetime value, and
+-- sBG contract retention (C in clv.c).
 --
 -- Models: BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the
 -- easy way") for the number of purchases, Gamma-Gamma (Fader, Hardie & Lee
@@ -266,6 +266,64 @@ RETURNS float8 AS 'MODULE_PATHNAME', 'crm_sbg_derl'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.sbg_derl(@extschema@.sbg, float8, integer) IS
 	'Discounted expected residual lifetime, in payments, of a customer who has renewed periods_survived times, at her next renewal decision: sum over k >= 0 of S(n + k + 1) / S(n) / (1 + discount)^k = (beta + n) / (alpha + beta + n) 2F1(1, beta + n + 1; alpha + beta + n + 1; 1 / (1 + discount)) (Fader & Hardie 2010, eq. 6 with n renewals); multiply by the margin per period for a residual value. Errors (22023): discount not positive and finite, periods_survived < 0, model parameters not positive; (22003): discount below about 1e-6';
+
+-- BG/BB for discrete opportunities (Fader, Hardie & Shang 2010), state format 5
+CREATE TYPE @extschema@.bgbb AS (
+	alpha			float8,
+	beta			float8,
+	gamma			float8,
+	delta			float8,
+	log_likelihood	float8,
+	customers		float8,
+	iterations		integer,
+	converged		boolean
+);
+COMMENT ON TYPE @extschema@.bgbb IS
+	'A fitted BG/BB model (Fader, Hardie & Shang 2010): at each opportunity a living customer transacts with probability p ~ Beta(alpha, beta) and then dies with probability theta ~ Beta(gamma, delta); maximized log-likelihood, total weight of the customers fitted, optimizer iterations, and whether the gradient test of the optimizer was met';
+
+CREATE FUNCTION @extschema@.bgbb_fit_trans(float8[], integer, integer, integer)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_bgbb_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bgbb_fit_trans(float8[], integer, integer, integer, float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_bgbb_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bgbb_fit_combine(float8[], float8[])
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_bgbb_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bgbb_fit_final(float8[])
+RETURNS @extschema@.bgbb AS 'MODULE_PATHNAME', 'crm_bgbb_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.bgbb_fit_trans(float8[], integer, integer, integer) IS
+	'Transition function of crm.bgbb_fit(x, t_x, n): appends the summary to the float8[] state (header: format 5, 0, records, 0; records: x, t_x, n, weight)';
+COMMENT ON FUNCTION @extschema@.bgbb_fit_trans(float8[], integer, integer, integer, float8) IS
+	'Transition function of crm.bgbb_fit(x, t_x, n, weight)';
+COMMENT ON FUNCTION @extschema@.bgbb_fit_combine(float8[], float8[]) IS
+	'Support function of crm.bgbb_fit: the union of two states, identical summaries merged';
+COMMENT ON FUNCTION @extschema@.bgbb_fit_final(float8[]) IS
+	'Support function of crm.bgbb_fit: the maximum-likelihood crm.bgbb of a state';
+
+CREATE AGGREGATE @extschema@.bgbb_fit(x integer, t_x integer, n integer) (
+	SFUNC = @extschema@.bgbb_fit_trans, STYPE = float8[], SSPACE = 8224,
+	FINALFUNC = @extschema@.bgbb_fit_final,
+	COMBINEFUNC = @extschema@.bgbb_fit_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.bgbb_fit(x integer, t_x integer, n integer, weight float8) (
+	SFUNC = @extschema@.bgbb_fit_trans, STYPE = float8[], SSPACE = 8224,
+	FINALFUNC = @extschema@.bgbb_fit_final,
+	COMBINEFUNC = @extschema@.bgbb_fit_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.bgbb_fit(integer, integer, integer) IS
+	'Maximum-likelihood BG/BB model of discrete-opportunity summaries (x opportunities with a transaction, the last at opportunity t_x, of n observed) as crm.bgbb; log-space likelihood (FHS 2010 eq. 5), BFGS on log-parameters with a central-difference gradient; rows with NULLs are left out; no rows: NULL. Errors (22023): not 0 <= x <= t_x <= n <= 100000, t_x <> 0 with x = 0';
+COMMENT ON AGGREGATE @extschema@.bgbb_fit(integer, integer, integer, float8) IS
+	'BG/BB fit of weighted summaries (weight > 0: e.g. the count of customers sharing a summary)';
+
+CREATE FUNCTION @extschema@.bgbb_p_alive(model @extschema@.bgbb, x integer, t_x integer, n integer)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgbb_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgbb_p_alive(@extschema@.bgbb, integer, integer, integer) IS
+	'Probability that a customer with summary (x, t_x, n) is alive at opportunity n + 1 (FHS 2010 eq. 11). Errors (22023): bad summary, model parameters not positive';
+
+CREATE FUNCTION @extschema@.bgbb_expected_purchases(model @extschema@.bgbb, periods integer, x integer, t_x integer, n integer)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgbb_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgbb_expected_purchases(@extschema@.bgbb, integer, integer, integer, integer) IS
+	'Expected transactions in the next periods opportunities (n + 1 .. n + periods) of a customer with summary (x, t_x, n): FHS 2010 eq. 13 as a sum over the opportunities (no division by gamma - 1). Errors (22023): periods outside 0 .. 100000, bad summary, model parameters not positive';
 
 -- Gamma-Gamma fit
 CREATE FUNCTION @extschema@.gammagamma_fit_trans(float8[], integer, float8)

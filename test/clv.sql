@@ -200,7 +200,7 @@ SELECT throws_ok($$SELECT * FROM crm.calibration_holdout('2025-01-31', '2025-01-
 
 
 --------------------------------------------------------------------------
--- Pareto/NBD and sBG: types, predictions' attributes, aggregates' states
+-- Pareto/NBD, sBG and BG/BB: types, predictions' attributes, aggregates' states
 --------------------------------------------------------------------------
 
 SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
@@ -215,16 +215,16 @@ SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod),
 SELECT is((SELECT count(*)::integer FROM pg_catalog.pg_proc
 			WHERE pronamespace = 'crm'::regnamespace
 			  AND proname IN ('paretonbd_p_alive', 'paretonbd_expected_purchases', 'paretonbd_expected_purchases_unconditional',
-							  'sbg_survival', 'sbg_retention_rate', 'sbg_derl')
+							  'sbg_survival', 'sbg_retention_rate', 'sbg_derl', 'bgbb_p_alive', 'bgbb_expected_purchases')
 			  AND provolatile = 'i' AND proisstrict AND proparallel = 's'
 			  AND prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'c')),
-	6, 'Pareto/NBD and sBG predictions: 6, all C, IMMUTABLE, STRICT, PARALLEL SAFE');
+	8, 'Pareto/NBD, sBG and BG/BB predictions: 8, all C, IMMUTABLE, STRICT, PARALLEL SAFE');
 -- aggregates: float8[] state with a combine function, no serialization, parallel safe
 SELECT is((SELECT count(*)::integer FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid
-			WHERE p.pronamespace = 'crm'::regnamespace AND p.proname IN ('paretonbd_fit', 'sbg_fit')
+			WHERE p.pronamespace = 'crm'::regnamespace AND p.proname IN ('paretonbd_fit', 'sbg_fit', 'bgbb_fit')
 			  AND a.aggtranstype = 'float8[]'::regtype AND a.aggcombinefn <> 0 AND a.aggserialfn = 0
 			  AND p.proparallel = 's'),
-	5, 'paretonbd_fit (3 overloads) and sbg_fit (2): float8[] state, combine, PARALLEL SAFE');
+	7, 'paretonbd_fit (3 overloads), sbg_fit (2) and bgbb_fit (2): float8[] state, combine, PARALLEL SAFE');
 
 SELECT * FROM finish();
 ROLLBACK;
