@@ -22,10 +22,16 @@ DATA_built = crm--$(EXTVERSION).sql
 # so that ALTER EXTENSION crm UPDATE finds its path (test/upgrade.sh)
 DATA = $(filter-out releases/crm--$(EXTVERSION).sql,$(wildcard releases/crm--*.sql))
 
-REGRESS = setup customers opportunities campaigns contracts pipeline keys purchase_stats value grades clv tree tree_errors funnel quotas campaign_effectiveness contract_views aggregate_states hashagg_memory audit security access duplicates import finite_values injection random_input hostile_schema upgrade distribute demo_data
+REGRESS = setup customers opportunities campaigns contracts pipeline keys purchase_stats value grades clv paretonbd sbg bgbb tree tree_errors funnel quotas campaign_effectiveness contract_views aggregate_states hashagg_memory audit security access duplicates import finite_values injection random_input hostile_schema upgrade distribute demo_data
 # the CDNOW reference test needs the shared data beside the repository
 CDNOW_DATA = ../shared/data/cdnow_sample.csv
 REGRESS += $(if $(wildcard $(CDNOW_DATA)),cdnow clv_cdnow)
+# the sBG reference test needs Fader & Hardie's retention data
+RETENTION_DATA = ../shared/data/retention.csv
+REGRESS += $(if $(wildcard $(RETENTION_DATA)),sbg_retention)
+# the BG/BB reference test needs the donations data
+DONATIONS_DATA = ../shared/data/donations.csv
+REGRESS += $(if $(wildcard $(DONATIONS_DATA)),bgbb_donations)
 # the churn holdout test needs the mlc_churn data beside the repository
 CHURN_DATA = ../shared/data/mlc_churn.csv
 REGRESS += $(if $(wildcard $(CHURN_DATA)),tree_churn)

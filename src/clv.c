@@ -1,6 +1,10 @@
 /*
  * clv.c: customer lifetime value with the BG/NBD purchase model and the
- * Gamma-Gamma spend model (declared in clv.sql).
+ * Gamma-Gamma spend model (declared in clv.sql); the Pareto/NBD purchase
+ * model, the shifted-beta-geometric contract retention model and the BG/BB
+ * model of discrete opportunities, which use
+ * the same state, combine and optimizer, are explained at their sections
+ * at the end of the file.
  *
  * BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way:
  * an alternative to the Pareto/NBD model", Marketing Science 24(2)): while
@@ -82,8 +86,13 @@
 #define CLV_HEADER			4
 #define CLV_FORMAT_BGNBD	1.0
 #define CLV_FORMAT_GG		2.0
-#define BGNBD_RECORD		4	/* x, t_x, T, weight */
+#define CLV_FORMAT_PNBD		3.0
+#define CLV_FORMAT_SBG		4.0
+#define CLV_FORMAT_BGBB		5.0
+#define BGNBD_RECORD		4	/* x, t_x, T, weight (also Pareto/NBD) */
 #define GG_RECORD			3	/* x, mean, weight */
+#define SBG_RECORD			3	/* periods, churned, weight */
+#define BGBB_RECORD			4	/* x, t_x, n, weight: sorted as BG/NBD's */
 #define CLV_INITIAL_RECORDS 256
 /* a transition merges identical records only in states this large (32 MB for BG/NBD) */
 #define CLV_COMPRESS_RECORDS (1 << 20)
@@ -282,10 +291,67 @@ check_horizon(const char *who, const char *what, double t)
 				 errhint("%s is a length of time in the model's unit (e.g. weeks for a model fitted in weeks).", what)));
 }
 
+/* a record's weight: positive and finite; hint says what a weight is */
+static void
+check_weight(double w, const char *hint)
+{
+	if (!(w > 0.0) || isinf(w))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weight must be positive and finite"),
+				 errdetail("Given: %g.", w),
+				 errhint("%s", hint)));
+}
+
+/* does the row of a transition function have a NULL in arguments 1 .. last? */
+static bool
+row_has_null(FunctionCallInfo fcinfo, int last)
+{
+	for (int i = 1; i <= last && i < PG_NARGS(); i++)
+		if (PG_ARGISNULL(i))
+			return true;
+	return false;
+}
+
+/* a transition's result for a row left out: the state as it was */
+static Datum
+state_unchanged(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+}
+
+/* a 2F1 series of a prediction that did not converge within its terms */
+static void
+series_limit_error(const char *detail, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("the hypergeometric series does not converge within %d terms", CLV_SERIES_MAX),
+			 errdetail("%s", detail),
+			 errhint("%s", hint)));
+}
+
 /* ---------------------------------------------------------------------
  * The float8[] state
  * ---------------------------------------------------------------------
  */
+
+/* the model a state format belongs to, for messages */
+static const char *
+format_name(double format)
+{
+	if (format == CLV_FORMAT_BGNBD)
+		return "BG/NBD";
+	if (format == CLV_FORMAT_PNBD)
+		return "Pareto/NBD";
+	if (format == CLV_FORMAT_SBG)
+		return "shifted-beta-geometric";
+	if (format == CLV_FORMAT_BGBB)
+		return "BG/BB";
+	return "Gamma-Gamma";
+}
 
 /*
  * The records of a state after checking its header (nelems float8 values
@@ -300,7 +366,7 @@ state_check(float8 *v, int64 nelems, double format, int record, int64 *n)
 		!(v[1] >= 0) || isinf(v[1]))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("not a %s fitting state", format == CLV_FORMAT_BGNBD ? "BG/NBD" : "Gamma-Gamma"),
+				 errmsg("not a %s fitting state", format_name(format)),
 				 errdetail("The header (format, penalty, records, reserved) does not match the array length."),
 				 errhint("Pass only states made by the fit's own transition and combine functions.")));
 	*n = (int64) v[2];
@@ -313,7 +379,7 @@ not_a_state(double format)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("not a %s fitting state: need a one-dimensional float8[] without NULLs",
-					format == CLV_FORMAT_BGNBD ? "BG/NBD" : "Gamma-Gamma"),
+					format_name(format)),
 			 errhint("Pass only states made by the aggregate's own transition and combine functions.")));
 }
 
@@ -543,8 +609,7 @@ state_arg_records(FunctionCallInfo fcinfo, int argno, double format, int record,
 		}
 	}
 	array = PG_GETARG_ARRAYTYPE_P(argno);
-	v = crm_float8_state_values(array, format == CLV_FORMAT_BGNBD ? "BG/NBD fitting" : "Gamma-Gamma fitting",
-								&nelems);
+	v = crm_float8_state_values(array, psprintf("%s fitting", format_name(format)), &nelems);
 	return state_check(v, nelems, format, record, n);
 }
 
@@ -937,6 +1002,28 @@ fit_parameters(loglik_fn loglik, void *data, int dim, double total, double penal
 	return converged;
 }
 
+/*
+ * The result row of a fit: its dim parameters, then log_likelihood,
+ * customers (total weight), iterations and converged.
+ */
+static Datum
+fit_result(FunctionCallInfo fcinfo, const double *theta, int dim, double ll, double total,
+		   int iterations, bool converged)
+{
+	TupleDesc	tupdesc = crm_result_tupdesc(fcinfo);
+	Datum		values[CLV_MAX_PARAMS + 4];
+	bool		nulls[CLV_MAX_PARAMS + 4] = {false};
+	int			i;
+
+	for (i = 0; i < dim; i++)
+		values[i] = Float8GetDatum(theta[i]);
+	values[dim] = Float8GetDatum(ll);
+	values[dim + 1] = Float8GetDatum(total);
+	values[dim + 2] = Int32GetDatum(iterations);
+	values[dim + 3] = BoolGetDatum(converged);
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
 /* ---------------------------------------------------------------------
  * BG/NBD fit
  * ---------------------------------------------------------------------
@@ -1151,36 +1238,80 @@ bgnbd_loglik(void *arg, const double *theta, double *grad)
 	return ll;
 }
 
-PG_FUNCTION_INFO_V1(crm_bgnbd_trans);
-Datum
-crm_bgnbd_trans(PG_FUNCTION_ARGS)
+/*
+ * Transition of a fit over customer summaries, BG/NBD or Pareto/NBD:
+ * (state, x, t_x, T [, weight [, penalty]]); who names the aggregate.
+ */
+static Datum
+summary_trans(FunctionCallInfo fcinfo, double format, const char *who)
 {
 	float8		rec[BGNBD_RECORD];
 	double		penalty;
 	int32		x;
 
 	/* a row with a NULL summary or weight is left out, as SQL aggregates do */
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
-		(PG_NARGS() > 4 && PG_ARGISNULL(4)))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	if (row_has_null(fcinfo, 4))
+		return state_unchanged(fcinfo);
 	x = PG_GETARG_INT32(1);
 	rec[0] = x;
 	rec[1] = PG_GETARG_FLOAT8(2);
 	rec[2] = PG_GETARG_FLOAT8(3);
 	rec[3] = PG_NARGS() > 4 ? PG_GETARG_FLOAT8(4) : 1.0;
-	check_summary("bgnbd_fit", x, rec[1], rec[2]);
-	if (!(rec[3] > 0.0) || isinf(rec[3]))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weight must be positive and finite"),
-				 errdetail("Given: %g.", rec[3]),
-				 errhint("Leave out rows of weight 0.")));
-	penalty = penalty_arg(fcinfo, 5, "bgnbd_fit");
-	PG_RETURN_DATUM(state_append(fcinfo, CLV_FORMAT_BGNBD, BGNBD_RECORD, penalty, rec));
+	check_summary(who, x, rec[1], rec[2]);
+	check_weight(rec[3], "Leave out rows of weight 0.");
+	penalty = penalty_arg(fcinfo, 5, who);
+	PG_RETURN_DATUM(state_append(fcinfo, format, BGNBD_RECORD, penalty, rec));
+}
+
+/*
+ * The merged summary records of the state in argument 0 of a final
+ * function, checked again (a state from a user could hold anything), with
+ * its penalty and the weighted sums of x and T (for starting values).
+ */
+static float8 *
+summary_final_records(FunctionCallInfo fcinfo, double format, const char *who, int64 *n,
+					  double *penalty, double *sum_x, double *sum_T)
+{
+	double		reserved;
+	float8	   *rec = state_final_records(fcinfo, format, BGNBD_RECORD, n, penalty, &reserved);
+	int64		i;
+
+	*sum_x = *sum_T = 0.0;
+	for (i = 0; i < *n; i++)
+	{
+		const float8 *r = rec + i * BGNBD_RECORD;
+
+		if (!(r[0] >= 0 && r[0] <= PG_INT32_MAX && r[0] == floor(r[0])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("x must be a non-negative integer"),
+					 errdetail("Given: %g.", r[0]),
+					 errhint("Pass only states made by crm.%s_trans and crm.%s_combine.", who, who)));
+		check_summary(who, (int32) r[0], r[1], r[2]);
+		check_weight(r[3], "A weight is the number of customers sharing the summary (x, t_x, T), e.g. 1.");
+		*sum_x += r[0] * r[3];
+		*sum_T += r[2] * r[3];
+	}
+	return rec;
+}
+
+/*
+ * The starting rate parameter of a fit over summaries: alpha matching the
+ * mean purchase rate sum x / sum T (r = 1).
+ */
+static double
+summary_start_alpha(double sum_x, double sum_T, double total)
+{
+	double		alpha0 = sum_x > 0.0 && sum_T > 0.0 ? sum_T / sum_x : Max(sum_T / total, 1.0);
+
+	return Min(Max(alpha0, 1e-6), 1e6);
+}
+
+PG_FUNCTION_INFO_V1(crm_bgnbd_trans);
+Datum
+crm_bgnbd_trans(PG_FUNCTION_ARGS)
+{
+	return summary_trans(fcinfo, CLV_FORMAT_BGNBD, "bgnbd_fit");
 }
 
 PG_FUNCTION_INFO_V1(crm_bgnbd_combine);
@@ -1190,81 +1321,58 @@ crm_bgnbd_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(state_combine(fcinfo, CLV_FORMAT_BGNBD, BGNBD_RECORD));
 }
 
+/*
+ * The final function of a fit over customer summaries (BG/NBD, Pareto/NBD):
+ * the maximum-likelihood model of the merged records from two starts.  A
+ * start is base[k] in log-parameters, plus ln alpha0 for the parameters
+ * that are time scales (timescale[i]), alpha0 matching the mean purchase
+ * rate (summary_start_alpha).
+ */
+static Datum
+summary_fit(FunctionCallInfo fcinfo, double format, const char *who, loglik_fn loglik,
+			const double base[2][4], const bool timescale[4])
+{
+	int64		n;
+	double		penalty,
+				sum_x,
+				sum_T,
+				lalpha0;
+	float8	   *rec = summary_final_records(fcinfo, format, who, &n, &penalty, &sum_x, &sum_T);
+	BgnbdData	data;
+	double		starts[2][CLV_MAX_PARAMS];
+	double		theta[4];
+	int			iterations,
+				k,
+				i;
+	bool		converged;
+
+	if (n == 0)
+		PG_RETURN_NULL();
+	bgnbd_data_init(&data, rec, n);
+	lalpha0 = log(summary_start_alpha(sum_x, sum_T, data.total));
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < 4; i++)
+			starts[k][i] = base[k][i] + (timescale[i] ? lalpha0 : 0.0);
+	converged = fit_parameters(loglik, &data, 4, data.total, penalty, n, who,
+							   starts, theta, &iterations);
+	PG_RETURN_DATUM(fit_result(fcinfo, theta, 4, loglik(&data, theta, NULL), data.total,
+							   iterations, converged));
+}
+
+/*
+ * Start at r = 1 with alpha matching the mean purchase rate sum x / sum T,
+ * and a = b = 1; the second start (used only if the first does not
+ * converge) assumes heavier heterogeneity and more dropout.
+ */
 PG_FUNCTION_INFO_V1(crm_bgnbd_final);
 Datum
 crm_bgnbd_final(PG_FUNCTION_ARGS)
 {
-	int64		n;
-	double		penalty,
-				reserved;
-	float8	   *rec = state_final_records(fcinfo, CLV_FORMAT_BGNBD, BGNBD_RECORD, &n, &penalty, &reserved);
-	BgnbdData	data;
-	double		starts[2][CLV_MAX_PARAMS];
-	double		theta[4];
-	double		sum_x = 0.0,
-				sum_T = 0.0;
-	int			iterations,
-				i;
-	bool		converged;
-	Datum		values[8];
-	bool		nulls[8] = {false};
-	TupleDesc	tupdesc = crm_result_tupdesc(fcinfo);
+	static const double base[2][4] = {{0.0, 0.0, 0.0, 0.0},
+	{-1.3862943611198906, -1.3862943611198906, -0.69314718055994531, 1.3862943611198906}};	/* ln 1/4, ln 1/4, ln 1/2, ln 4 */
+	static const bool timescale[4] = {false, true, false, false};
 
-	if (n == 0)
-		PG_RETURN_NULL();
-	for (i = 0; i < n; i++)
-	{
-		const float8 *r = rec + (int64) i * BGNBD_RECORD;
-
-		/* a state from a user could hold anything: records are checked again */
-		if (!(r[0] >= 0 && r[0] <= PG_INT32_MAX && r[0] == floor(r[0])))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("x must be a non-negative integer"),
-				 errdetail("Given: %g.", r[0]),
-					 errhint("Pass only states made by crm.bgnbd_fit_trans and crm.bgnbd_fit_combine.")));
-		check_summary("bgnbd_fit", (int32) r[0], r[1], r[2]);
-		if (!(r[3] > 0.0) || isinf(r[3]))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("weight must be positive and finite"),
-				 errdetail("Given: %g.", r[3]),
-					 errhint("A weight is the number of customers sharing the summary (x, t_x, T), e.g. 1.")));
-		sum_x += r[0] * r[3];
-		sum_T += r[2] * r[3];
-	}
-	bgnbd_data_init(&data, rec, n);
-
-	/*
-	 * Start at r = 1 with alpha matching the mean purchase rate sum x / sum
-	 * T, and a = b = 1; the second start (used only if the first does not
-	 * converge) assumes heavier heterogeneity and more dropout.
-	 */
-	{
-		double		alpha0 = sum_x > 0.0 && sum_T > 0.0 ? sum_T / sum_x : Max(sum_T / data.total, 1.0);
-
-		alpha0 = Min(Max(alpha0, 1e-6), 1e6);
-		starts[0][0] = 0.0;
-		starts[0][1] = log(alpha0);
-		starts[0][2] = 0.0;
-		starts[0][3] = 0.0;
-		starts[1][0] = log(0.25);
-		starts[1][1] = log(alpha0 / 4.0);
-		starts[1][2] = log(0.5);
-		starts[1][3] = log(4.0);
-	}
-	converged = fit_parameters(bgnbd_loglik, &data, 4, data.total, penalty, n, "bgnbd_fit",
-							   starts, theta, &iterations);
-
-	values[0] = Float8GetDatum(theta[0]);
-	values[1] = Float8GetDatum(theta[1]);
-	values[2] = Float8GetDatum(theta[2]);
-	values[3] = Float8GetDatum(theta[3]);
-	values[4] = Float8GetDatum(bgnbd_loglik(&data, theta, NULL));
-	values[5] = Float8GetDatum(data.total);
-	values[6] = Int32GetDatum(iterations);
-	values[7] = BoolGetDatum(converged);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	return summary_fit(fcinfo, CLV_FORMAT_BGNBD, "bgnbd_fit", bgnbd_loglik, base, timescale);
 }
 
 /* ---------------------------------------------------------------------
@@ -1280,8 +1388,9 @@ typedef struct BgnbdModel
 				b;
 } BgnbdModel;
 
+/* parameter attno (named name) of a model made by crm.<fit>: positive and finite */
 static double
-model_param(HeapTupleHeader model, int attno, const char *name, const char *who)
+model_param(HeapTupleHeader model, int attno, const char *name, const char *fit)
 {
 	bool		isnull;
 	double		value = DatumGetFloat8(GetAttributeByNum(model, attno, &isnull));
@@ -1292,7 +1401,7 @@ model_param(HeapTupleHeader model, int attno, const char *name, const char *who)
 				 errmsg("model parameter %s must be positive and finite", name),
 				 errdetail("Given: %s.",
 						isnull ? "NULL" : psprintf("%g", value)),
-				 errhint("Use the result of crm.bgnbd_fit or crm.gammagamma_fit.")));
+				 errhint("Use the result of crm.%s.", fit)));
 	return value;
 }
 
@@ -1301,10 +1410,10 @@ bgnbd_model(HeapTupleHeader model, const char *who)
 {
 	BgnbdModel	m;
 
-	m.r = model_param(model, 1, "r", who);
-	m.alpha = model_param(model, 2, "alpha", who);
-	m.a = model_param(model, 3, "a", who);
-	m.b = model_param(model, 4, "b", who);
+	m.r = model_param(model, 1, "r", "bgnbd_fit");
+	m.alpha = model_param(model, 2, "alpha", "bgnbd_fit");
+	m.a = model_param(model, 3, "a", "bgnbd_fit");
+	m.b = model_param(model, 4, "b", "bgnbd_fit");
 	return m;
 }
 
@@ -1756,9 +1865,9 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
 static double
 gg_expected_spend(HeapTupleHeader model, int32 x, double mean, bool mean_null, const char *who)
 {
-	double		p = model_param(model, 1, "p", who),
-				q = model_param(model, 2, "q", who),
-				g = model_param(model, 3, "gamma", who);
+	double		p = model_param(model, 1, "p", "gammagamma_fit"),
+				q = model_param(model, 2, "q", "gammagamma_fit"),
+				g = model_param(model, 3, "gamma", "gammagamma_fit");
 
 	if (x < 0)
 		ereport(ERROR,
@@ -1861,4 +1970,800 @@ crm_clv(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 	}
 	PG_RETURN_FLOAT8(total);
+}
+
+/* ---------------------------------------------------------------------
+ * Gauss hypergeometric function with positive terms
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * ln 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1, where every term of
+ * the Gauss series sum_k (a)_k (b)_k / ((c)_k k!) z^k is positive.  The sum
+ * is kept scaled by a power of 10^250 so that large terms (large a and b)
+ * do not overflow; it stops when the rest of the series, bounded by the
+ * geometric series of the largest later term ratio (each factor of
+ * (a+k)/(c+k) (b+k)/(k+1), or of (a+k)/(k+1) (b+k)/(c+k), moves
+ * monotonically towards 1), is below CLV_SERIES_EPS of the sum.  NaN when that takes more than max_terms terms (z very close
+ * to 1): the callers turn it into an error or a rejected step.
+ */
+static double
+log_hyp2f1_positive(double a, double b, double c, double z, int64 max_terms)
+{
+	double		sum = 1.0,
+				term = 1.0,
+				lscale = 0.0;
+	int64		k;
+
+	if (z == 0.0)
+		return 0.0;
+	for (k = 0; k < max_terms; k++)
+	{
+		double		rho;
+
+		term *= (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
+		sum += term;
+		if (sum > 1e250)
+		{
+			sum *= 1e-250;
+			term *= 1e-250;
+			lscale += 250.0 * M_LN10;
+		}
+		/* either pairing of the ratio's factors bounds it: take the tighter */
+		rho = z * Min(Max(1.0, (a + k + 1.0) / (c + k + 1.0)) * Max(1.0, (b + k + 1.0) / (k + 2.0)),
+					  Max(1.0, (a + k + 1.0) / (k + 2.0)) * Max(1.0, (b + k + 1.0) / (c + k + 1.0)));
+		if (rho < 1.0 && term * rho <= CLV_SERIES_EPS * (1.0 - rho) * sum)
+			return log(sum) + lscale;
+		if ((k & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return NAN;
+}
+
+/* ln(1 - e^u) for u < 0 (Maechler's log1mexp) */
+static inline double
+log1mexp(double u)
+{
+	return u > -M_LN2 ? log(-expm1(u)) : log1p(-exp(u));
+}
+
+/* ln(e^p + e^q) */
+static inline double
+logaddexp(double p, double q)
+{
+	if (p == -INFINITY)
+		return q;
+	return p > q ? p + softplus(q - p) : q + softplus(p - q);
+}
+
+/* ---------------------------------------------------------------------
+ * Pareto/NBD
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): while alive a
+ * customer buys at Poisson rate lambda ~ Gamma(r, alpha) and dies after an
+ * exponential lifetime of rate mu ~ Gamma(s, beta).  Fader & Hardie's note
+ * "A note on deriving the Pareto/NBD model and related expressions" (2005)
+ * gives the likelihood of (x, t_x, T) as
+ *
+ *	 L = G(r+x) alpha^r beta^s / G(r) [ 1 / ((alpha+T)^(r+x) (beta+T)^s)
+ *									   + s / (r+s+x) A0 ]
+ *	 A0 = F(t_x) - F(T),  F(v) = 2F1(r+s+x, b2; r+s+x+1; |alpha-beta| / (m+v)) / (m+v)^(r+s+x)
+ *
+ * with m = max(alpha, beta) and b2 = s+1 when alpha >= beta, r+x when
+ * alpha < beta (the choice that keeps the argument of 2F1 in [0, 1), as
+ * BTYD's pnbd.LL does).  All of it is computed in logarithms:
+ * ln L = part1 + logaddexp(part2, part3) with part1 = ln G(r+x) - ln G(r)
+ * + r ln alpha + s ln beta, part2 = -(r+x) ln(alpha+T) - s ln(beta+T),
+ * part3 = ln s - ln(r+s+x) + ln F(t_x) + log1mexp(ln F(T) - ln F(t_x)), and
+ * the 2F1 as a scaled sum (log_hyp2f1_positive), so x = 200 and T = 1000
+ * stay finite.  F(t_x) - F(T) cancels when t_x is near T, but part3 is then
+ * small beside part2 in the same proportion, so ln L keeps its precision.
+ *
+ * P(alive) = e^part2 / (e^part2 + e^part3), and the conditional expectation
+ * (Fader & Hardie's note, eq. 22) is
+ *	 E[Y(t) | x, t_x, T] = P(alive) (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]
+ * and the unconditional one E[X(t)] = r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)];
+ * both are written as ln(1 + t/(beta+T)) times expm1_over, smooth through s = 1.
+ *
+ * The fit uses the state and optimizer of BG/NBD (the same records, format
+ * 3) with a central-difference gradient in the log-parameters: the
+ * derivatives of 2F1 in its parameters have no closed form.
+ */
+
+/*
+ * The fit gives up on a likelihood whose 2F1 needs more terms than this
+ * (alpha and beta about 10^5 apart): the step is rejected, at a cost of
+ * milliseconds rather than the predictions' CLV_SERIES_MAX terms, which a
+ * line search would pay many times.
+ */
+#define PNBD_FIT_SERIES_MAX 1000000
+
+typedef struct PnbdModel
+{
+	double		r,
+				alpha,
+				s,
+				beta;
+} PnbdModel;
+
+/*
+ * ln F(v) of the model comment for a = r+s+x; NaN when 2F1 does not
+ * converge within max_terms.  Euler's transformation 2F1(a, b2; a+1; z) =
+ * (1-z)^(1-b2) 2F1(1, a+1-b2; a+1; z) gives a series whose term ratios are
+ * below z from the first: the direct one grows for about b2 z / (1-z)
+ * terms first, which for b2 = r+x is forever at x = 10^9.  1 - z is
+ * (min(alpha, beta) + v) / (max(alpha, beta) + v), taken as a difference of
+ * logarithms so that it does not cancel.
+ */
+static double
+pnbd_log_f(const PnbdModel *m, double x, double v, int64 max_terms)
+{
+	double		a = m->r + m->s + x,
+				mx = Max(m->alpha, m->beta),
+				mn = Min(m->alpha, m->beta),
+				b2 = m->alpha >= m->beta ? m->s + 1.0 : m->r + x,
+				z = (mx - mn) / (mx + v);
+
+	return (1.0 - b2) * (log(mn + v) - log(mx + v)) +
+		log_hyp2f1_positive(1.0, a + 1.0 - b2, a + 1.0, z, max_terms) - a * log(mx + v);
+}
+
+/* part2 and part3 of the model comment (part3 = -infinity when t_x = T) */
+static void
+pnbd_parts(const PnbdModel *m, double x, double t_x, double T, double *part2, double *part3,
+		   int64 max_terms)
+{
+	*part2 = -(m->r + x) * log(m->alpha + T) - m->s * log(m->beta + T);
+	if (t_x >= T)
+		*part3 = -INFINITY;
+	else
+	{
+		double		f1 = pnbd_log_f(m, x, t_x, max_terms),
+					f2 = pnbd_log_f(m, x, T, max_terms);
+
+		*part3 = log(m->s) - log(m->r + m->s + x) + f1 + log1mexp(f2 - f1);
+	}
+}
+
+/* the log-likelihood of the data at theta = (r, alpha, s, beta) */
+static double
+pnbd_loglik_at(void *arg, const double *theta)
+{
+	BgnbdData  *data = (BgnbdData *) arg;
+	PnbdModel	m = {theta[0], theta[1], theta[2], theta[3]};
+	double		ll = 0.0,
+				common = m.r * log(m.alpha) + m.s * log(m.beta) - lgamma(m.r);
+	int64		i,
+				k;
+
+	for (k = 0; k < data->nx; k++)
+	{
+		double		x = data->xv[k],
+					sll = 0.0;
+
+		for (i = data->start[k]; i < data->start[k + 1]; i++)
+		{
+			double		part2,
+						part3;
+
+			pnbd_parts(&m, x, data->v[data->it_x[i]], data->v[data->iT[i]], &part2, &part3,
+					   PNBD_FIT_SERIES_MAX);
+			sll += data->w[i] * logaddexp(part3, part2);
+		}
+		ll += sll + data->wx[k] * (lgamma(m.r + x) + common);
+		if ((k & 0xFF) == 0xFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return ll;
+}
+
+/*
+ * The log-likelihood value(data, theta) of a 4-parameter model and, when
+ * grad is not NULL, its gradient in theta by central differences in
+ * ln theta (step 1e-5: truncation and rounding errors both near 1e-10 of
+ * the per-customer objective), for likelihoods whose derivatives have no
+ * convenient closed form (Pareto/NBD, BG/BB).
+ */
+#define CLV_DIFF_STEP 1e-5
+
+static double
+loglik_central(double (*value) (void *, const double *), void *data, const double *theta,
+			   double *grad)
+{
+	double		ll = value(data, theta);
+	int			i;
+
+	if (grad)
+	{
+		for (i = 0; i < 4; i++)
+		{
+			double		th[4];
+			double		up,
+						down;
+
+			memcpy(th, theta, sizeof(th));
+			th[i] = theta[i] * exp(CLV_DIFF_STEP);
+			up = value(data, th);
+			th[i] = theta[i] * exp(-CLV_DIFF_STEP);
+			down = value(data, th);
+			grad[i] = (up - down) / (2.0 * CLV_DIFF_STEP * theta[i]);
+		}
+	}
+	return ll;
+}
+
+static double
+pnbd_loglik(void *arg, const double *theta, double *grad)
+{
+	return loglik_central(pnbd_loglik_at, arg, theta, grad);
+}
+
+PG_FUNCTION_INFO_V1(crm_paretonbd_trans);
+Datum
+crm_paretonbd_trans(PG_FUNCTION_ARGS)
+{
+	return summary_trans(fcinfo, CLV_FORMAT_PNBD, "paretonbd_fit");
+}
+
+PG_FUNCTION_INFO_V1(crm_paretonbd_combine);
+Datum
+crm_paretonbd_combine(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(state_combine(fcinfo, CLV_FORMAT_PNBD, BGNBD_RECORD));
+}
+
+/*
+ * Start at r = s = 1 with alpha matching the mean purchase rate and beta =
+ * alpha; the second start assumes heavier heterogeneity in both rates.  The
+ * log-likelihood reported is pnbd_loglik's, whose gradient is not needed.
+ */
+PG_FUNCTION_INFO_V1(crm_paretonbd_final);
+Datum
+crm_paretonbd_final(PG_FUNCTION_ARGS)
+{
+	static const double base[2][4] = {{0.0, 0.0, 0.0, 0.0},
+	{-0.69314718055994531, -0.69314718055994531, -0.69314718055994531, 0.69314718055994531}};	/* ln 1/2, ln 1/2, ln 1/2, ln 2 */
+	static const bool timescale[4] = {false, true, false, true};
+
+	return summary_fit(fcinfo, CLV_FORMAT_PNBD, "paretonbd_fit", pnbd_loglik, base, timescale);
+}
+
+static PnbdModel
+pnbd_model(HeapTupleHeader model)
+{
+	PnbdModel	m;
+
+	m.r = model_param(model, 1, "r", "paretonbd_fit");
+	m.alpha = model_param(model, 2, "alpha", "paretonbd_fit");
+	m.s = model_param(model, 3, "s", "paretonbd_fit");
+	m.beta = model_param(model, 4, "beta", "paretonbd_fit");
+	return m;
+}
+
+/* P(alive at T | x, t_x, T) = 1 / (1 + e^(part3 - part2)) */
+static double
+pnbd_alive(const PnbdModel *m, double x, double t_x, double T)
+{
+	double		part2,
+				part3,
+				d;
+
+	pnbd_parts(m, x, t_x, T, &part2, &part3, CLV_SERIES_MAX);
+	if (isnan(part3))
+		series_limit_error(psprintf("Given: alpha = %g, beta = %g, t_x = %g.", m->alpha, m->beta, t_x),
+						   "The model's alpha and beta are too far apart for the time scale of the summary (|alpha - beta| / (max(alpha, beta) + t_x) within about 1e-6 of 1).");
+	d = part3 - part2;
+	return d > 0.0 ? exp(-d) / (1.0 + exp(-d)) : 1.0 / (1.0 + exp(d));
+}
+
+/* [1 - (1 + t/h)^-(s-1)] / (s-1), smooth through s = 1: h is beta + T */
+static double
+pnbd_lifetime_factor(double s, double h, double t)
+{
+	double		L = log1p(t / h);
+
+	return L * expm1_over(-(s - 1.0) * L);
+}
+
+PG_FUNCTION_INFO_V1(crm_paretonbd_p_alive);
+Datum
+crm_paretonbd_p_alive(PG_FUNCTION_ARGS)
+{
+	PnbdModel	m = pnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	int32		x = PG_GETARG_INT32(1);
+	double		t_x = PG_GETARG_FLOAT8(2);
+	double		T = PG_GETARG_FLOAT8(3);
+
+	check_summary("paretonbd_p_alive", x, t_x, T);
+	PG_RETURN_FLOAT8(pnbd_alive(&m, x, t_x, T));
+}
+
+PG_FUNCTION_INFO_V1(crm_paretonbd_expected_purchases);
+Datum
+crm_paretonbd_expected_purchases(PG_FUNCTION_ARGS)
+{
+	const char *who = "paretonbd_expected_purchases";
+	PnbdModel	m = pnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	double		t = PG_GETARG_FLOAT8(1);
+	int32		x = PG_GETARG_INT32(2);
+	double		t_x = PG_GETARG_FLOAT8(3);
+	double		T = PG_GETARG_FLOAT8(4);
+	double		alive;
+
+	check_horizon(who, "t", t);
+	check_summary(who, x, t_x, T);
+	alive = pnbd_alive(&m, x, t_x, T);
+	if (t == 0.0 || alive == 0.0)
+		PG_RETURN_FLOAT8(0.0);
+	PG_RETURN_FLOAT8(alive * (m.r + x) / (m.alpha + T) * (m.beta + T) *
+					 pnbd_lifetime_factor(m.s, m.beta + T, t));
+}
+
+PG_FUNCTION_INFO_V1(crm_paretonbd_expected_purchases_unconditional);
+Datum
+crm_paretonbd_expected_purchases_unconditional(PG_FUNCTION_ARGS)
+{
+	PnbdModel	m = pnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	double		t = PG_GETARG_FLOAT8(1);
+
+	check_horizon("paretonbd_expected_purchases_unconditional", "t", t);
+	PG_RETURN_FLOAT8(m.r / m.alpha * m.beta * pnbd_lifetime_factor(m.s, m.beta, t));
+}
+
+/* ---------------------------------------------------------------------
+ * Shifted-beta-geometric (sBG) contract retention
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The sBG model (Fader & Hardie 2007, "How to project customer retention",
+ * Journal of Interactive Marketing 21(1)): at the end of each period a
+ * customer under contract churns with probability theta ~ Beta(alpha,
+ * beta), the same every period for her.  Then
+ *
+ *	 P(T = t) = B(alpha+1, beta+t-1) / B(alpha, beta)	(churns in period t >= 1)
+ *	 S(t)	  = B(alpha, beta+t) / B(alpha, beta)		(still a customer after t periods)
+ *	 r(t)	  = S(t) / S(t-1) = (beta+t-1) / (alpha+beta+t-1)  (retention rate of period t)
+ *
+ * A contract observed for t periods contributes ln P(T = t) when it churned
+ * in period t and ln S(t) when it is still running; the gradient is in
+ * digammas (sbg_loglik).  The discounted expected residual lifetime of a
+ * customer who has renewed n times (Fader & Hardie 2010, "Customer-base
+ * valuation in a contractual setting: the perils of ignoring
+ * heterogeneity", Marketing Science 29(1), eq. 6 with n - 1 renewals
+ * there) counts the payments she is still expected to make, the next one
+ * (due now, at her renewal) undiscounted:
+ *
+ *	 DERL(d | n) = sum_{k>=0} S(n+k+1)/S(n) / (1+d)^k
+ *				 = (beta+n)/(alpha+beta+n) 2F1(1, beta+n+1; alpha+beta+n+1; 1/(1+d)).
+ *
+ * The fit is an aggregate over contracts (periods, churned [, weight]) with
+ * the same float8[] state as the other fits (format 4, records of periods,
+ * churned 0/1, weight; no penalty).
+ */
+
+typedef struct SbgData
+{
+	int64		n;
+	const float8 *rec;			/* merged records: periods, churned, weight */
+	double		total;
+} SbgData;
+
+static double
+sbg_loglik(void *arg, const double *theta, double *grad)
+{
+	SbgData    *data = (SbgData *) arg;
+	double		a = theta[0],
+				b = theta[1],
+				lb = lgamma(a + b) - lgamma(b),
+				psab = digamma(a + b),
+				psb = digamma(b),
+				ll = 0.0,
+				ga = 0.0,
+				gb = 0.0;
+	int64		i;
+
+	for (i = 0; i < data->n; i++)
+	{
+		const float8 *r = data->rec + i * SBG_RECORD;
+		double		t = r[0],
+					w = r[2],
+					psabt = digamma(a + b + t);
+
+		if (r[1] != 0.0)
+		{
+			/* ln P(T = t) = ln a + ln G(b+t-1) + ln G(a+b) - ln G(b) - ln G(a+b+t) */
+			ll += w * (log(a) + lgamma(b + t - 1.0) + lb - lgamma(a + b + t));
+			ga += w * (1.0 / a + psab - psabt);
+			gb += w * (digamma(b + t - 1.0) + psab - psb - psabt);
+		}
+		else
+		{
+			/* ln S(t) = ln G(b+t) + ln G(a+b) - ln G(b) - ln G(a+b+t) */
+			ll += w * (lgamma(b + t) + lb - lgamma(a + b + t));
+			ga += w * (psab - psabt);
+			gb += w * (digamma(b + t) + psab - psb - psabt);
+		}
+	}
+	if (grad)
+	{
+		grad[0] = ga;
+		grad[1] = gb;
+	}
+	return ll;
+}
+
+/*
+ * Transition: (state, periods, churned [, weight]).  periods counts the
+ * periods the contract ran: the period it ended in when churned (>= 1),
+ * else the periods completed so far (>= 0).  Rows with a NULL are left out.
+ */
+PG_FUNCTION_INFO_V1(crm_sbg_trans);
+Datum
+crm_sbg_trans(PG_FUNCTION_ARGS)
+{
+	float8		rec[SBG_RECORD];
+	int32		periods;
+	bool		churned;
+
+	if (row_has_null(fcinfo, 3))
+		return state_unchanged(fcinfo);
+	periods = PG_GETARG_INT32(1);
+	churned = PG_GETARG_BOOL(2);
+	if (periods < (churned ? 1 : 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("periods must be at least 1 for a churned contract and 0 for a running one"),
+				 errdetail("Given: periods = %d, churned = %s.", periods, churned ? "true" : "false"),
+				 errhint("periods is the period the contract ended in (churned) or the periods it has completed (running).")));
+	rec[0] = periods;
+	rec[1] = churned ? 1.0 : 0.0;
+	rec[2] = PG_NARGS() > 3 ? PG_GETARG_FLOAT8(3) : 1.0;
+	check_weight(rec[2], "A weight is the number of contracts sharing (periods, churned), e.g. 1; leave out rows of weight 0.");
+	PG_RETURN_DATUM(state_append(fcinfo, CLV_FORMAT_SBG, SBG_RECORD, 0.0, rec));
+}
+
+PG_FUNCTION_INFO_V1(crm_sbg_combine);
+Datum
+crm_sbg_combine(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(state_combine(fcinfo, CLV_FORMAT_SBG, SBG_RECORD));
+}
+
+PG_FUNCTION_INFO_V1(crm_sbg_final);
+Datum
+crm_sbg_final(PG_FUNCTION_ARGS)
+{
+	int64		n,
+				i;
+	double		penalty,
+				reserved;
+	float8	   *rec = state_final_records(fcinfo, CLV_FORMAT_SBG, SBG_RECORD, &n, &penalty, &reserved);
+	SbgData		data = {n, rec, 0.0};
+	bool		churn = false,
+				survival = false;
+	double		starts[2][CLV_MAX_PARAMS] = {{0.0, 0.0}, {log(0.5), log(2.0)}};
+	double		theta[2];
+	int			iterations;
+	bool		converged;
+
+	if (n == 0)
+		PG_RETURN_NULL();
+	for (i = 0; i < n; i++)
+	{
+		const float8 *r = rec + i * SBG_RECORD;
+
+		/* a state from a user could hold anything: records are checked again */
+		if (!(r[0] >= (r[1] != 0.0 ? 1 : 0) && r[0] <= PG_INT32_MAX && r[0] == floor(r[0])) ||
+			!(r[1] == 0.0 || r[1] == 1.0) || !(r[2] > 0.0) || isinf(r[2]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bad record (periods = %g, churned = %g, weight = %g) in the state", r[0], r[1], r[2]),
+					 errhint("Pass only states made by crm.sbg_fit_trans and crm.sbg_fit_combine.")));
+		data.total += r[2];
+		churn |= r[1] != 0.0;
+		survival |= r[0] >= (r[1] != 0.0 ? 2 : 1);
+	}
+	converged = fit_parameters(sbg_loglik, &data, 2, data.total, penalty, n, "sbg_fit",
+							   starts, theta, &iterations);
+
+	/*
+	 * Without a churned contract the likelihood rises towards alpha / beta
+	 * -> 0, and without one that lasted a period towards alpha / beta -> oo:
+	 * the gradient flattens along the way, which is no maximum.
+	 */
+	if (!churn || !survival)
+		converged = false;
+	PG_RETURN_DATUM(fit_result(fcinfo, theta, 2, sbg_loglik(&data, theta, NULL), data.total,
+							   iterations, converged));
+}
+
+/* the model's alpha and beta */
+static void
+sbg_model(HeapTupleHeader model, double *a, double *b)
+{
+	*a = model_param(model, 1, "alpha", "sbg_fit");
+	*b = model_param(model, 2, "beta", "sbg_fit");
+}
+
+static void
+check_periods(const char *what, int32 t, int32 least)
+{
+	if (t < least)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be at least %d", what, least),
+				 errdetail("Given: %d.", t),
+				 errhint("Periods are counted from the start of the contract: 0 at signing, 1 after the first renewal decision.")));
+}
+
+/* S(t) = B(alpha, beta+t) / B(alpha, beta) */
+PG_FUNCTION_INFO_V1(crm_sbg_survival);
+Datum
+crm_sbg_survival(PG_FUNCTION_ARGS)
+{
+	double		a,
+				b;
+	int32		t = PG_GETARG_INT32(1);
+
+	sbg_model(PG_GETARG_HEAPTUPLEHEADER(0), &a, &b);
+	check_periods("t", t, 0);
+	PG_RETURN_FLOAT8(exp(lgamma(b + t) + lgamma(a + b) - lgamma(b) - lgamma(a + b + t)));
+}
+
+/* r(t) = (beta+t-1) / (alpha+beta+t-1) */
+PG_FUNCTION_INFO_V1(crm_sbg_retention_rate);
+Datum
+crm_sbg_retention_rate(PG_FUNCTION_ARGS)
+{
+	double		a,
+				b;
+	int32		t = PG_GETARG_INT32(1);
+
+	sbg_model(PG_GETARG_HEAPTUPLEHEADER(0), &a, &b);
+	check_periods("t", t, 1);
+	PG_RETURN_FLOAT8((b + t - 1.0) / (a + b + t - 1.0));
+}
+
+/* DERL(d | n), the model comment above */
+PG_FUNCTION_INFO_V1(crm_sbg_derl);
+Datum
+crm_sbg_derl(PG_FUNCTION_ARGS)
+{
+	double		a,
+				b,
+				d = PG_GETARG_FLOAT8(1),
+				l2f1;
+	int32		n = PG_GETARG_INT32(2);
+
+	sbg_model(PG_GETARG_HEAPTUPLEHEADER(0), &a, &b);
+	if (!(d > 0.0) || isinf(d))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("discount must be positive and finite"),
+				 errdetail("Given: %g.", d),
+				 errhint("discount is the rate per period, e.g. 0.1 for 10 %% a year with yearly renewals.")));
+	check_periods("periods_survived", n, 0);
+	l2f1 = log_hyp2f1_positive(1.0, b + n + 1.0, a + b + n + 1.0, 1.0 / (1.0 + d), CLV_SERIES_MAX);
+	if (isnan(l2f1))
+		series_limit_error(psprintf("Given: discount = %g.", d),
+						   "Use a discount rate of at least 1e-6 per period.");
+	PG_RETURN_FLOAT8((b + n) / (a + b + n) * exp(l2f1));
+}
+
+/* ---------------------------------------------------------------------
+ * BG/BB: discrete opportunities
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The beta-geometric/beta-Bernoulli model (Fader, Hardie & Shang 2010,
+ * "Customer-base analysis in a discrete-time noncontractual setting",
+ * Marketing Science 29(6)): at each of n opportunities a living customer
+ * transacts with probability p ~ Beta(alpha, beta) and, after it, dies with
+ * probability theta ~ Beta(gamma, delta).  With x transactions, the last at
+ * opportunity t_x, the likelihood (their eq. 5) is
+ *
+ *	 L = B(alpha+x, beta+n-x)/B(alpha, beta) B(gamma, delta+n)/B(gamma, delta)
+ *	   + sum_{i=0}^{n-t_x-1} B(alpha+x, beta+t_x-x+i)/B(alpha, beta)
+ *							 B(gamma+1, delta+t_x+i)/B(gamma, delta),
+ *
+ * summed in logarithms (log-sum-exp); the fit's gradient is by central
+ * differences (loglik_central).  Records (x, t_x, n, weight) use the state
+ * of the other fits (format 5).  Predictions, conditional on the alive term
+ * of L: P(alive at n+1) = B(alpha+x, beta+n-x)/B(alpha, beta)
+ * B(gamma, delta+n+1)/B(gamma, delta) / L (their eq. 11), and the expected
+ * transactions in the next m opportunities
+ *
+ *	 B(alpha+x+1, beta+n-x)/B(alpha, beta) / L sum_{k=1}^{m} B(gamma, delta+n+k)/B(gamma, delta)
+ *
+ * (the sum of their eq. 13's closed form, which divides by gamma - 1).
+ */
+#define BGBB_MAX_PERIODS 100000	/* opportunities of a summary or a horizon */
+
+typedef struct BgbbData
+{
+	int64		n;
+	const float8 *rec;
+	double		total;
+} BgbbData;
+
+/* a BG/BB summary: 0 <= x <= t_x <= n, t_x = 0 when x = 0, n <= BGBB_MAX_PERIODS */
+static void
+check_bgbb_summary(double x, double t_x, double n)
+{
+	if (!(x >= 0 && x <= t_x && t_x <= n && n <= BGBB_MAX_PERIODS) || (x == 0 && t_x != 0) ||
+		x != floor(x) || t_x != floor(t_x) || n != floor(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("need whole numbers 0 <= x <= t_x <= n <= %d, and t_x = 0 when x = 0", BGBB_MAX_PERIODS),
+				 errdetail("Given: x = %g, t_x = %g, n = %g.", x, t_x, n),
+				 errhint("x counts the opportunities with a transaction, t_x is the last of them, n the opportunities observed.")));
+}
+
+/* ln L of one summary at theta, and ln of its alive term (the first) in *alive */
+static double
+bgbb_log_l(const double *theta, double x, double t_x, double n, double *alive)
+{
+	double		a = theta[0],
+				b = theta[1],
+				g = theta[2],
+				d = theta[3],
+				lab = lbeta(a, b),
+				lgd = lbeta(g, d),
+				ll;
+	int64		i;
+
+	ll = *alive = lbeta(a + x, b + n - x) - lab + lbeta(g, d + n) - lgd;
+	for (i = 0; i < (int64) (n - t_x); i++)
+		ll = logaddexp(ll, lbeta(a + x, b + t_x - x + i) - lab + lbeta(g + 1.0, d + t_x + i) - lgd);
+	return ll;
+}
+
+static double
+bgbb_loglik_at(void *arg, const double *theta)
+{
+	BgbbData   *data = (BgbbData *) arg;
+	double		ll = 0.0,
+				alive;
+	int64		i;
+
+	for (i = 0; i < data->n; i++)
+	{
+		const float8 *r = data->rec + i * BGBB_RECORD;
+
+		ll += r[3] * bgbb_log_l(theta, r[0], r[1], r[2], &alive);
+		if ((i & 0xFF) == 0xFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return ll;
+}
+
+static double
+bgbb_loglik(void *arg, const double *theta, double *grad)
+{
+	return loglik_central(bgbb_loglik_at, arg, theta, grad);
+}
+
+/* Transition: (state, x, t_x, n [, weight]); rows with a NULL are left out. */
+PG_FUNCTION_INFO_V1(crm_bgbb_trans);
+Datum
+crm_bgbb_trans(PG_FUNCTION_ARGS)
+{
+	float8		rec[BGBB_RECORD];
+
+	if (row_has_null(fcinfo, 4))
+		return state_unchanged(fcinfo);
+	rec[0] = PG_GETARG_INT32(1);
+	rec[1] = PG_GETARG_INT32(2);
+	rec[2] = PG_GETARG_INT32(3);
+	rec[3] = PG_NARGS() > 4 ? PG_GETARG_FLOAT8(4) : 1.0;
+	check_bgbb_summary(rec[0], rec[1], rec[2]);
+	check_weight(rec[3], "A weight is the number of customers sharing the summary (x, t_x, n), e.g. 1; leave out rows of weight 0.");
+	PG_RETURN_DATUM(state_append(fcinfo, CLV_FORMAT_BGBB, BGBB_RECORD, 0.0, rec));
+}
+
+PG_FUNCTION_INFO_V1(crm_bgbb_combine);
+Datum
+crm_bgbb_combine(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(state_combine(fcinfo, CLV_FORMAT_BGBB, BGBB_RECORD));
+}
+
+/* start at alpha = beta = gamma = delta = 1, then at (0.5, 2, 0.5, 2) */
+PG_FUNCTION_INFO_V1(crm_bgbb_final);
+Datum
+crm_bgbb_final(PG_FUNCTION_ARGS)
+{
+	int64		n,
+				i;
+	double		penalty,
+				reserved;
+	float8	   *rec = state_final_records(fcinfo, CLV_FORMAT_BGBB, BGBB_RECORD, &n, &penalty, &reserved);
+	BgbbData	data = {n, rec, 0.0};
+	double		starts[2][CLV_MAX_PARAMS] = {{0.0, 0.0, 0.0, 0.0},
+	{-0.69314718055994531, 0.69314718055994531, -0.69314718055994531, 0.69314718055994531}};
+	double		theta[4];
+	int			iterations;
+	bool		converged;
+
+	if (n == 0)
+		PG_RETURN_NULL();
+	for (i = 0; i < n; i++)
+	{
+		/* a state from a user could hold anything: records are checked again */
+		check_bgbb_summary(rec[i * BGBB_RECORD], rec[i * BGBB_RECORD + 1], rec[i * BGBB_RECORD + 2]);
+		check_weight(rec[i * BGBB_RECORD + 3], "Pass only states made by crm.bgbb_fit_trans and crm.bgbb_fit_combine.");
+		data.total += rec[i * BGBB_RECORD + 3];
+	}
+	converged = fit_parameters(bgbb_loglik, &data, 4, data.total, penalty, n, "bgbb_fit",
+							   starts, theta, &iterations);
+	PG_RETURN_DATUM(fit_result(fcinfo, theta, 4, bgbb_loglik_at(&data, theta), data.total,
+							   iterations, converged));
+}
+
+/* the model's (alpha, beta, gamma, delta) */
+static void
+bgbb_model(HeapTupleHeader model, double *theta)
+{
+	theta[0] = model_param(model, 1, "alpha", "bgbb_fit");
+	theta[1] = model_param(model, 2, "beta", "bgbb_fit");
+	theta[2] = model_param(model, 3, "gamma", "bgbb_fit");
+	theta[3] = model_param(model, 4, "delta", "bgbb_fit");
+}
+
+PG_FUNCTION_INFO_V1(crm_bgbb_p_alive);
+Datum
+crm_bgbb_p_alive(PG_FUNCTION_ARGS)
+{
+	double		theta[4],
+				alive,
+				ll;
+	double		x = PG_GETARG_INT32(1),
+				t_x = PG_GETARG_INT32(2),
+				n = PG_GETARG_INT32(3);
+
+	bgbb_model(PG_GETARG_HEAPTUPLEHEADER(0), theta);
+	check_bgbb_summary(x, t_x, n);
+	ll = bgbb_log_l(theta, x, t_x, n, &alive);
+	/* alive at n+1: the alive term with delta + n + 1 in place of delta + n */
+	PG_RETURN_FLOAT8(exp(alive - lbeta(theta[2], theta[3] + n) + lbeta(theta[2], theta[3] + n + 1.0) - ll));
+}
+
+PG_FUNCTION_INFO_V1(crm_bgbb_expected_purchases);
+Datum
+crm_bgbb_expected_purchases(PG_FUNCTION_ARGS)
+{
+	double		theta[4],
+				alive,
+				ll,
+				lfront,
+				sum = 0.0;
+	int32		m = PG_GETARG_INT32(1);
+	double		x = PG_GETARG_INT32(2),
+				t_x = PG_GETARG_INT32(3),
+				n = PG_GETARG_INT32(4);
+	int32		k;
+
+	bgbb_model(PG_GETARG_HEAPTUPLEHEADER(0), theta);
+	if (m < 0 || m > BGBB_MAX_PERIODS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("periods must be between 0 and %d", BGBB_MAX_PERIODS),
+				 errdetail("Given: %d.", m),
+				 errhint("periods is the number of future opportunities, e.g. 5 for the next five years of a yearly campaign.")));
+	check_bgbb_summary(x, t_x, n);
+	ll = bgbb_log_l(theta, x, t_x, n, &alive);
+	lfront = lbeta(theta[0] + x + 1.0, theta[1] + n - x) - lbeta(theta[0], theta[1]) - ll -
+		lbeta(theta[2], theta[3]);
+	for (k = 1; k <= m; k++)
+	{
+		sum += exp(lfront + lbeta(theta[2], theta[3] + n + k));
+		if ((k & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_FLOAT8(sum);
 }

@@ -14,7 +14,7 @@
  */
 BEGIN;
 
-SELECT plan(48);
+SELECT plan(52);
 
 --------------------------------------------------------------------------
 -- Types
@@ -197,6 +197,34 @@ SELECT throws_ok($$SELECT crm.bgnbd_p_purchases(ROW(0.243, 4.414, 0.793, 2.426, 
 	'22023', NULL, 'bgnbd_p_purchases: negative n is an error');
 SELECT throws_ok($$SELECT * FROM crm.calibration_holdout('2025-01-31', '2025-01-01')$$, '22023', NULL,
 	'calibration_holdout: holdout before calibration is an error');
+
+
+--------------------------------------------------------------------------
+-- Pareto/NBD, sBG and BG/BB: types, predictions' attributes, aggregates' states
+--------------------------------------------------------------------------
+
+SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+			 FROM pg_catalog.pg_attribute WHERE attrelid = 'crm.paretonbd'::regclass AND attnum > 0),
+	'r double precision, alpha double precision, s double precision, beta double precision, log_likelihood double precision, customers double precision, iterations integer, converged boolean',
+	'crm.paretonbd: columns');
+SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+			 FROM pg_catalog.pg_attribute WHERE attrelid = 'crm.sbg'::regclass AND attnum > 0),
+	'alpha double precision, beta double precision, log_likelihood double precision, customers double precision, iterations integer, converged boolean',
+	'crm.sbg: columns');
+-- predictions: C, IMMUTABLE, STRICT, PARALLEL SAFE
+SELECT is((SELECT count(*)::integer FROM pg_catalog.pg_proc
+			WHERE pronamespace = 'crm'::regnamespace
+			  AND proname IN ('paretonbd_p_alive', 'paretonbd_expected_purchases', 'paretonbd_expected_purchases_unconditional',
+							  'sbg_survival', 'sbg_retention_rate', 'sbg_derl', 'bgbb_p_alive', 'bgbb_expected_purchases')
+			  AND provolatile = 'i' AND proisstrict AND proparallel = 's'
+			  AND prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'c')),
+	8, 'Pareto/NBD, sBG and BG/BB predictions: 8, all C, IMMUTABLE, STRICT, PARALLEL SAFE');
+-- aggregates: float8[] state with a combine function, no serialization, parallel safe
+SELECT is((SELECT count(*)::integer FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid
+			WHERE p.pronamespace = 'crm'::regnamespace AND p.proname IN ('paretonbd_fit', 'sbg_fit', 'bgbb_fit')
+			  AND a.aggtranstype = 'float8[]'::regtype AND a.aggcombinefn <> 0 AND a.aggserialfn = 0
+			  AND p.proparallel = 's'),
+	7, 'paretonbd_fit (3 overloads), sbg_fit (2) and bgbb_fit (2): float8[] state, combine, PARALLEL SAFE');
 
 SELECT * FROM finish();
 ROLLBACK;

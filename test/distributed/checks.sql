@@ -81,6 +81,9 @@ SELECT pg_temp.digest('bgnbd_fit and gammagamma_fit',
 			 pg_temp.r((gg).p), pg_temp.r((gg).q), pg_temp.r((gg).gamma)
 		FROM (SELECT crm.bgnbd_fit(x, t_x, "T") AS bg, crm.gammagamma_fit(x, monetary::float8) AS gg
 				FROM crm.calibration_holdout('2025-12-31', '2025-12-31')) f$$);
+SELECT pg_temp.digest('paretonbd_fit',
+	$$SELECT pg_temp.r((pn).r), pg_temp.r((pn).alpha), pg_temp.r((pn).s), pg_temp.r((pn).beta), pg_temp.r((pn).log_likelihood)
+		FROM (SELECT crm.paretonbd_fit(x, t_x, "T") AS pn FROM crm.calibration_holdout('2025-12-31', '2025-12-31')) f$$);
 
 --------------------------------------------------------------------------
 -- Funnel and forecasts

@@ -1,0 +1,24 @@
+-- BG/BB on the donations data (../shared/data/donations.csv; runs only when
+-- the data are there, see the Makefile).  Published (Fader, Hardie & Shang
+-- 2010, the 1995 cohort of 11,104 repeat donors, 6 annual opportunities
+-- 1996-2001): alpha = 1.204, beta = 0.750, gamma = 0.657, delta = 2.783,
+-- log-likelihood -33,225.6.
+
+CREATE TEMP TABLE donations (frequency integer, recency integer, periods integer, weights float8);
+\copy donations FROM '../shared/data/donations.csv' CSV HEADER
+SELECT count(*) AS patterns, sum(weights) AS donors FROM donations;
+CREATE TEMP TABLE fit AS SELECT crm.bgbb_fit(frequency, recency, periods, weights) AS bb FROM donations;
+SELECT round((bb).alpha::numeric, 4) AS alpha, round((bb).beta::numeric, 4) AS beta, round((bb).gamma::numeric, 4) AS gamma,
+	   round((bb).delta::numeric, 4) AS delta, round((bb).log_likelihood::numeric, 2) AS log_likelihood, (bb).customers, (bb).converged
+  FROM fit;
+SELECT round((bb).alpha::numeric, 3) = 1.204 AND round((bb).beta::numeric, 3) = 0.750 AND
+	   round((bb).gamma::numeric, 3) = 0.657 AND round((bb).delta::numeric, 3) = 2.783 AS parameters_published,
+	   round((bb).log_likelihood::numeric, 1) = -33225.6 AS log_likelihood_published
+  FROM fit;
+-- the donors of the cohort: P(alive in 2002) and expected donations 2002-2006 by pattern
+SELECT frequency AS x, recency AS t_x, weights AS donors,
+	   round(crm.bgbb_p_alive(bb, frequency, recency, periods)::numeric, 4) AS p_alive,
+	   round(crm.bgbb_expected_purchases(bb, 5, frequency, recency, periods)::numeric, 4) AS next_5_years
+  FROM donations, fit ORDER BY frequency DESC, recency DESC LIMIT 6;
+SELECT round(sum(weights * crm.bgbb_expected_purchases(bb, 5, frequency, recency, periods))::numeric, 1) AS cohort_next_5_years
+  FROM donations, fit;
