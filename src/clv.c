@@ -2721,16 +2721,24 @@ crm_bgbb_p_alive(PG_FUNCTION_ARGS)
 {
 	double		theta[4],
 				alive,
-				ll;
+				ll,
+				p;
 	double		x = PG_GETARG_INT32(1),
 				t_x = PG_GETARG_INT32(2),
 				n = PG_GETARG_INT32(3);
 
 	bgbb_model(PG_GETARG_HEAPTUPLEHEADER(0), theta);
 	check_bgbb_summary(x, t_x, n);
+
 	ll = bgbb_log_l(theta, x, t_x, n, &alive);
 	/* alive at n+1: the alive term with delta + n + 1 in place of delta + n */
-	PG_RETURN_FLOAT8(exp(alive - lbeta(theta[2], theta[3] + n) + lbeta(theta[2], theta[3] + n + 1.0) - ll));
+	p = exp(alive - lbeta(theta[2], theta[3] + n) + lbeta(theta[2], theta[3] + n + 1.0) - ll);
+	/*
+	 * At extreme parameters (1e6 beside 1e-6) the log-beta differences lose
+	 * their last digits, and how many depends on the C library's lgamma:
+	 * the ratio can come out a few ulps above 1.  A probability it is.
+	 */
+	PG_RETURN_FLOAT8(p > 1.0 ? 1.0 : p);
 }
 
 PG_FUNCTION_INFO_V1(crm_bgbb_expected_purchases);
