@@ -1389,32 +1389,42 @@ typedef struct BgnbdModel
 } BgnbdModel;
 
 /* parameter attno (named name) of a model made by crm.<fit>: positive and finite */
-static double
-model_param(HeapTupleHeader model, int attno, const char *name, const char *fit)
+/*
+ * The parameters of a fitted model (attributes 1.. of its composite, named
+ * by the space-separated names) into out[], each positive and finite, or an
+ * error naming it and the fit that makes such models.
+ */
+static void
+model_params(HeapTupleHeader model, const char *fit, const char *names, double *out)
 {
-	bool		isnull;
-	double		value = DatumGetFloat8(GetAttributeByNum(model, attno, &isnull));
+	char	   *list = pstrdup(names);
+	char	   *save = NULL;
+	int			attno = 0;
 
-	if (isnull || !(value > 0.0) || isinf(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("model parameter %s must be positive and finite", name),
-				 errdetail("Given: %s.",
-						isnull ? "NULL" : psprintf("%g", value)),
-				 errhint("Use the result of crm.%s.", fit)));
-	return value;
+	for (char *name = strtok_r(list, " ", &save); name != NULL; name = strtok_r(NULL, " ", &save))
+	{
+		bool		isnull;
+		double		value = DatumGetFloat8(GetAttributeByNum(model, ++attno, &isnull));
+
+		if (isnull || !(value > 0.0) || isinf(value))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model parameter %s must be positive and finite", name),
+					 errdetail("Given: %s.",
+							   isnull ? "NULL" : psprintf("%g", value)),
+					 errhint("Use the result of crm.%s.", fit)));
+		out[attno - 1] = value;
+	}
+	pfree(list);
 }
 
 static BgnbdModel
-bgnbd_model(HeapTupleHeader model, const char *who)
+bgnbd_model(HeapTupleHeader model)
 {
-	BgnbdModel	m;
+	double		v[4];
 
-	m.r = model_param(model, 1, "r", "bgnbd_fit");
-	m.alpha = model_param(model, 2, "alpha", "bgnbd_fit");
-	m.a = model_param(model, 3, "a", "bgnbd_fit");
-	m.b = model_param(model, 4, "b", "bgnbd_fit");
-	return m;
+	model_params(model, "bgnbd_fit", "r alpha a b", v);
+	return (BgnbdModel) {.r = v[0], .alpha = v[1], .a = v[2], .b = v[3]};
 }
 
 /*
@@ -1556,7 +1566,7 @@ Datum
 crm_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 {
 	const char *who = "bgnbd_expected_purchases";
-	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0), who);
+	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
 	double		t = PG_GETARG_FLOAT8(1);
 	int32		x = PG_GETARG_INT32(2);
 	double		t_x = PG_GETARG_FLOAT8(3);
@@ -1572,7 +1582,7 @@ Datum
 crm_bgnbd_p_alive(PG_FUNCTION_ARGS)
 {
 	const char *who = "bgnbd_p_alive";
-	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0), who);
+	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
 	int32		x = PG_GETARG_INT32(1);
 	double		t_x = PG_GETARG_FLOAT8(2);
 	double		T = PG_GETARG_FLOAT8(3);
@@ -1587,7 +1597,7 @@ Datum
 crm_bgnbd_expected_purchases_unconditional(PG_FUNCTION_ARGS)
 {
 	const char *who = "bgnbd_expected_purchases_unconditional";
-	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0), who);
+	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
 	double		t = PG_GETARG_FLOAT8(1);
 
 	check_horizon(who, "t", t);
@@ -1608,7 +1618,7 @@ Datum
 crm_bgnbd_p_purchases(PG_FUNCTION_ARGS)
 {
 	const char *who = "bgnbd_p_purchases";
-	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0), who);
+	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
 	double		t = PG_GETARG_FLOAT8(1);
 	int32		n = PG_GETARG_INT32(2);
 	double		lp0,
@@ -1865,10 +1875,15 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
 static double
 gg_expected_spend(HeapTupleHeader model, int32 x, double mean, bool mean_null, const char *who)
 {
-	double		p = model_param(model, 1, "p", "gammagamma_fit"),
-				q = model_param(model, 2, "q", "gammagamma_fit"),
-				g = model_param(model, 3, "gamma", "gammagamma_fit");
+	double		v[3],
+				p,
+				q,
+				g;
 
+	model_params(model, "gammagamma_fit", "p q gamma", v);
+	p = v[0];
+	q = v[1];
+	g = v[2];
 	if (x < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1931,7 +1946,7 @@ crm_clv(PG_FUNCTION_ARGS)
 	for (i = 0; i < 9; i++)
 		if (i != 5 && PG_ARGISNULL(i))
 			PG_RETURN_NULL();
-	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0), who);
+	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
 	x = PG_GETARG_INT32(2);
 	t_x = PG_GETARG_FLOAT8(3);
 	T = PG_GETARG_FLOAT8(4);
@@ -2234,13 +2249,10 @@ crm_paretonbd_final(PG_FUNCTION_ARGS)
 static PnbdModel
 pnbd_model(HeapTupleHeader model)
 {
-	PnbdModel	m;
+	double		v[4];
 
-	m.r = model_param(model, 1, "r", "paretonbd_fit");
-	m.alpha = model_param(model, 2, "alpha", "paretonbd_fit");
-	m.s = model_param(model, 3, "s", "paretonbd_fit");
-	m.beta = model_param(model, 4, "beta", "paretonbd_fit");
-	return m;
+	model_params(model, "paretonbd_fit", "r alpha s beta", v);
+	return (PnbdModel) {.r = v[0], .alpha = v[1], .s = v[2], .beta = v[3]};
 }
 
 /* P(alive at T | x, t_x, T) = 1 / (1 + e^(part3 - part2)) */
@@ -2485,8 +2497,11 @@ crm_sbg_final(PG_FUNCTION_ARGS)
 static void
 sbg_model(HeapTupleHeader model, double *a, double *b)
 {
-	*a = model_param(model, 1, "alpha", "sbg_fit");
-	*b = model_param(model, 2, "beta", "sbg_fit");
+	double		v[2];
+
+	model_params(model, "sbg_fit", "alpha beta", v);
+	*a = v[0];
+	*b = v[1];
 }
 
 static void
@@ -2709,10 +2724,7 @@ crm_bgbb_final(PG_FUNCTION_ARGS)
 static void
 bgbb_model(HeapTupleHeader model, double *theta)
 {
-	theta[0] = model_param(model, 1, "alpha", "bgbb_fit");
-	theta[1] = model_param(model, 2, "beta", "bgbb_fit");
-	theta[2] = model_param(model, 3, "gamma", "bgbb_fit");
-	theta[3] = model_param(model, 4, "delta", "bgbb_fit");
+	model_params(model, "bgbb_fit", "alpha beta gamma delta", theta);
 }
 
 PG_FUNCTION_INFO_V1(crm_bgbb_p_alive);
