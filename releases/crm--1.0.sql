@@ -1,4 +1,4 @@
--- crm 1.1: generated from src/schema.sql src/states.sql src/purchase_stats.sql src/value.sql src/grades.sql src/clv.sql src/tree.sql src/funnel.sql src/quotas.sql src/campaigns.sql src/contracts.sql src/audit.sql src/duplicates.sql src/import.sql src/security.sql src/distribute.sql src/demo.sql src/roles.sql; edit those files
+-- crm 1.0: generated from src/schema.sql src/states.sql src/purchase_stats.sql src/value.sql src/grades.sql src/clv.sql src/tree.sql src/funnel.sql src/quotas.sql src/campaigns.sql src/contracts.sql src/audit.sql src/duplicates.sql src/import.sql src/security.sql src/distribute.sql src/demo.sql src/roles.sql; edit those files
 \echo Use "CREATE EXTENSION crm" to load this file. \quit
 /*
  * schema.sql: the CRM tables of crm (customers, contacts, orders, costs to
@@ -1990,8 +1990,7 @@ SELECT c.region,
  ORDER BY c.region NULLS LAST;
 COMMENT ON VIEW @extschema@.region_summary IS
 	'Per region of crm.customers (NULL region last): graded customers, revenue and net value up to the grading day, and key accounts = customers in Pareto class A, from crm.customer_grades (run crm.refresh_grades first)';
--- clv.sql: BG/NBD, Pareto/NBD, BG/BB and Gamma-Gamma lifetime value, and
--- sBG contract retention (C in clv.c).
+-- clv.sql: BG/NBD and Gamma-Gamma lifetime value (C in clv.c).
 --
 -- Models: BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the
 -- easy way") for the number of purchases, Gamma-Gamma (Fader, Hardie & Lee
@@ -2119,203 +2118,6 @@ RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgnbd_p_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bgnbd_p_purchases(@extschema@.bgnbd, float8, integer) IS
 	'P(X(t) = n): probability of exactly n repeat purchases in the first t time units after the first purchase, FHL 2005 eq. 8 (the tail of the negative binomial as a regularized incomplete beta)';
-
--- Pareto/NBD (Schmittlein, Morrison & Colombo 1987): the same summaries,
--- state records and argument order as bgnbd_fit (state format 3)
-CREATE TYPE @extschema@.paretonbd AS (
-	r				float8,
-	alpha			float8,
-	s				float8,
-	beta			float8,
-	log_likelihood	float8,
-	customers		float8,
-	iterations		integer,
-	converged		boolean
-);
-COMMENT ON TYPE @extschema@.paretonbd IS
-	'A fitted Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): purchase rate lambda ~ Gamma(r, alpha) and dropout rate mu ~ Gamma(s, beta) per time unit of the fit; maximized log-likelihood, total weight of the customers fitted, optimizer iterations, and whether the gradient test of the optimizer was met';
-
-CREATE FUNCTION @extschema@.paretonbd_fit_trans(float8[], integer, float8, float8)
-RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_paretonbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.paretonbd_fit_trans(float8[], integer, float8, float8, float8)
-RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_paretonbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.paretonbd_fit_trans(float8[], integer, float8, float8, float8, float8)
-RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_paretonbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.paretonbd_fit_combine(float8[], float8[])
-RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_paretonbd_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.paretonbd_fit_final(float8[])
-RETURNS @extschema@.paretonbd AS 'MODULE_PATHNAME', 'crm_paretonbd_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-COMMENT ON FUNCTION @extschema@.paretonbd_fit_trans(float8[], integer, float8, float8) IS
-	'Transition function of crm.paretonbd_fit(x, t_x, T): appends the summary to the float8[] state (header: format 3, penalty, records, 0; records: x, t_x, T, weight)';
-COMMENT ON FUNCTION @extschema@.paretonbd_fit_trans(float8[], integer, float8, float8, float8) IS
-	'Transition function of crm.paretonbd_fit(x, t_x, T, weight)';
-COMMENT ON FUNCTION @extschema@.paretonbd_fit_trans(float8[], integer, float8, float8, float8, float8) IS
-	'Transition function of crm.paretonbd_fit(x, t_x, T, weight, penalty)';
-COMMENT ON FUNCTION @extschema@.paretonbd_fit_combine(float8[], float8[]) IS
-	'Support function of crm.paretonbd_fit: the union of two states, identical summaries merged';
-COMMENT ON FUNCTION @extschema@.paretonbd_fit_final(float8[]) IS
-	'Support function of crm.paretonbd_fit: the maximum-likelihood crm.paretonbd of a state';
-
-CREATE AGGREGATE @extschema@.paretonbd_fit(x integer, t_x float8, "T" float8) (
-	SFUNC = @extschema@.paretonbd_fit_trans, STYPE = float8[], SSPACE = 8224,
-	FINALFUNC = @extschema@.paretonbd_fit_final,
-	COMBINEFUNC = @extschema@.paretonbd_fit_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.paretonbd_fit(x integer, t_x float8, "T" float8, weight float8) (
-	SFUNC = @extschema@.paretonbd_fit_trans, STYPE = float8[], SSPACE = 8224,
-	FINALFUNC = @extschema@.paretonbd_fit_final,
-	COMBINEFUNC = @extschema@.paretonbd_fit_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.paretonbd_fit(x integer, t_x float8, "T" float8, weight float8, penalty float8) (
-	SFUNC = @extschema@.paretonbd_fit_trans, STYPE = float8[], SSPACE = 8224,
-	FINALFUNC = @extschema@.paretonbd_fit_final,
-	COMBINEFUNC = @extschema@.paretonbd_fit_combine, PARALLEL = SAFE);
-
-COMMENT ON AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8) IS
-	'Maximum-likelihood Pareto/NBD model of customer summaries (x repeat purchases, t_x first to last purchase, T first purchase to end of calibration, one time unit) as crm.paretonbd; log-space likelihood (Fader & Hardie''s note, 2F1 series chosen by alpha vs beta), BFGS on log-parameters with a central-difference gradient; rows with NULLs are left out; no rows: NULL. Errors (22023): x < 0, t_x outside [0, T], t_x <> 0 with x = 0, non-finite values';
-COMMENT ON AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8, float8) IS
-	'Pareto/NBD fit of weighted summaries (weight > 0: e.g. the count of customers sharing a summary)';
-COMMENT ON AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8, float8, float8) IS
-	'Pareto/NBD fit with an L2 penalty (the same on every row, >= 0): maximizes log-likelihood / total weight - penalty * (r^2 + alpha^2 + s^2 + beta^2); log_likelihood reports the unpenalized value';
-
-CREATE FUNCTION @extschema@.paretonbd_p_alive(model @extschema@.paretonbd, x integer, t_x float8, "T" float8)
-RETURNS float8 AS 'MODULE_PATHNAME', 'crm_paretonbd_p_alive'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.paretonbd_p_alive(@extschema@.paretonbd, integer, float8, float8) IS
-	'Probability that a customer with summary (x, t_x, T) is still alive at T under the Pareto/NBD model (Fader & Hardie''s note, eq. 18), computed in log space. Errors (22023): bad summary, model parameters not positive; (22003): the 2F1 series does not converge (|alpha - beta| / (max(alpha, beta) + t_x) within about 1e-6 of 1)';
-
-CREATE FUNCTION @extschema@.paretonbd_expected_purchases(model @extschema@.paretonbd, t float8, x integer, t_x float8, "T" float8)
-RETURNS float8 AS 'MODULE_PATHNAME', 'crm_paretonbd_expected_purchases'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.paretonbd_expected_purchases(@extschema@.paretonbd, float8, integer, float8, float8) IS
-	'Expected purchases in the next t time units (of the model) of a customer with summary (x, t_x, T): P(alive) (r + x)(beta + T) / ((alpha + T)(s - 1)) [1 - ((beta + T) / (beta + T + t))^(s - 1)] (Fader & Hardie''s note, eq. 22; its limit at s = 1). Errors (22023): t < 0, bad summary, model parameters not positive';
-
-CREATE FUNCTION @extschema@.paretonbd_expected_purchases_unconditional(model @extschema@.paretonbd, t float8)
-RETURNS float8 AS 'MODULE_PATHNAME', 'crm_paretonbd_expected_purchases_unconditional'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.paretonbd_expected_purchases_unconditional(@extschema@.paretonbd, float8) IS
-	'E[X(t)]: expected repeat purchases in the first t time units after a customer''s first purchase under the Pareto/NBD model, r beta / (alpha (s - 1)) [1 - (beta / (beta + t))^(s - 1)] (its limit at s = 1)';
-
--- Shifted-beta-geometric (sBG) contract retention (Fader & Hardie 2007):
--- a fit over contracts (periods, churned [, weight]), state format 4
-CREATE TYPE @extschema@.sbg AS (
-	alpha			float8,
-	beta			float8,
-	log_likelihood	float8,
-	customers		float8,
-	iterations		integer,
-	converged		boolean
-);
-COMMENT ON TYPE @extschema@.sbg IS
-	'A fitted shifted-beta-geometric contract retention model (Fader & Hardie 2007): each customer churns at the end of a period with probability theta ~ Beta(alpha, beta); maximized log-likelihood, total weight of the contracts fitted, optimizer iterations, and whether the gradient test of the optimizer was met';
-
-CREATE FUNCTION @extschema@.sbg_fit_trans(float8[], integer, boolean)
-RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_sbg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.sbg_fit_trans(float8[], integer, boolean, float8)
-RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_sbg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.sbg_fit_combine(float8[], float8[])
-RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_sbg_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.sbg_fit_final(float8[])
-RETURNS @extschema@.sbg AS 'MODULE_PATHNAME', 'crm_sbg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-COMMENT ON FUNCTION @extschema@.sbg_fit_trans(float8[], integer, boolean) IS
-	'Transition function of crm.sbg_fit(periods, churned): appends the contract to the float8[] state (header: format 4, 0, records, 0; records: periods, churned 0 or 1, weight)';
-COMMENT ON FUNCTION @extschema@.sbg_fit_trans(float8[], integer, boolean, float8) IS
-	'Transition function of crm.sbg_fit(periods, churned, weight)';
-COMMENT ON FUNCTION @extschema@.sbg_fit_combine(float8[], float8[]) IS
-	'Support function of crm.sbg_fit: the union of two states, identical records merged';
-COMMENT ON FUNCTION @extschema@.sbg_fit_final(float8[]) IS
-	'Support function of crm.sbg_fit: the maximum-likelihood crm.sbg of a state';
-
--- SSPACE: 24 bytes per distinct (periods, churned); 256 to start with.
-CREATE AGGREGATE @extschema@.sbg_fit(periods integer, churned boolean) (
-	SFUNC = @extschema@.sbg_fit_trans, STYPE = float8[], SSPACE = 6176,
-	FINALFUNC = @extschema@.sbg_fit_final,
-	COMBINEFUNC = @extschema@.sbg_fit_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.sbg_fit(periods integer, churned boolean, weight float8) (
-	SFUNC = @extschema@.sbg_fit_trans, STYPE = float8[], SSPACE = 6176,
-	FINALFUNC = @extschema@.sbg_fit_final,
-	COMBINEFUNC = @extschema@.sbg_fit_combine, PARALLEL = SAFE);
-
-COMMENT ON AGGREGATE @extschema@.sbg_fit(integer, boolean) IS
-	'Maximum-likelihood shifted-beta-geometric retention model of contracts as crm.sbg: periods = the period the contract ended in when churned (>= 1), else the periods it has completed (>= 0); likelihood B(alpha+1, beta+periods-1)/B(alpha, beta) for a churned contract, B(alpha, beta+periods)/B(alpha, beta) for a running one; BFGS on log-parameters with the analytic gradient; converged is false when no contract churned or none lasted a period (no maximum); rows with NULLs are left out; no rows: NULL. Errors (22023): periods below 1 (churned) or 0 (running)';
-COMMENT ON AGGREGATE @extschema@.sbg_fit(integer, boolean, float8) IS
-	'sBG fit of weighted contracts (weight > 0: e.g. the count of contracts sharing periods and churned)';
-
-CREATE FUNCTION @extschema@.sbg_survival(model @extschema@.sbg, t integer)
-RETURNS float8 AS 'MODULE_PATHNAME', 'crm_sbg_survival'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.sbg_survival(@extschema@.sbg, integer) IS
-	'Share of a cohort still under contract after t periods: S(t) = B(alpha, beta + t) / B(alpha, beta) (Fader & Hardie 2007); S(0) = 1. Errors (22023): t < 0, model parameters not positive';
-
-CREATE FUNCTION @extschema@.sbg_retention_rate(model @extschema@.sbg, t integer)
-RETURNS float8 AS 'MODULE_PATHNAME', 'crm_sbg_retention_rate'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.sbg_retention_rate(@extschema@.sbg, integer) IS
-	'Retention rate of period t, S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1) (Fader & Hardie 2007): rises with t as the cohort keeps its loyal customers. Errors (22023): t < 1, model parameters not positive';
-
-CREATE FUNCTION @extschema@.sbg_derl(model @extschema@.sbg, discount float8, periods_survived integer)
-RETURNS float8 AS 'MODULE_PATHNAME', 'crm_sbg_derl'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.sbg_derl(@extschema@.sbg, float8, integer) IS
-	'Discounted expected residual lifetime, in payments, of a customer who has renewed periods_survived times, at her next renewal decision: sum over k >= 0 of S(n + k + 1) / S(n) / (1 + discount)^k = (beta + n) / (alpha + beta + n) 2F1(1, beta + n + 1; alpha + beta + n + 1; 1 / (1 + discount)) (Fader & Hardie 2010, eq. 6 with n renewals); multiply by the margin per period for a residual value. Errors (22023): discount not positive and finite, periods_survived < 0, model parameters not positive; (22003): discount below about 1e-6';
-
--- BG/BB for discrete opportunities (Fader, Hardie & Shang 2010), state format 5
-CREATE TYPE @extschema@.bgbb AS (
-	alpha			float8,
-	beta			float8,
-	gamma			float8,
-	delta			float8,
-	log_likelihood	float8,
-	customers		float8,
-	iterations		integer,
-	converged		boolean
-);
-COMMENT ON TYPE @extschema@.bgbb IS
-	'A fitted BG/BB model (Fader, Hardie & Shang 2010): at each opportunity a living customer transacts with probability p ~ Beta(alpha, beta) and then dies with probability theta ~ Beta(gamma, delta); maximized log-likelihood, total weight of the customers fitted, optimizer iterations, and whether the gradient test of the optimizer was met';
-
-CREATE FUNCTION @extschema@.bgbb_fit_trans(float8[], integer, integer, integer)
-RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_bgbb_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bgbb_fit_trans(float8[], integer, integer, integer, float8)
-RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_bgbb_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bgbb_fit_combine(float8[], float8[])
-RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_bgbb_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bgbb_fit_final(float8[])
-RETURNS @extschema@.bgbb AS 'MODULE_PATHNAME', 'crm_bgbb_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-COMMENT ON FUNCTION @extschema@.bgbb_fit_trans(float8[], integer, integer, integer) IS
-	'Transition function of crm.bgbb_fit(x, t_x, n): appends the summary to the float8[] state (header: format 5, 0, records, 0; records: x, t_x, n, weight)';
-COMMENT ON FUNCTION @extschema@.bgbb_fit_trans(float8[], integer, integer, integer, float8) IS
-	'Transition function of crm.bgbb_fit(x, t_x, n, weight)';
-COMMENT ON FUNCTION @extschema@.bgbb_fit_combine(float8[], float8[]) IS
-	'Support function of crm.bgbb_fit: the union of two states, identical summaries merged';
-COMMENT ON FUNCTION @extschema@.bgbb_fit_final(float8[]) IS
-	'Support function of crm.bgbb_fit: the maximum-likelihood crm.bgbb of a state';
-
-CREATE AGGREGATE @extschema@.bgbb_fit(x integer, t_x integer, n integer) (
-	SFUNC = @extschema@.bgbb_fit_trans, STYPE = float8[], SSPACE = 8224,
-	FINALFUNC = @extschema@.bgbb_fit_final,
-	COMBINEFUNC = @extschema@.bgbb_fit_combine, PARALLEL = SAFE);
-CREATE AGGREGATE @extschema@.bgbb_fit(x integer, t_x integer, n integer, weight float8) (
-	SFUNC = @extschema@.bgbb_fit_trans, STYPE = float8[], SSPACE = 8224,
-	FINALFUNC = @extschema@.bgbb_fit_final,
-	COMBINEFUNC = @extschema@.bgbb_fit_combine, PARALLEL = SAFE);
-
-COMMENT ON AGGREGATE @extschema@.bgbb_fit(integer, integer, integer) IS
-	'Maximum-likelihood BG/BB model of discrete-opportunity summaries (x opportunities with a transaction, the last at opportunity t_x, of n observed) as crm.bgbb; log-space likelihood (FHS 2010 eq. 5), BFGS on log-parameters with a central-difference gradient; rows with NULLs are left out; no rows: NULL. Errors (22023): not 0 <= x <= t_x <= n <= 100000, t_x <> 0 with x = 0';
-COMMENT ON AGGREGATE @extschema@.bgbb_fit(integer, integer, integer, float8) IS
-	'BG/BB fit of weighted summaries (weight > 0: e.g. the count of customers sharing a summary)';
-
-CREATE FUNCTION @extschema@.bgbb_p_alive(model @extschema@.bgbb, x integer, t_x integer, n integer)
-RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgbb_p_alive'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgbb_p_alive(@extschema@.bgbb, integer, integer, integer) IS
-	'Probability that a customer with summary (x, t_x, n) is alive at opportunity n + 1 (FHS 2010 eq. 11). Errors (22023): bad summary, model parameters not positive';
-
-CREATE FUNCTION @extschema@.bgbb_expected_purchases(model @extschema@.bgbb, periods integer, x integer, t_x integer, n integer)
-RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgbb_expected_purchases'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgbb_expected_purchases(@extschema@.bgbb, integer, integer, integer, integer) IS
-	'Expected transactions in the next periods opportunities (n + 1 .. n + periods) of a customer with summary (x, t_x, n): FHS 2010 eq. 13 as a sum over the opportunities (no division by gamma - 1). Errors (22023): periods outside 0 .. 100000, bad summary, model parameters not positive';
 
 -- Gamma-Gamma fit
 CREATE FUNCTION @extschema@.gammagamma_fit_trans(float8[], integer, float8)
@@ -2505,11 +2307,6 @@ CREATE FUNCTION @extschema@.tree_to_sql(model @extschema@.tree, row_alias text D
 COMMENT ON FUNCTION @extschema@.tree_to_sql(@extschema@.tree, text) IS
 	'A SQL CASE expression giving the same positive-class probability as crm.tree_score, over columns named like the features (qualified with row_alias when given): for databases without crm';
 
-CREATE FUNCTION @extschema@.tree_to_dot(model @extschema@.tree, options jsonb DEFAULT '{}') RETURNS text
-	AS 'MODULE_PATHNAME', 'crm_tree_to_dot' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.tree_to_dot(@extschema@.tree, jsonb) IS
-	'Graphviz DOT text of the tree (render with dot -Tsvg): per node the split (the left child is the "true" edge) and where NULL goes, training rows, weighted count and share (%) of every class, predicted class; leaves filled from white to options.color by the share of the positive class; options: color ("#rrggbb"), rankdir ("TB", "LR", "BT", "RL"), edge_labels ("true/false" or "yes/no")';
-
 CREATE FUNCTION @extschema@.tree_importance(model @extschema@.tree)
 RETURNS TABLE (feature text, importance float8)
 	AS 'MODULE_PATHNAME', 'crm_tree_importance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
@@ -2643,37 +2440,6 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.lift_table(text, integer) IS
 	'Lift and gain table of a scoring: source is a query (starting with SELECT, WITH, VALUES or TABLE; its first two columns are the score and the boolean label) or the name of a table or view with columns score and label, as crm.tree_train takes its source; rows are ranked by score descending into groups of equal size (10: deciles); per group rows, positives (rows of a tied score share its block''s positives pro rata), positive rate (0..1), lift (rate / overall rate), cumulative rows and positives, gain (share 0..1 of all positives found so far), score range. Rows with a NULL score or label are left out. Errors: groups outside 1..1000 (22023), a source neither a name nor a query (22023), NaN scores (22023); an error of the source is reported as it is, prefixed lift_table:, without the query built around it';
-
-CREATE FUNCTION @extschema@.gain_curve(source text, points integer DEFAULT 100)
-RETURNS TABLE (point integer, population_share float8, gain float8, lift float8, min_score float8)
-LANGUAGE plpgsql STABLE PARALLEL UNSAFE
-AS $$
-BEGIN
-	IF source IS NULL OR points IS NULL OR points < 1 OR points > 1000 THEN
-		RAISE EXCEPTION 'gain_curve: source must be given and points must be from 1 to 1000, got %',
-			coalesce(points::text, 'NULL')
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Pass a table, view or query of (score, label) rows, and 100 for percentiles, 10 for deciles.';
-	END IF;
-	-- crm.lift_table reads the source (the caller's names, so no pinned
-	-- search_path here: everything of this function is schema-qualified)
-	-- and ranks it into points groups of equal size, ties shared pro rata;
-	-- point 0 is the origin of the chart.
-	RETURN QUERY
-	WITH l AS (SELECT * FROM @extschema@.lift_table(source, points)),
-	n AS (SELECT pg_catalog.max(l.cumulative_rows)::double precision AS n FROM l)
-	SELECT 0, 0::double precision, CASE WHEN pg_catalog.bool_or(l.gain IS NOT NULL) THEN 0::double precision END,
-		   NULL::double precision, NULL::double precision
-	  FROM l HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0
-	UNION ALL
-	SELECT l.grp, l.cumulative_rows OPERATOR(pg_catalog./) n.n, l.gain,
-		   l.gain OPERATOR(pg_catalog./) (l.cumulative_rows OPERATOR(pg_catalog./) n.n), l.min_score
-	  FROM l, n
-	 ORDER BY 1;
-END;
-$$;
-COMMENT ON FUNCTION @extschema@.gain_curve(text, integer) IS
-	'Cumulative gain chart of a scoring, chart-ready (one row per point, from point 0 at the origin): source as crm.lift_table (a table or view with columns score and label, or a query of (score, label) rows); the rows are ranked by score descending into points groups of equal size (ties shared pro rata); population_share (0..1) of rows up to the point, gain (0..1) the share of all positives they hold, lift the cumulative lift gain / population_share, min_score the lowest score of the point''s group; gain and lift NULL without positives';
 
 -- Stored models -----------------------------------------------------------
 
