@@ -7,6 +7,7 @@
 #                          free port, run as an unprivileged user; sets
 #                          PGHOST PGPORT PGUSER and CRM_CLUSTER_DIR
 #   crm_stop_cluster       stop it and remove its directory
+#   crm_tap, crm_tap_end   TAP lines of a check script and its plan
 
 set -euo pipefail
 
@@ -25,6 +26,27 @@ CRM_PACKAGES="build-essential postgresql-$CRM_PG_VERSION postgresql-server-dev-$
 [ -n "${CRM_IN_ROOTFS:-}" ] || CRM_PACKAGES="$CRM_PACKAGES python3-sklearn graphviz python3-jsonschema"
 
 crm_say() { printf '== %s\n' "$*"; }
+
+# TAP of a check script: crm_tap ok|not DESCRIPTION [DETAILS] prints one
+# check (the details as comments under a failure); crm_tap_end prints the
+# plan and fails when a check failed.
+crm_tap_n=0
+crm_tap_failed=0
+crm_tap() {
+	crm_tap_n=$((crm_tap_n + 1))
+	if [ "$1" = ok ]; then
+		echo "ok $crm_tap_n - $2"
+	else
+		echo "not ok $crm_tap_n - $2"
+		crm_tap_failed=$((crm_tap_failed + 1))
+		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
+	fi
+	return 0
+}
+crm_tap_end() {
+	echo "1..$crm_tap_n"
+	[ "$crm_tap_failed" -eq 0 ]
+}
 
 crm_require_packages() {
 	local missing=() p

@@ -12,19 +12,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$CRM_ROOT/scripts/pgversions.sh"
 
 CRM_DEB_DIR=${CRM_DEB_DIR:-/var/cache/crm/debs}
-n=0
-fails=0
-tap() {
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
-	fi
-	return 0
-}
 
 crm_rootfs_ensure deb-build >&2
 crm_rootfs_ensure deb-test >&2
@@ -38,10 +25,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if crm_rootfs_run deb-build bash -c 'pg_buildext updatecontrol && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b -Pnocheck' >"$log" 2>&1; then
 	debs=$(cd "$build/build" && ls ./*.deb 2>/dev/null | sed 's|^\./||')
-	tap ok "dpkg-buildpackage in a clean Debian 12 root file system: $(echo $debs)"
+	crm_tap ok "dpkg-buildpackage in a clean Debian 12 root file system: $(echo $debs)"
 else
-	tap not "dpkg-buildpackage in a clean Debian 12 root file system" "$(tail -n 30 "$log")"
-	echo "1..$n"
+	crm_tap not "dpkg-buildpackage in a clean Debian 12 root file system" "$(tail -n 30 "$log")"
+	crm_tap_end
 	exit 1
 fi
 mkdir -p "$CRM_DEB_DIR"
@@ -52,10 +39,10 @@ crm_rootfs_run deb-build bash -c 'lintian --tag-display-limit 0 ../*.deb' >"$log
 errors=$(grep -c '^E: ' "$log" || true)
 warnings=$(grep -c '^[WIP]: ' "$log" || true)
 if [ "$errors" -eq 0 ]; then
-	tap ok "lintian: no errors ($warnings warnings, notes and pedantic tags, listed below)"
+	crm_tap ok "lintian: no errors ($warnings warnings, notes and pedantic tags, listed below)"
 	sed 's/^/# lintian: /' "$log"
 else
-	tap not "lintian: $errors errors" "$(cat "$log")"
+	crm_tap not "lintian: $errors errors" "$(cat "$log")"
 fi
 
 # install into a fresh copy of the test root file system and run the
@@ -67,20 +54,17 @@ cp -a "$base" "$fresh"
 mkdir -p "$fresh/debs"
 cp "$CRM_DEB_DIR"/postgresql-15-crm_*.deb "$fresh/debs/"
 if crm_rootfs_chroot "$fresh" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends /debs/*.deb' >"$log" 2>&1; then
-	tap ok "apt-get install of the package into Debian 12 with only postgresql-15"
+	crm_tap ok "apt-get install of the package into Debian 12 with only postgresql-15"
 else
-	tap not "apt-get install of the package into Debian 12 with only postgresql-15" "$(tail -n 20 "$log")"
+	crm_tap not "apt-get install of the package into Debian 12 with only postgresql-15" "$(tail -n 20 "$log")"
 fi
 version=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$CRM_ROOT/crm.control")
 owned=$(crm_rootfs_chroot "$fresh" sh -c "dpkg -S /usr/lib/postgresql/15/lib/crm.so /usr/share/postgresql/15/extension/crm.control /usr/share/postgresql/15/extension/crm--$version.sql 2>&1 | cut -d: -f1 | sort -u" 2>&1 || true)
-[ "$owned" = postgresql-15-crm ] && tap ok "crm.so, crm.control and crm--$version.sql are the package's files" ||
-	tap not "crm.so, crm.control and crm--$version.sql are the package's files" "$owned"
+[ "$owned" = postgresql-15-crm ] && crm_tap ok "crm.so, crm.control and crm--$version.sql are the package's files" ||
+	crm_tap not "crm.so, crm.control and crm--$version.sql are the package's files" "$owned"
 
 # the source tree's tests (sql/, expected/, test/specs/, Makefile), no build
-mkdir -p "$fresh/build/crm"
-tar -C "$CRM_ROOT" --exclude=.git --exclude='*.o' --exclude='*.bc' --exclude='*.so' --exclude=results \
-	--exclude=output_iso --exclude='crm--*.sql' -cf - Makefile crm.control sql expected test scripts |
-	tar -C "$fresh/build/crm" -xf -
+crm_rootfs_copy_tree "$fresh/build/crm" Makefile crm.control sql expected test scripts
 CRM_ROOTFS_SHARED=$(cd "$CRM_ROOT/.." && pwd)/shared \
 	crm_rootfs_chroot "$fresh" bash -c '
 		source /build/crm/scripts/lib.sh
@@ -90,13 +74,12 @@ CRM_ROOTFS_SHARED=$(cd "$CRM_ROOT/.." && pwd)/shared \
 while IFS= read -r line; do
 	name=$(echo "$line" | sed -E 's/^(test|ok [0-9]+ +-|not ok [0-9]+ +-) *([a-z_0-9]+).*/\2/')
 	case $line in
-	*"... ok"* | "ok "*) tap ok "installcheck against the installed package: $name" ;;
-	*) tap not "installcheck against the installed package: $name" ;;
+	*"... ok"* | "ok "*) crm_tap ok "installcheck against the installed package: $name" ;;
+	*) crm_tap not "installcheck against the installed package: $name" ;;
 	esac
 done < <(grep -E '\.\.\. (ok|FAILED)|^(not )?ok [0-9]+ +- ' "$log")
-grep -qE '\.\.\. ok|^ok [0-9]+ +- ' "$log" || tap not "installcheck against the installed package ran" "$(tail -n 30 "$log")"
+grep -qE '\.\.\. ok|^ok [0-9]+ +- ' "$log" || crm_tap not "installcheck against the installed package ran" "$(tail -n 30 "$log")"
 [ -f "$fresh/build/crm/regression.diffs" ] && sed 's/^/#   /' "$fresh/build/crm/regression.diffs" | head -n 80
 rm -rf "$fresh"
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+crm_tap_end

@@ -126,6 +126,18 @@ crm_rootfs_chroot() {
 	' crm-rootfs "$root" "${CRM_ROOTFS_SHARED:-}" "$@"
 }
 
+# Copy this working tree (or the named parts of it) to a fresh directory
+# $1, as it is (uncommitted changes too) but without builds.
+crm_rootfs_copy_tree() {
+	local dest=$1
+	shift
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	tar -C "$CRM_ROOT" --exclude=.git --exclude='*.o' --exclude='*.bc' --exclude='*.so' --exclude='./crm--*.sql' \
+		--exclude=results --exclude=output_iso --exclude=regression.diffs --exclude=regression.out \
+		-cf - "${@:-.}" | tar -C "$dest" -xf -
+}
+
 # Copy this working tree into the root file system of a version (as it is,
 # uncommitted changes too, without builds) and run a command of it there,
 # from /build/crm; CRM_BENCH_* settings go along.
@@ -134,11 +146,7 @@ crm_rootfs_run() {
 	local -a pass=()
 	shift
 	dir=$(crm_rootfs_dir "$version")
-	rm -rf "$dir/build/crm"
-	mkdir -p "$dir/build/crm"
-	tar -C "$CRM_ROOT" --exclude=.git --exclude='*.o' --exclude='*.bc' --exclude='*.so' \
-		--exclude=results --exclude=output_iso --exclude=regression.diffs --exclude=regression.out \
-		-cf - . | tar -C "$dir/build/crm" -xf -
+	crm_rootfs_copy_tree "$dir/build/crm"
 	for var in $(compgen -v CRM_BENCH_ || true); do
 		pass+=("$var=${!var}")
 	done

@@ -52,6 +52,28 @@ count_tap() {
 	failed=$((failed + not_ok))
 }
 
+# Run a TAP script (bash with its arguments), show its output (--quiet: all
+# but the "ok" lines) and count it.
+tap_step() {
+	local quiet=false status=0
+	[ "$1" = --quiet ] && { quiet=true; shift; }
+	bash "$@" >"$log" 2>&1 || status=$?
+	if $quiet; then
+		grep -vE '^[[:space:]]*ok [0-9]+' "$log" || true
+	else
+		cat "$log"
+	fi
+	count_tap "$status" "$log"
+}
+
+# Whether a step that runs on the host only runs here: inside a version's
+# root file system it says why it is skipped.
+on_host() {
+	[ -z "${CRM_IN_ROOTFS:-}" ] && return 0
+	echo "skipped: $1"
+	return 1
+}
+
 crm_say "pg_regress suite"
 [ -f "$CRM_ROOT/../shared/data/cdnow_sample.csv" ] ||
 	echo "skipped: cdnow, clv_cdnow (the CDNOW reference tests need ../shared/data/cdnow_sample.csv beside the repository)"
@@ -80,83 +102,36 @@ grep -vE '^[[:space:]]*ok [0-9]+' "$log" || true
 count_tap "$status" "$log"
 
 crm_say "documentation examples and reference (test/docs.sh)"
-if [ -z "${CRM_IN_ROOTFS:-}" ]; then
-	status=0
-	bash "$CRM_ROOT/test/docs.sh" >"$log" 2>&1 || status=$?
-	grep -vE '^[[:space:]]*ok [0-9]+' "$log" || true
-	count_tap "$status" "$log"
-else
-	echo "skipped: documentation examples (run on PostgreSQL 15, whose output the documents show)"
-fi
+on_host "documentation examples (run on PostgreSQL 15, whose output the documents show)" && tap_step --quiet "$CRM_ROOT/test/docs.sh"
 
 crm_say "META.json (PGXN Meta Spec 1.0.0)"
-if [ -z "${CRM_IN_ROOTFS:-}" ]; then
-	status=0
-	bash "$CRM_ROOT/test/meta.sh" >"$log" 2>&1 || status=$?
-	cat "$log"
-	count_tap "$status" "$log"
-else
-	echo "skipped: META.json (checked on the host)"
-fi
+on_host "META.json (checked on the host)" && tap_step "$CRM_ROOT/test/meta.sh"
 
 crm_say "scikit-learn exchange"
-if [ -z "${CRM_IN_ROOTFS:-}" ]; then
-	status=0
-	bash "$CRM_ROOT/test/sklearn_exchange.sh" >"$log" 2>&1 || status=$?
-	cat "$log"
-	count_tap "$status" "$log"
-else
-	echo "skipped: scikit-learn exchange (run on PostgreSQL 15)"
-fi
+on_host "scikit-learn exchange (run on PostgreSQL 15)" && tap_step "$CRM_ROOT/test/sklearn_exchange.sh"
 
 crm_say "tree diagrams rendered by Graphviz (test/graphviz.sh)"
-if [ -z "${CRM_IN_ROOTFS:-}" ]; then
-	status=0
-	bash "$CRM_ROOT/test/graphviz.sh" >"$log" 2>&1 || status=$?
-	cat "$log"
-	count_tap "$status" "$log"
-else
-	echo "skipped: Graphviz rendering (run on PostgreSQL 15)"
-fi
+on_host "Graphviz rendering (run on PostgreSQL 15)" && tap_step "$CRM_ROOT/test/graphviz.sh"
 
 crm_say "pg_dump round trip"
-status=0
-bash "$CRM_ROOT/test/dump_roundtrip.sh" >"$log" 2>&1 || status=$?
-cat "$log"
-count_tap "$status" "$log"
+tap_step "$CRM_ROOT/test/dump_roundtrip.sh"
 
 crm_say "upgrades from every release (test/upgrade.sh)"
-status=0
-bash "$CRM_ROOT/test/upgrade.sh" >"$log" 2>&1 || status=$?
-cat "$log"
-count_tap "$status" "$log"
+tap_step "$CRM_ROOT/test/upgrade.sh"
 
 crm_say "concurrent load under row security (pgbench)"
-status=0
-bash "$CRM_ROOT/test/load.sh" >"$log" 2>&1 || status=$?
-cat "$log"
-count_tap "$status" "$log"
+tap_step "$CRM_ROOT/test/load.sh"
 
 crm_say "Debian package (scripts/package.sh)"
-if [ -z "${CRM_IN_ROOTFS:-}" ]; then
-	status=0
-	bash "$CRM_ROOT/scripts/package.sh" >"$log" 2>&1 || status=$?
-	grep -vE '^[[:space:]]*ok [0-9]+' "$log" || true
-	count_tap "$status" "$log"
-else
-	echo "skipped: Debian package (built and tested from the host)"
-fi
+on_host "Debian package (built and tested from the host)" && tap_step --quiet "$CRM_ROOT/scripts/package.sh"
 
 crm_say "distributed suite (Citus)"
-if [ -n "${CRM_IN_ROOTFS:-}" ]; then
-	echo "skipped: distributed suite (run on PostgreSQL 15)"
-elif crm_citus_available; then
-	status=0
-	bash "$CRM_ROOT/test/distributed.sh" >"$log" 2>&1 || status=$?
-	cat "$log"
-	count_tap "$status" "$log"
-else
-	echo "skipped: $CRM_CITUS_SKIPPED"
+if on_host "distributed suite (run on PostgreSQL 15)"; then
+	if crm_citus_available; then
+		tap_step "$CRM_ROOT/test/distributed.sh"
+	else
+		echo "skipped: $CRM_CITUS_SKIPPED"
+	fi
 fi
 
 echo "PostgreSQL $CRM_PG_VERSION: $passed passed, $failed failed"

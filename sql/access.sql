@@ -151,28 +151,13 @@ SELECT c.relname AS table_without_full_row_security
    AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'customer_id')
    AND (NOT c.relrowsecurity OR (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) <> 4);
 
--- Every view, as each role: readable (rows counted) or refused.
-CREATE FUNCTION pg_temp.view_count(role name, v regclass) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-	n bigint;
-	result text;
-BEGIN
-	BEGIN
-		EXECUTE format('SET LOCAL ROLE %I', role);
-		EXECUTE format('SELECT count(*) FROM %s', v) INTO n;
-		result := 'ok';
-		RAISE EXCEPTION USING ERRCODE = 'P0999';
-	EXCEPTION
-		WHEN SQLSTATE 'P0999' THEN NULL;
-		WHEN OTHERS THEN result := SQLSTATE;
-	END;
-	RETURN result;
-END;
-$$;
+-- Every view, as each role: readable (ok) or refused (the SQLSTATE), by
+-- the matrix's own attempt, on all rows.
+CREATE FUNCTION pg_temp.view_read(role name, v regclass) RETURNS text
+LANGUAGE sql AS $$ SELECT regexp_replace(pg_temp.attempt(role, v, 'select', 'true'), '^[0-9]+$', 'ok') $$;
 SELECT replace(c.oid::regclass::text, 'crm.', '') AS view,
-	   pg_temp.view_count('regress_am_reader', c.oid) AS reader, pg_temp.view_count('regress_am_rep1', c.oid) AS rep,
-	   pg_temp.view_count('regress_am_manager', c.oid) AS manager, pg_temp.view_count('regress_am_admin', c.oid) AS admin
+	   pg_temp.view_read('regress_am_reader', c.oid) AS reader, pg_temp.view_read('regress_am_rep1', c.oid) AS rep,
+	   pg_temp.view_read('regress_am_manager', c.oid) AS manager, pg_temp.view_read('regress_am_admin', c.oid) AS admin
   FROM pg_class c WHERE c.relnamespace = 'crm'::regnamespace AND c.relkind = 'v'
  ORDER BY 1;
 

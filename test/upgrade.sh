@@ -10,29 +10,15 @@
 # every row of every table is kept.  Also: the release of the current
 # version, when there is one, is exactly what src/ generates.  Prints TAP;
 # expects PGHOST, PGPORT, PGUSER of a running server where crm is installed.
-set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-n=0
-fails=0
-tap() {
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
-	fi
-	return 0
-}
 
-current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$root/crm.control")
-if [ -f "$root/releases/crm--$current.sql" ]; then
-	make -C "$root" -s "crm--$current.sql" >/dev/null
-	cmp -s "$root/releases/crm--$current.sql" "$root/crm--$current.sql" &&
-		tap ok "releases/crm--$current.sql, the release of the current version, is what src/ generates" ||
-		tap not "releases/crm--$current.sql, the release of the current version, is what src/ generates" \
+current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$CRM_ROOT/crm.control")
+if [ -f "$CRM_ROOT/releases/crm--$current.sql" ]; then
+	make -C "$CRM_ROOT" -s "crm--$current.sql" >/dev/null
+	cmp -s "$CRM_ROOT/releases/crm--$current.sql" "$CRM_ROOT/crm--$current.sql" &&
+		crm_tap ok "releases/crm--$current.sql, the release of the current version, is what src/ generates" ||
+		crm_tap not "releases/crm--$current.sql, the release of the current version, is what src/ generates" \
 			"src/ changed after $current was released: bump EXTVERSION and crm.control, and ship the change as releases/crm--$current--NEXT.sql"
 fi
 
@@ -54,12 +40,12 @@ trap 'rm -rf "$work"' EXIT
 dropdb --if-exists crm_upgrade_fresh 2>/dev/null
 createdb crm_upgrade_fresh
 q -d crm_upgrade_fresh -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION crm'
-q -d crm_upgrade_fresh -f "$root/test/upgrade/catalog.sql" >"$work/fresh.txt"
+q -d crm_upgrade_fresh -f "$CRM_ROOT/test/upgrade/catalog.sql" >"$work/fresh.txt"
 
 paths=$(q -d crm_upgrade_fresh -c "SELECT source || ' ' || path FROM pg_extension_update_paths('crm')
 									WHERE target = '$current' AND path IS NOT NULL ORDER BY source")
 if [ -z "$paths" ]; then
-	tap ok "no earlier release of crm to update from (current: $current)"
+	crm_tap ok "no earlier release of crm to update from (current: $current)"
 fi
 while read -r from path; do
 	[ -n "$from" ] || continue
@@ -83,25 +69,24 @@ SQL
 	q -d "$db" -c "ALTER EXTENSION crm UPDATE" >/dev/null 2>"$work/update.err" || true
 	version=$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'crm'")
 	[ "$version" = "$current" ] &&
-		tap ok "ALTER EXTENSION crm UPDATE from $from ($path) gives $current" ||
-		tap not "ALTER EXTENSION crm UPDATE from $from ($path) gives $current" "version $version; $(cat "$work/update.err")"
-	q -d "$db" -f "$root/test/upgrade/catalog.sql" >"$work/updated.txt"
+		crm_tap ok "ALTER EXTENSION crm UPDATE from $from ($path) gives $current" ||
+		crm_tap not "ALTER EXTENSION crm UPDATE from $from ($path) gives $current" "version $version; $(cat "$work/update.err")"
+	q -d "$db" -f "$CRM_ROOT/test/upgrade/catalog.sql" >"$work/updated.txt"
 	if diff -u "$work/fresh.txt" "$work/updated.txt" >"$work/catalog.diff"; then
-		tap ok "updated from $from: the catalog equals a fresh install of $current ($(wc -l <"$work/fresh.txt") objects)"
+		crm_tap ok "updated from $from: the catalog equals a fresh install of $current ($(wc -l <"$work/fresh.txt") objects)"
 	else
-		tap not "updated from $from: the catalog equals a fresh install of $current" "$(grep '^[-+][^-+]' "$work/catalog.diff" | head -n 40)"
+		crm_tap not "updated from $from: the catalog equals a fresh install of $current" "$(grep '^[-+][^-+]' "$work/catalog.diff" | head -n 40)"
 	fi
 	# the rows, on the columns they had before the update
 	before_sql=$(cat "$work/digest.sql")
 	q -d "$db" -c "$before_sql" >"$work/after.txt"
 	if diff -u "$work/before.txt" "$work/after.txt" >"$work/rows.diff"; then
-		tap ok "updated from $from: every row of the $(wc -l <"$work/before.txt") tables kept"
+		crm_tap ok "updated from $from: every row of the $(wc -l <"$work/before.txt") tables kept"
 	else
-		tap not "updated from $from: every row kept" "$(grep '^[-+][^-+]' "$work/rows.diff" | head -n 20)"
+		crm_tap not "updated from $from: every row kept" "$(grep '^[-+][^-+]' "$work/rows.diff" | head -n 20)"
 	fi
 	dropdb "$db"
 done <<<"$paths"
 dropdb crm_upgrade_fresh
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+crm_tap_end
