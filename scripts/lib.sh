@@ -21,9 +21,10 @@ CRM_PG_VERSION=${CRM_PG_VERSION:-15}
 PG_BIN=${CRM_PG_BIN:-/usr/lib/postgresql/$CRM_PG_VERSION/bin}
 export PG_BIN
 CRM_PACKAGES="build-essential postgresql-$CRM_PG_VERSION postgresql-server-dev-$CRM_PG_VERSION postgresql-$CRM_PG_VERSION-pgtap libtap-parser-sourcehandler-pgtap-perl"
-# the scikit-learn exchange, the Graphviz check and the META.json check run
-# on the host's PostgreSQL 15 only
-[ -n "${CRM_IN_ROOTFS:-}" ] || CRM_PACKAGES="$CRM_PACKAGES python3-sklearn graphviz python3-jsonschema"
+# the scikit-learn exchange, the Graphviz check, the META.json check and the
+# demo's visual report (matplotlib, psycopg2) run on the host's PostgreSQL 15
+# only
+[ -n "${CRM_IN_ROOTFS:-}" ] || CRM_PACKAGES="$CRM_PACKAGES python3-sklearn graphviz python3-jsonschema python3-matplotlib python3-psycopg2"
 
 crm_say() { printf '== %s\n' "$*"; }
 

@@ -11,7 +11,9 @@
 #      and per kind of object;
 #   3. the META.json check (test/meta.sh), the scikit-learn exchange
 #      (test/sklearn_exchange.sh) and crm.tree_to_dot rendered by Graphviz
-#      (test/graphviz.sh), one count per check;
+#      (test/graphviz.sh), one count per check; the demo's visual report
+#      (scripts/report.py) rendered in headless Chromium (test/report.sh),
+#      one count per check;
 #   4. the pg_dump round trip (test/dump_roundtrip.sh), one count per table;
 #   4b. the upgrades from every release (test/upgrade.sh), one count per check;
 #   5. a concurrent pgbench load under row security (test/load.sh), one
@@ -32,6 +34,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$CRM_ROOT/scripts/citus.sh"
 source "$CRM_ROOT/scripts/pgversions.sh"
 
+# the browser that renders the demo's report (test/report.sh), on the host
+[ -n "${CRM_IN_ROOTFS:-}" ] || CRM_PACKAGES="$CRM_PACKAGES chromium chromium-driver python3-selenium"
 crm_require_packages
 crm_build_install
 crm_start_cluster
@@ -112,6 +116,9 @@ on_host "scikit-learn exchange (run on PostgreSQL 15)" && tap_step "$CRM_ROOT/te
 
 crm_say "tree diagrams rendered by Graphviz (test/graphviz.sh)"
 on_host "Graphviz rendering (run on PostgreSQL 15)" && tap_step "$CRM_ROOT/test/graphviz.sh"
+
+crm_say "the demo's visual report in headless Chromium (test/report.sh)"
+on_host "visual report (rendered on PostgreSQL 15)" && tap_step "$CRM_ROOT/test/report.sh"
 
 crm_say "pg_dump round trip"
 tap_step "$CRM_ROOT/test/dump_roundtrip.sh"

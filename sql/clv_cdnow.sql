@@ -101,6 +101,22 @@ SELECT count(*) AS customers, sum(x) AS sum_x, sum(holdout_purchases) AS holdout
 	   (SELECT crm.bgnbd_fit(frequency, recency, age) FROM calibration) =
 	   crm.bgnbd_fit(x, t_x, "T") AS same_fit
   FROM crm.calibration_holdout('1997-09-30', '1998-06-30') WHERE customer_id > 800000000;
+-- The fit checks (crm.clv_calibration, crm.clv_tracking) on these orders
+-- give the figures computed by hand above: the by-frequency table (FHL 2005
+-- figure 5) and the cumulative repeat purchases to 1998-06-30 (figure 3),
+-- both actual and expected
+SELECT c.frequency, c.customers, round(c.actual_purchases::numeric, 3) AS actual_mean,
+	   round(c.expected_purchases::numeric, 3) AS expected_mean,
+	   abs(c.expected_purchases - h.expected) < 1e-12 AS expected_as_by_hand, c.actual_purchases = h.actual AS actual_as_by_hand
+  FROM fit, crm.clv_calibration(bg, '1997-09-30', '1998-06-30') c
+  JOIN (SELECT least(frequency, 7) AS x, avg(actual)::float8 AS actual,
+			   avg(crm.bgnbd_expected_purchases(bg, 39, frequency, recency, age)) AS expected
+		  FROM holdout, fit GROUP BY 1) h ON h.x = c.frequency
+ ORDER BY 1;
+SELECT count(*) AS weeks, sum(actual) AS actual_repeat_purchases, max(cumulative_actual) AS cumulative_actual,
+	   round(max(cumulative_expected)::numeric, 1) AS expected_repeat_purchases,
+	   count(*) FILTER (WHERE in_holdout) AS holdout_weeks
+  FROM fit, crm.clv_tracking(bg, '1997-09-30', '1998-06-30');
 DELETE FROM crm.customers WHERE id > 800000000;
 
 -- The master file: all 23,570 customers who first bought in 1997 Q1

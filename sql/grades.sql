@@ -92,6 +92,42 @@ SELECT try($$SELECT * FROM crm.pareto_classes('2025-12-31', 'net_value', 0.9, 0.
 SELECT try($$SELECT * FROM crm.pareto_classes('2025-12-31', 'net_value', 0.8, 1.01)$$) AS b_above_one;
 SELECT try($$SELECT * FROM crm.pareto_classes('2025-12-31', 'net_value', 0.8, 1)$$) AS b_one_is_fine;
 
+-- The Lorenz curve and the concentration of the same values: the seven
+-- customers with a value, highest first, negatives as 0:
+--   500, 200, 200, 60, 40, 0, 0 (n = 7, total 1000); cumulative 500, 700,
+--   900, 960, 1000, 1000, 1000.
+-- 7 points: exactly those shares.  4 points, customer share k/4 = 7k/4
+-- customers: k = 1: 1.75 -> (500 + 0.75 * 200) / 1000 = 0.65; k = 2: 3.5 ->
+-- (900 + 0.5 * 60) / 1000 = 0.93; k = 3: 5.25 -> 1; k = 4: 1.
+SELECT point, round(customer_share::numeric, 4) AS customer_share, value_share
+  FROM crm.lorenz_curve('2025-12-31', 'net_value', 7);
+SELECT * FROM crm.lorenz_curve('2025-12-31', points => 4);
+-- Gini = sum over i of (n + 1 - 2i) v_i / (n total) = (6 x 500 + 4 x 200 +
+-- 2 x 200 + 0 x 60 - 2 x 40) / 7000 = 4120 / 7000 = 0.588571...; the
+-- ascending form sum (2i - n - 1) x_i / (n total) of numpy-style references
+-- (e.g. the mean absolute difference / (2 x mean) over all pairs:
+-- 24720 / 49 / (2 x 1000 / 7) = 0.588571) gives the same.  Top 20 %: 1.4
+-- customers: (500 + 0.4 x 200) / 1000 = 0.58.  80 % = 800 is reached within
+-- the third customer (700 before, 900 after): (2 + 100 / 200) / 7 = 0.357143.
+SELECT customers, positive_value, round(gini::numeric, 6) AS gini,
+	   round(top_20_pct_value_share::numeric, 6) AS top_20_pct_value_share,
+	   round(customer_share_for_80_pct::numeric, 6) AS customer_share_for_80_pct
+  FROM crm.value_concentration('2025-12-31');
+-- the pairwise form, computed here from the same values
+SELECT round((sum(abs(a.v - b.v)) / (2 * count(*) * avg(a.v)))::numeric, 6) AS gini_pairwise
+  FROM (SELECT greatest(value, 0) AS v FROM crm.pareto_classes('2025-12-31') WHERE value IS NOT NULL) a,
+	   (SELECT greatest(value, 0) AS v FROM crm.pareto_classes('2025-12-31') WHERE value IS NOT NULL) b;
+-- nobody before 2024: no curve, no concentration
+SELECT count(*) AS points FROM crm.lorenz_curve('2023-12-31');
+SELECT * FROM crm.value_concentration('2023-12-31');
+-- as of 2024-12-31 only 9003 has a value (200): Gini 0, the top 20 % (0.2
+-- of him) bring 0.2, 80 % takes 0.8 of him
+SELECT * FROM crm.value_concentration('2024-12-31');
+SELECT try($$SELECT * FROM crm.lorenz_curve('2025-12-31', 'net_value', 0)$$) AS zero_points;
+SELECT try($$SELECT * FROM crm.lorenz_curve('2025-12-31', 'net_value', NULL)$$) AS null_points;
+SELECT try($$SELECT * FROM crm.lorenz_curve('2025-12-31', 'profit')$$) AS unknown_measure;
+SELECT try($$SELECT * FROM crm.value_concentration('2025-12-31', 'profit')$$) AS unknown_measure;
+
 -- pareto_classes leaves these customers; the grading below has its own.
 SET client_min_messages = warning;
 TRUNCATE crm.customers CASCADE;

@@ -134,6 +134,76 @@ $$;
 COMMENT ON FUNCTION @extschema@.pareto_classes(date, text, numeric, numeric) IS
 	'80/20 classes of every customer as of as_of, in one set-based query over crm.orders (ordered on or before as_of) and crm.service_costs (incurred on or before as_of). measure: net_value (revenue - cost to serve), revenue, or revenue_12m (revenue of the 365 days up to as_of). Customers ranked by value, highest first: class A = the fewest top customers that together bring a_share of the total positive value, B = the next ones up to b_share, C = the rest. A customer is A when the customers strictly above him bring less than a_share (B: less than b_share), so equal values always share a class and the customer who crosses the line is in. value NULL = no order and no cost up to as_of (a customer with either has a value for every measure, 0 when nothing counts); NULL or non-positive value: class C, cumulative_share NULL (rank NULL when value is NULL). cumulative_share = value of this customer and all above him (his equals included) / total positive value. Errors: NULL argument (22004), infinite as_of (22008), unknown measure or shares not 0 < a_share < b_share <= 1 (22023). The same pattern on any table t(id, value): SELECT id, value, CASE WHEN value > 0 AND sum(value) OVER upto - sum(value) OVER peers < 0.80 * sum(value) FILTER (WHERE value > 0) OVER () THEN ''A'' WHEN value > 0 AND sum(value) OVER upto - sum(value) OVER peers < 0.95 * sum(value) FILTER (WHERE value > 0) OVER () THEN ''B'' ELSE ''C'' END AS class FROM t WINDOW upto AS (ORDER BY value DESC NULLS LAST), peers AS (upto RANGE BETWEEN CURRENT ROW AND CURRENT ROW)';
 
+-- The concentration of value behind the 80/20 split, chart-ready: the
+-- customers of crm.pareto_classes with a value, highest first, values below
+-- 0 counted as 0 (a customer who costs more than he brings adds nothing to
+-- the positive total the shares are of, as in the Pareto classes).  The
+-- curve is the Lorenz curve read from the top (the concentration curve):
+-- the share of value of the top p of customers, interpolated linearly
+-- within a customer, so that it is exact at every customer and its area
+-- gives the Gini coefficient.
+CREATE FUNCTION @extschema@.lorenz_curve(as_of date, measure text DEFAULT 'net_value', points integer DEFAULT 100)
+RETURNS TABLE (point integer, customer_share float8, value_share float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF points IS NULL OR points < 1 OR points > 100000 THEN
+		RAISE EXCEPTION 'lorenz_curve: points must be from 1 to 100000, got %', coalesce(points::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give the number of steps of the customer axis, e.g. 100 for percentiles.';
+	END IF;
+	RETURN QUERY
+	WITH v AS (
+		SELECT greatest(p.value, 0) AS v, row_number() OVER (ORDER BY p.value DESC) AS i
+		  FROM @extschema@.pareto_classes(as_of, measure) p
+		 WHERE p.value IS NOT NULL
+	), c AS (
+		-- before: the value of the customers above this one
+		SELECT v.i, v.v, sum(v.v) OVER (ORDER BY v.i) - v.v AS before FROM v
+	), t AS (
+		SELECT count(*) AS n, sum(v.v) AS total FROM v
+	)
+	SELECT g.k, g.k::float8 / points,
+		   CASE WHEN t.total > 0
+				THEN ((c.before + (t.n::numeric * g.k / points - (c.i - 1)) * c.v) / t.total)::float8 END
+	  FROM t, generate_series(0, points) g(k),
+		   c
+	 WHERE t.n > 0 AND c.i = least(floor(t.n::numeric * g.k / points)::bigint + 1, t.n)
+	 ORDER BY g.k;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.lorenz_curve(date, text, integer) IS
+	'Lorenz curve of the 80/20 split, chart-ready (one row per point, from point 0 at the origin to points): the customers of crm.pareto_classes(as_of, measure) with a value, highest first, negative values counted as 0; customer_share = point / points of them, value_share = the share of the total positive value the top customer_share bring, interpolated linearly within a customer (exact at every customer); value_share NULL when no value is positive; no rows without customers. Errors: those of crm.pareto_classes; points outside 1..100000 (22023)';
+
+CREATE FUNCTION @extschema@.value_concentration(as_of date, measure text DEFAULT 'net_value')
+RETURNS TABLE (customers bigint, positive_value numeric, gini float8,
+			   top_20_pct_value_share float8, customer_share_for_80_pct float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH v AS (
+		SELECT greatest(p.value, 0) AS v, row_number() OVER (ORDER BY p.value DESC) AS i
+		  FROM @extschema@.pareto_classes(as_of, measure) p
+		 WHERE p.value IS NOT NULL
+	), c AS (
+		SELECT v.i, v.v, sum(v.v) OVER (ORDER BY v.i) - v.v AS before FROM v
+	), t AS (
+		SELECT count(*) AS n, sum(v.v) AS total FROM v
+	)
+	SELECT t.n, t.total,
+		   -- G = sum over ranks i (highest first) of (n + 1 - 2i) v_i / (n * total)
+		   (sum((t.n + 1 - 2 * c.i) * c.v) / (t.n * t.total))::float8,
+		   (sum(c.before + (t.n * 0.2 - (c.i - 1)) * c.v)
+				FILTER (WHERE c.i = least(floor(t.n * 0.2)::bigint + 1, t.n)) / t.total)::float8,
+		   (sum((c.i - 1 + (0.8 * t.total - c.before) / c.v) / t.n)
+				FILTER (WHERE c.before < 0.8 * t.total AND c.before + c.v >= 0.8 * t.total))::float8
+	  FROM t LEFT JOIN c ON t.total > 0
+	 GROUP BY t.n, t.total;
+$$;
+COMMENT ON FUNCTION @extschema@.value_concentration(date, text) IS
+	'How concentrated value is, in one row (the numbers beside crm.lorenz_curve): customers with a value (crm.pareto_classes(as_of, measure), negative values counted as 0), their positive_value, the Gini coefficient (0: all equal, towards 1: one customer brings everything; sum over ranks i, highest first, of (n + 1 - 2i) v_i / (n * total)), the share of value the top 20 % of customers bring, and the share of customers (highest first) that bring 80 % of it, both read off the Lorenz curve (interpolated within a customer). gini and the shares NULL when no value is positive. Errors: those of crm.pareto_classes';
+
 --------------------------------------------------------------------------
 -- Grades and their history
 --------------------------------------------------------------------------

@@ -70,6 +70,10 @@ SELECT pg_temp.digest('segment_matrix', 'SELECT * FROM crm.segment_matrix');
 SELECT pg_temp.digest('region_summary', 'SELECT * FROM crm.region_summary');
 SELECT pg_temp.digest('pareto_classes', $$SELECT * FROM crm.pareto_classes('2025-12-31')$$);
 SELECT pg_temp.digest('pareto_classes revenue_12m', $$SELECT * FROM crm.pareto_classes('2025-12-31', 'revenue_12m')$$);
+SELECT pg_temp.digest('lorenz_curve', $$SELECT point, pg_temp.r(customer_share), pg_temp.r(value_share) FROM crm.lorenz_curve('2025-12-31', 'net_value', 50)$$);
+SELECT pg_temp.digest('value_concentration',
+	$$SELECT customers, positive_value, pg_temp.r(gini), pg_temp.r(top_20_pct_value_share), pg_temp.r(customer_share_for_80_pct)
+		FROM crm.value_concentration('2025-12-31')$$);
 SELECT pg_temp.digest('find_duplicates', 'SELECT * FROM crm.find_duplicates(0.9)');
 
 --------------------------------------------------------------------------
@@ -84,6 +88,14 @@ SELECT pg_temp.digest('bgnbd_fit and gammagamma_fit',
 SELECT pg_temp.digest('paretonbd_fit',
 	$$SELECT pg_temp.r((pn).r), pg_temp.r((pn).alpha), pg_temp.r((pn).s), pg_temp.r((pn).beta), pg_temp.r((pn).log_likelihood)
 		FROM (SELECT crm.paretonbd_fit(x, t_x, "T") AS pn FROM crm.calibration_holdout('2025-12-31', '2025-12-31')) f$$);
+-- the fit checks, with a fixed model (the fits' last digits may differ)
+SELECT pg_temp.digest('clv_calibration',
+	$$SELECT c.frequency, c.customers, pg_temp.r(c.actual_purchases), pg_temp.r(c.expected_purchases)
+		FROM crm.clv_calibration(ROW(0.9, 4, 0.7, 5, NULL, NULL, NULL, NULL)::crm.bgnbd, '2025-06-30', '2025-12-31') c$$);
+SELECT pg_temp.digest('clv_tracking',
+	$$SELECT t.period, t.period_start, t.period_end, t.in_holdout, t.actual, t.cumulative_actual,
+			 pg_temp.r(t.expected), pg_temp.r(t.cumulative_expected)
+		FROM crm.clv_tracking(ROW(0.55, 10.6, 0.6, 11.7, NULL, NULL, NULL, NULL)::crm.paretonbd, '2025-06-30', '2025-12-31') t$$);
 
 --------------------------------------------------------------------------
 -- Funnel and forecasts
