@@ -32,14 +32,14 @@ INSERT INTO crm.orders (customer_id, ordered_at, amount) VALUES
 -- actual (1 + 0) / 2; frequency 1 = A, actual 1.  expected = the mean of
 -- crm.bgnbd_expected_purchases over 27/7 weeks at their own (x, t_x, T).
 SELECT frequency, customers, actual_purchases,
-	   round(expected_purchases::numeric, 10) AS expected_purchases
+	   round(expected_purchases::numeric, 6) AS expected_purchases
   FROM m, crm.clv_calibration(bg, '2024-01-14', '2024-02-10', 'week', 1);
 SELECT round(((crm.bgnbd_expected_purchases(bg, 27 / 7.0, 0, 0, 9 / 7.0) +
-			   crm.bgnbd_expected_purchases(bg, 27 / 7.0, 0, 0, 6 / 7.0)) / 2)::numeric, 10) AS frequency_0_by_hand,
-	   round(crm.bgnbd_expected_purchases(bg, 27 / 7.0, 2, 9 / 7.0, 13 / 7.0)::numeric, 10) AS frequency_1_by_hand
+			   crm.bgnbd_expected_purchases(bg, 27 / 7.0, 0, 0, 6 / 7.0)) / 2)::numeric, 6) AS frequency_0_by_hand,
+	   round(crm.bgnbd_expected_purchases(bg, 27 / 7.0, 2, 9 / 7.0, 13 / 7.0)::numeric, 6) AS frequency_1_by_hand
   FROM m;
 -- each frequency on its own with the default max_frequency (7); Pareto/NBD
-SELECT c.frequency, c.customers, c.actual_purchases, round(c.expected_purchases::numeric, 10) AS expected_purchases,
+SELECT c.frequency, c.customers, c.actual_purchases, round(c.expected_purchases::numeric, 6) AS expected_purchases,
 	   abs(c.expected_purchases - CASE c.frequency
 			WHEN 0 THEN (crm.paretonbd_expected_purchases(pn, 27 / 7.0, 0, 0, 9 / 7.0) +
 						 crm.paretonbd_expected_purchases(pn, 27 / 7.0, 0, 0, 6 / 7.0)) / 2
@@ -59,13 +59,13 @@ SELECT c.frequency, c.customers, c.actual_purchases,
 -- B 2/7; week 2 (01-14): A 13/7, B 9/7, C 6/7; ...; week 6 (02-10): A 40/7,
 -- B 36/7, C 33/7.
 SELECT period, period_start, period_end, in_holdout, actual, cumulative_actual,
-	   round(expected::numeric, 10) AS expected, round(cumulative_expected::numeric, 10) AS cumulative_expected
+	   round(expected::numeric, 6) AS expected, round(cumulative_expected::numeric, 6) AS cumulative_expected
   FROM m, crm.clv_tracking(bg, '2024-01-14', '2024-02-10');
 SELECT round((crm.bgnbd_expected_purchases_unconditional(bg, 6 / 7.0) +
-			  crm.bgnbd_expected_purchases_unconditional(bg, 2 / 7.0))::numeric, 10) AS week_1_by_hand,
+			  crm.bgnbd_expected_purchases_unconditional(bg, 2 / 7.0))::numeric, 6) AS week_1_by_hand,
 	   round((crm.bgnbd_expected_purchases_unconditional(bg, 40 / 7.0) +
 			  crm.bgnbd_expected_purchases_unconditional(bg, 36 / 7.0) +
-			  crm.bgnbd_expected_purchases_unconditional(bg, 33 / 7.0))::numeric, 10) AS week_6_by_hand
+			  crm.bgnbd_expected_purchases_unconditional(bg, 33 / 7.0))::numeric, 6) AS week_6_by_hand
   FROM m;
 -- the increments add up to the cumulative ones; Pareto/NBD the same way
 SELECT count(*) AS periods, sum(actual) AS actual, max(cumulative_actual) AS cumulative_actual,
