@@ -77,6 +77,10 @@ SELECT q.region, q.target, a.actual, round(100 * a.actual / q.target, 1) AS atta
  WHERE q.period_start = '2025-01-01' AND q.owner IS NULL
  ORDER BY q.region;
 
+\echo '== Marketing capability self-assessments (crm.assessment_history; above 80 good, 60-80 improve, below 60 red alert)'
+SELECT assessed_at::date AS day, total, band, strategy, marketing, sales_management, repeat_marketing, weakest_area, change
+  FROM crm.assessment_history ORDER BY assessed_at;
+
 \echo '== Decision path above a user at a key account'
 SELECT p.* FROM (SELECT ct.id FROM crm.contacts ct JOIN crm.customers c ON c.id = ct.customer_id
 				  WHERE c.confidentiality = 3 AND ct.decision_role = 'user' ORDER BY c.id LIMIT 1) x,

@@ -539,6 +539,17 @@ BEGIN
 	HAVING (GROUPING(owner) = 0) = (owner IS NOT NULL)
 	 ORDER BY 1, 3 NULLS FIRST, 4 NULLS FIRST;	-- ids in the same order wherever the orders are
 
+	-- Self-assessments (seed 002), one at the end of each year, the
+	-- company improving as it takes the tools up: 48 (red alert), 67 and 78
+	-- (improve), 97 (good); kept when some were taken already.
+	IF NOT EXISTS (SELECT FROM @extschema@.assessments) THEN
+		INSERT INTO @extschema@.assessments (assessed_at, assessed_by, scores, note) VALUES
+			('2022-12-15 10:00+00', 'demo', '{6,4,3,3,2,4,4,4,4,5,4,5}', 'before crm'),
+			('2023-12-15 10:00+00', 'demo', '{7,6,6,5,5,4,4,6,6,7,5,6}', 'campaigns and grades in crm'),
+			('2024-12-15 10:00+00', 'demo', '{8,7,7,6,6,10,6,6,4,8,4,6}', 'monthly quotas'),
+			('2025-12-15 10:00+00', 'demo', '{8,8,8,7,8,10,10,10,6,9,5,8}', 'forecasts at any time');
+	END IF;
+
 	-- Identity sequences continue after the generated keys.
 	PERFORM setval(pg_get_serial_sequence(t, 'id'), m, m IS NOT NULL)
 	  FROM (VALUES ('@extschema@.customers', (SELECT max(id) FROM @extschema@.customers)),
@@ -555,7 +566,7 @@ BEGIN
 				@extschema@.campaigns, @extschema@.campaign_members, @extschema@.opportunities,
 				@extschema@.opportunity_owners, @extschema@.opportunity_history, @extschema@.quotes,
 				@extschema@.contracts, @extschema@.contract_versions, @extschema@.contract_history,
-				@extschema@.quotas;
+				@extschema@.quotas, @extschema@.assessments;
 	END IF;
 
 	IF clock_timestamp() - started >= interval '5 seconds' THEN
@@ -578,7 +589,8 @@ BEGIN
 		('contracts', (SELECT count(*) FROM @extschema@.contracts)),
 		('contract_versions', (SELECT count(*) FROM @extschema@.contract_versions)),
 		('contract_history', (SELECT count(*) FROM @extschema@.contract_history)),
-		('quotas', (SELECT count(*) FROM @extschema@.quotas))) AS v(t, n);
+		('quotas', (SELECT count(*) FROM @extschema@.quotas)),
+		('assessments', (SELECT count(*) FROM @extschema@.assessments))) AS v(t, n);
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.generate_demo_data(integer, integer) IS

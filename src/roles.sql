@@ -64,12 +64,16 @@ GRANT INSERT, UPDATE, DELETE ON
 	@extschema@.quotes, @extschema@.contracts, @extschema@.models
 	TO crm_rep;
 
--- crm_manager: campaigns
+-- crm_manager: campaigns; self-assessments, of which the database sets
+-- the time and the role
 GRANT INSERT, UPDATE, DELETE ON @extschema@.campaigns TO crm_manager;
+GRANT INSERT (scores, note) ON @extschema@.assessments TO crm_manager;
 
 -- crm_admin: the configuration
 GRANT INSERT, UPDATE, DELETE ON @extschema@.pipeline_stages, @extschema@.status_transitions, @extschema@.quotas
 	TO crm_admin;
+-- (an assessment is never changed; a mistaken one is deleted)
+GRANT DELETE ON @extschema@.assessments TO crm_admin;
 
 -- Functions that write: from PUBLIC to the role that may
 REVOKE EXECUTE ON FUNCTION
