@@ -1294,3 +1294,184 @@ BEGIN
 		('assessments', (SELECT count(*) FROM @extschema@.assessments))) AS v(t, n);
 END;
 $$;
+
+-- Every change to a customer's rows is audited: contacts, orders, service
+-- costs, campaign memberships and quotes too (src/audit.sql)
+CREATE OR REPLACE FUNCTION @extschema@.audit_changes()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	actor		text;
+	app			text := current_setting('application_name');
+	ctx			text := nullif(current_setting('crm.audit_context', true), '');
+	tab			text := TG_ARGV[0];
+	-- the column naming the row's customer: the row's own id for customers
+	cust_col	text := CASE WHEN TG_ARGV[0] = 'customers' THEN 'id' ELSE 'customer_id' END;
+	-- the row's key within its customer: id, or the campaign of a membership
+	key_col		text := CASE WHEN TG_ARGV[0] = 'campaign_members' THEN 'campaign_id' ELSE 'id' END;
+	keys		bigint[];
+	customers	bigint[];
+	changes		jsonb[];
+BEGIN
+	IF @extschema@.audit_skip() THEN
+		RETURN NULL;
+	END IF;
+	actor := @extschema@.audit_actor();
+	-- The rows are gathered from the transition tables first and inserted
+	-- from arrays: Citus cannot read a transition table in a query on a
+	-- distributed table.
+	IF TG_OP = 'INSERT' THEN
+		SELECT array_agg(r.id), array_agg(r.customer_id),
+			   array_agg((SELECT coalesce(jsonb_object_agg(e.key, jsonb_build_array(NULL, e.value)), '{}')
+						    FROM jsonb_each(r.j) e
+						   WHERE e.value <> 'null'::jsonb AND e.key <> 'updated_at'))
+		  INTO keys, customers, changes
+		  FROM (SELECT (n.j ->> key_col)::bigint AS id,
+					   (n.j ->> cust_col)::bigint AS customer_id, n.j
+				  FROM (SELECT to_jsonb(t) AS j FROM new_rows t) n) r;
+	ELSIF TG_OP = 'UPDATE' THEN
+		SELECT array_agg(coalesce(n.id, o.id)), array_agg(coalesce(n.customer_id, o.customer_id)), array_agg(d.changed)
+		  INTO keys, customers, changes
+		  FROM (SELECT (t.j ->> key_col)::bigint AS id,
+					   (t.j ->> cust_col)::bigint AS customer_id, t.j
+				  FROM (SELECT to_jsonb(x) AS j FROM old_rows x) t) o
+		  FULL JOIN (SELECT (t.j ->> key_col)::bigint AS id,
+							(t.j ->> cust_col)::bigint AS customer_id, t.j
+					   FROM (SELECT to_jsonb(x) AS j FROM new_rows x) t) n
+			ON n.id = o.id AND (key_col = 'id' OR n.customer_id = o.customer_id)
+		 CROSS JOIN LATERAL (
+			SELECT jsonb_object_agg(k.key, jsonb_build_array(o.j -> k.key, n.j -> k.key)) AS changed
+			  FROM (SELECT jsonb_object_keys(coalesce(n.j, o.j)) AS key) k
+			 WHERE k.key <> 'updated_at'
+			   AND (o.j -> k.key) IS DISTINCT FROM (n.j -> k.key)) d
+		 WHERE d.changed IS NOT NULL;
+	ELSIF TG_OP = 'DELETE' THEN
+		SELECT array_agg(r.id), array_agg(r.customer_id),
+			   array_agg((SELECT coalesce(jsonb_object_agg(e.key, jsonb_build_array(e.value, NULL)), '{}')
+						    FROM jsonb_each(r.j) e
+						   WHERE e.value <> 'null'::jsonb AND e.key <> 'updated_at'))
+		  INTO keys, customers, changes
+		  FROM (SELECT (n.j ->> key_col)::bigint AS id,
+					   (n.j ->> cust_col)::bigint AS customer_id, n.j
+				  FROM (SELECT to_jsonb(t) AS j FROM old_rows t) n) r;
+	ELSIF TG_TABLE_NAME <> tab THEN
+		-- a shard of a distributed table: the row would go to one shard of
+		-- crm.audit_log, most likely on another node
+		RAISE EXCEPTION 'TRUNCATE of the distributed table crm.% cannot be audited', tab
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = format('DELETE FROM crm.%I audits every row; or run crm.undistribute() first.', tab);
+	ELSE
+		keys := '{NULL}';
+		customers := '{0}';
+		changes := '{"{}"}';
+	END IF;
+	IF keys IS NOT NULL THEN
+		INSERT INTO @extschema@.audit_log (table_name, row_key, customer_id, operation, changed, role, application_name, context)
+		SELECT tab, r.key, r.customer_id, TG_OP, r.changed, actor, app, ctx
+		  FROM unnest(keys, customers, changes) AS r(key, customer_id, changed);
+	END IF;
+	RETURN NULL;
+END;
+$$;
+COMMENT ON TABLE @extschema@.audit_log IS
+	'Audit trail: one row per inserted, updated or deleted row of crm.customers, crm.contacts, crm.orders, crm.service_costs, crm.campaign_members, crm.opportunities, crm.quotes and crm.contracts, written by trigger in the same transaction; append-only (see crm.audit_purge)';
+COMMENT ON COLUMN @extschema@.audit_log.table_name IS 'Table changed: customers, contacts, orders, service_costs, campaign_members, opportunities, quotes or contracts';
+COMMENT ON COLUMN @extschema@.audit_log.row_key IS 'id of the row changed (campaign_id for campaign_members, whose key is the campaign and the customer); NULL for TRUNCATE';
+
+CREATE TRIGGER audit_insert AFTER INSERT ON @extschema@.contacts
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('contacts');
+CREATE TRIGGER audit_update AFTER UPDATE ON @extschema@.contacts
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('contacts');
+CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.contacts
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('contacts');
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON @extschema@.contacts
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('contacts');
+
+CREATE TRIGGER audit_insert AFTER INSERT ON @extschema@.orders
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('orders');
+CREATE TRIGGER audit_update AFTER UPDATE ON @extschema@.orders
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('orders');
+CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.orders
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('orders');
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON @extschema@.orders
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('orders');
+
+CREATE TRIGGER audit_insert AFTER INSERT ON @extschema@.service_costs
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('service_costs');
+CREATE TRIGGER audit_update AFTER UPDATE ON @extschema@.service_costs
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('service_costs');
+CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.service_costs
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('service_costs');
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON @extschema@.service_costs
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('service_costs');
+
+CREATE TRIGGER audit_insert AFTER INSERT ON @extschema@.campaign_members
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('campaign_members');
+CREATE TRIGGER audit_update AFTER UPDATE ON @extschema@.campaign_members
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('campaign_members');
+CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.campaign_members
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('campaign_members');
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON @extschema@.campaign_members
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('campaign_members');
+
+CREATE TRIGGER audit_insert AFTER INSERT ON @extschema@.quotes
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('quotes');
+CREATE TRIGGER audit_update AFTER UPDATE ON @extschema@.quotes
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('quotes');
+CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.quotes
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('quotes');
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON @extschema@.quotes
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('quotes');
+COMMENT ON FUNCTION @extschema@.customer_history(bigint) IS
+	'The change history of one customer from crm.audit_log, oldest first: its own row and every audited row of its (contacts, orders, costs to serve, campaign memberships, opportunities, quotes, contracts)';
+
+-- Sales by any period, region and customer (seed 004: reports by period,
+-- region or customer), from the same history as the grades, in one
+-- set-based query.
+CREATE FUNCTION @extschema@.sales_report(from_day date, to_day date, period text DEFAULT 'month',
+										 by_customer boolean DEFAULT false, only_region text DEFAULT NULL,
+										 only_customer bigint DEFAULT NULL)
+RETURNS TABLE (period_start date, region text, customer_id bigint, customers bigint, orders bigint,
+			   revenue numeric, cost_to_serve numeric, net_value numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	IF from_day IS NULL OR to_day IS NULL OR period IS NULL OR by_customer IS NULL THEN
+		RAISE EXCEPTION 'sales_report: from_day, to_day, period and by_customer must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the first and last day, e.g. crm.sales_report(''2025-01-01'', ''2025-12-31''); period defaults to month.';
+	END IF;
+	IF NOT (isfinite(from_day) AND isfinite(to_day)) OR to_day < from_day THEN
+		RAISE EXCEPTION 'sales_report: the days must be finite and from_day % not after to_day %', from_day, to_day
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give the first and the last day of the report, both included.';
+	END IF;
+	IF period NOT IN ('day', 'week', 'month', 'quarter', 'year') THEN
+		RAISE EXCEPTION 'sales_report: unknown period "%"', period
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use day, week (from Monday), month, quarter or year.';
+	END IF;
+	RETURN QUERY
+	SELECT date_trunc(sales_report.period, h.booked_at)::date, c.region,
+		   CASE WHEN sales_report.by_customer THEN h.customer_id END,
+		   count(DISTINCT h.customer_id) FILTER (WHERE h.kind = 'order'),
+		   count(*) FILTER (WHERE h.kind = 'order'),
+		   coalesce(sum(h.amount), 0), coalesce(sum(h.cost), 0),
+		   coalesce(sum(h.amount), 0) - coalesce(sum(h.cost), 0)
+	  FROM @extschema@.purchase_history h
+	  JOIN @extschema@.customers c ON c.id = h.customer_id
+	 WHERE h.kind <> 'customer'
+	   AND h.booked_at >= sales_report.from_day::timestamptz
+	   AND h.booked_at < (sales_report.to_day + 1)::timestamptz
+	   AND (sales_report.only_region IS NULL OR c.region = sales_report.only_region)
+	   AND (sales_report.only_customer IS NULL OR h.customer_id = sales_report.only_customer)
+	 GROUP BY 1, 2, 3
+	 ORDER BY 1, 2 NULLS LAST, 3;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.sales_report(date, date, text, boolean, text, bigint) IS
+	'Sales by period, region and (by_customer) customer from from_day to to_day, both included: per period of the given length (day, week from Monday, month, quarter, year; dates in the session time zone) and customer region (and customer when by_customer), the customers who ordered, orders, revenue, cost to serve and net value (revenue - cost), from crm.purchase_history; only_region and only_customer filter. Periods without orders or costs have no row. Errors: NULL arguments (22004), infinite days or to_day before from_day, unknown period (22023)';

@@ -95,6 +95,29 @@ TRUNCATE crm.contracts CASCADE;
 SELECT table_name, operation, row_key, role FROM crm.audit_log WHERE operation = 'TRUNCATE' AND id > :before_id;
 ROLLBACK;
 
+-- Every change to a customer's rows is logged (seed 004): a contact, an
+-- order, a cost to serve, a campaign membership and a quote, inserted,
+-- changed and deleted; a membership's key is its campaign.
+BEGIN;
+SELECT max(id) AS before_rows FROM crm.audit_log \gset
+INSERT INTO crm.customers (id, name) VALUES (7701, 'Every row audited');
+INSERT INTO crm.contacts (id, customer_id, name) VALUES (7702, 7701, 'A. Contact');
+INSERT INTO crm.orders (id, customer_id, ordered_at, amount) VALUES (7703, 7701, '2025-03-01 12:00+00', 100);
+INSERT INTO crm.service_costs (id, customer_id, incurred_on, kind, amount) VALUES (7704, 7701, '2025-03-02', 'visit', 20);
+INSERT INTO crm.campaigns (id, name, method, budget) OVERRIDING SYSTEM VALUE VALUES (7705, 'Audited campaign', 'seminar', 1000);
+INSERT INTO crm.campaign_members (campaign_id, customer_id) VALUES (7705, 7701);
+INSERT INTO crm.opportunities (id, customer_id, name, stage, owner, amount) OVERRIDING SYSTEM VALUE VALUES (7706, 7701, 'Audited deal', 'potential', 'rep_a', 1000);
+INSERT INTO crm.quotes (customer_id, opportunity_id, amount) VALUES (7701, 7706, 900);
+UPDATE crm.orders SET amount = 120 WHERE id = 7703;
+UPDATE crm.contacts SET name = 'B. Contact' WHERE id = 7702;
+UPDATE crm.campaign_members SET attended = true WHERE campaign_id = 7705 AND customer_id = 7701;
+DELETE FROM crm.service_costs WHERE id = 7704;
+SELECT table_name, operation, row_key = CASE table_name WHEN 'campaign_members' THEN 7705 WHEN 'quotes' THEN row_key ELSE 7700 + CASE table_name
+		WHEN 'customers' THEN 1 WHEN 'contacts' THEN 2 WHEN 'orders' THEN 3 WHEN 'service_costs' THEN 4 WHEN 'opportunities' THEN 6 END END AS right_key,
+	   CASE WHEN operation = 'UPDATE' THEN changed END AS update_changed
+  FROM crm.audit_log WHERE id > :before_rows AND customer_id = 7701 ORDER BY id;
+ROLLBACK;
+
 RESET application_name;
 DROP VIEW audit;
 REVOKE ALL ON crm.customers, crm.opportunities, crm.contracts, crm.audit_log, crm.pipeline_stages,

@@ -1,9 +1,11 @@
 /*
- * audit.sql: the audit trail of customers, opportunities and contracts
- * (C helpers in audit.c).
+ * audit.sql: the audit trail of every change to a customer's rows (seed
+ * 004: every change to a customer is logged; C helpers in audit.c).
  *
  * Every INSERT, UPDATE, DELETE (and TRUNCATE) of crm.customers,
- * crm.opportunities and crm.contracts writes rows into crm.audit_log in the
+ * crm.contacts, crm.orders, crm.service_costs, crm.campaign_members,
+ * crm.opportunities, crm.quotes and crm.contracts writes rows into
+ * crm.audit_log in the
  * same transaction, so a rolled-back change leaves none.  The triggers are
  * statement-level with transition tables: one set-based INSERT per
  * statement, not one per row, so bulk loads stay fast.  An audit row holds
@@ -42,10 +44,10 @@ CREATE INDEX audit_log_customer_idx ON @extschema@.audit_log (customer_id, at);
 CREATE INDEX audit_log_at_idx ON @extschema@.audit_log (at);
 
 COMMENT ON TABLE @extschema@.audit_log IS
-	'Audit trail: one row per inserted, updated or deleted row of crm.customers, crm.opportunities and crm.contracts, written by trigger in the same transaction; append-only (see crm.audit_purge)';
+	'Audit trail: one row per inserted, updated or deleted row of crm.customers, crm.contacts, crm.orders, crm.service_costs, crm.campaign_members, crm.opportunities, crm.quotes and crm.contracts, written by trigger in the same transaction; append-only (see crm.audit_purge)';
 COMMENT ON COLUMN @extschema@.audit_log.id IS 'Audit entry identifier, increasing with time';
-COMMENT ON COLUMN @extschema@.audit_log.table_name IS 'Table changed: customers, opportunities or contracts';
-COMMENT ON COLUMN @extschema@.audit_log.row_key IS 'id of the row changed; NULL for TRUNCATE';
+COMMENT ON COLUMN @extschema@.audit_log.table_name IS 'Table changed: customers, contacts, orders, service_costs, campaign_members, opportunities, quotes or contracts';
+COMMENT ON COLUMN @extschema@.audit_log.row_key IS 'id of the row changed (campaign_id for campaign_members, whose key is the campaign and the customer); NULL for TRUNCATE';
 COMMENT ON COLUMN @extschema@.audit_log.customer_id IS 'Customer the row belongs to (the row itself for customers); 0 for a TRUNCATE, which is about no one customer. The distribution column under Citus';
 COMMENT ON COLUMN @extschema@.audit_log.operation IS 'INSERT, UPDATE, DELETE or TRUNCATE';
 COMMENT ON COLUMN @extschema@.audit_log.changed IS 'Changed columns as {"column": [old, new]}; old is null for INSERT, new is null for DELETE; updated_at is left out';
@@ -105,6 +107,8 @@ DECLARE
 	tab			text := TG_ARGV[0];
 	-- the column naming the row's customer: the row's own id for customers
 	cust_col	text := CASE WHEN TG_ARGV[0] = 'customers' THEN 'id' ELSE 'customer_id' END;
+	-- the row's key within its customer: id, or the campaign of a membership
+	key_col		text := CASE WHEN TG_ARGV[0] = 'campaign_members' THEN 'campaign_id' ELSE 'id' END;
 	keys		bigint[];
 	customers	bigint[];
 	changes		jsonb[];
@@ -122,19 +126,19 @@ BEGIN
 						    FROM jsonb_each(r.j) e
 						   WHERE e.value <> 'null'::jsonb AND e.key <> 'updated_at'))
 		  INTO keys, customers, changes
-		  FROM (SELECT (n.j ->> 'id')::bigint AS id,
+		  FROM (SELECT (n.j ->> key_col)::bigint AS id,
 					   (n.j ->> cust_col)::bigint AS customer_id, n.j
 				  FROM (SELECT to_jsonb(t) AS j FROM new_rows t) n) r;
 	ELSIF TG_OP = 'UPDATE' THEN
 		SELECT array_agg(coalesce(n.id, o.id)), array_agg(coalesce(n.customer_id, o.customer_id)), array_agg(d.changed)
 		  INTO keys, customers, changes
-		  FROM (SELECT (t.j ->> 'id')::bigint AS id,
+		  FROM (SELECT (t.j ->> key_col)::bigint AS id,
 					   (t.j ->> cust_col)::bigint AS customer_id, t.j
 				  FROM (SELECT to_jsonb(x) AS j FROM old_rows x) t) o
-		  FULL JOIN (SELECT (t.j ->> 'id')::bigint AS id,
+		  FULL JOIN (SELECT (t.j ->> key_col)::bigint AS id,
 							(t.j ->> cust_col)::bigint AS customer_id, t.j
 					   FROM (SELECT to_jsonb(x) AS j FROM new_rows x) t) n
-			ON n.id = o.id
+			ON n.id = o.id AND (key_col = 'id' OR n.customer_id = o.customer_id)
 		 CROSS JOIN LATERAL (
 			SELECT jsonb_object_agg(k.key, jsonb_build_array(o.j -> k.key, n.j -> k.key)) AS changed
 			  FROM (SELECT jsonb_object_keys(coalesce(n.j, o.j)) AS key) k
@@ -147,7 +151,7 @@ BEGIN
 						    FROM jsonb_each(r.j) e
 						   WHERE e.value <> 'null'::jsonb AND e.key <> 'updated_at'))
 		  INTO keys, customers, changes
-		  FROM (SELECT (n.j ->> 'id')::bigint AS id,
+		  FROM (SELECT (n.j ->> key_col)::bigint AS id,
 					   (n.j ->> cust_col)::bigint AS customer_id, n.j
 				  FROM (SELECT to_jsonb(t) AS j FROM old_rows t) n) r;
 	ELSIF TG_TABLE_NAME <> tab THEN
@@ -198,6 +202,51 @@ CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.contracts
 	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('contracts');
 CREATE TRIGGER audit_truncate AFTER TRUNCATE ON @extschema@.contracts
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('contracts');
+
+CREATE TRIGGER audit_insert AFTER INSERT ON @extschema@.contacts
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('contacts');
+CREATE TRIGGER audit_update AFTER UPDATE ON @extschema@.contacts
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('contacts');
+CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.contacts
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('contacts');
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON @extschema@.contacts
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('contacts');
+
+CREATE TRIGGER audit_insert AFTER INSERT ON @extschema@.orders
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('orders');
+CREATE TRIGGER audit_update AFTER UPDATE ON @extschema@.orders
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('orders');
+CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.orders
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('orders');
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON @extschema@.orders
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('orders');
+
+CREATE TRIGGER audit_insert AFTER INSERT ON @extschema@.service_costs
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('service_costs');
+CREATE TRIGGER audit_update AFTER UPDATE ON @extschema@.service_costs
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('service_costs');
+CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.service_costs
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('service_costs');
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON @extschema@.service_costs
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('service_costs');
+
+CREATE TRIGGER audit_insert AFTER INSERT ON @extschema@.campaign_members
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('campaign_members');
+CREATE TRIGGER audit_update AFTER UPDATE ON @extschema@.campaign_members
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('campaign_members');
+CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.campaign_members
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('campaign_members');
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON @extschema@.campaign_members
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('campaign_members');
+
+CREATE TRIGGER audit_insert AFTER INSERT ON @extschema@.quotes
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('quotes');
+CREATE TRIGGER audit_update AFTER UPDATE ON @extschema@.quotes
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('quotes');
+CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.quotes
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('quotes');
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON @extschema@.quotes
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('quotes');
 
 -- The audit log is append-only: UPDATE, DELETE and TRUNCATE fail for every
 -- role, the owner included, unless crm.audit_purge is running.
@@ -276,7 +325,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.customer_history(bigint) IS
-	'The change history of one customer from crm.audit_log, oldest first: its own row and its opportunities and contracts';
+	'The change history of one customer from crm.audit_log, oldest first: its own row and every audited row of its (contacts, orders, costs to serve, campaign memberships, opportunities, quotes, contracts)';
 
 CREATE FUNCTION @extschema@.audit_report(from_time timestamptz, to_time timestamptz, by_role text DEFAULT NULL)
 RETURNS TABLE (role text, table_name text, operation text, changes bigint, customers bigint,

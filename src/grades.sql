@@ -540,3 +540,52 @@ SELECT c.region,
  ORDER BY c.region NULLS LAST;
 COMMENT ON VIEW @extschema@.region_summary IS
 	'Per region of crm.customers (NULL region last): graded customers, revenue and net value up to the grading day, and key accounts = customers in Pareto class A, from crm.customer_grades (run crm.refresh_grades first)';
+
+-- Sales by any period, region and customer (seed 004: reports by period,
+-- region or customer), from the same history as the grades, in one
+-- set-based query.
+CREATE FUNCTION @extschema@.sales_report(from_day date, to_day date, period text DEFAULT 'month',
+										 by_customer boolean DEFAULT false, only_region text DEFAULT NULL,
+										 only_customer bigint DEFAULT NULL)
+RETURNS TABLE (period_start date, region text, customer_id bigint, customers bigint, orders bigint,
+			   revenue numeric, cost_to_serve numeric, net_value numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	IF from_day IS NULL OR to_day IS NULL OR period IS NULL OR by_customer IS NULL THEN
+		RAISE EXCEPTION 'sales_report: from_day, to_day, period and by_customer must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the first and last day, e.g. crm.sales_report(''2025-01-01'', ''2025-12-31''); period defaults to month.';
+	END IF;
+	IF NOT (isfinite(from_day) AND isfinite(to_day)) OR to_day < from_day THEN
+		RAISE EXCEPTION 'sales_report: the days must be finite and from_day % not after to_day %', from_day, to_day
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give the first and the last day of the report, both included.';
+	END IF;
+	IF period NOT IN ('day', 'week', 'month', 'quarter', 'year') THEN
+		RAISE EXCEPTION 'sales_report: unknown period "%"', period
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use day, week (from Monday), month, quarter or year.';
+	END IF;
+	RETURN QUERY
+	SELECT date_trunc(sales_report.period, h.booked_at)::date, c.region,
+		   CASE WHEN sales_report.by_customer THEN h.customer_id END,
+		   count(DISTINCT h.customer_id) FILTER (WHERE h.kind = 'order'),
+		   count(*) FILTER (WHERE h.kind = 'order'),
+		   coalesce(sum(h.amount), 0), coalesce(sum(h.cost), 0),
+		   coalesce(sum(h.amount), 0) - coalesce(sum(h.cost), 0)
+	  FROM @extschema@.purchase_history h
+	  JOIN @extschema@.customers c ON c.id = h.customer_id
+	 WHERE h.kind <> 'customer'
+	   AND h.booked_at >= sales_report.from_day::timestamptz
+	   AND h.booked_at < (sales_report.to_day + 1)::timestamptz
+	   AND (sales_report.only_region IS NULL OR c.region = sales_report.only_region)
+	   AND (sales_report.only_customer IS NULL OR h.customer_id = sales_report.only_customer)
+	 GROUP BY 1, 2, 3
+	 ORDER BY 1, 2 NULLS LAST, 3;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.sales_report(date, date, text, boolean, text, bigint) IS
+	'Sales by period, region and (by_customer) customer from from_day to to_day, both included: per period of the given length (day, week from Monday, month, quarter, year; dates in the session time zone) and customer region (and customer when by_customer), the customers who ordered, orders, revenue, cost to serve and net value (revenue - cost), from crm.purchase_history; only_region and only_customer filter. Periods without orders or costs have no row. Errors: NULL arguments (22004), infinite days or to_day before from_day, unknown period (22023)';

@@ -415,7 +415,7 @@ SELECT is_empty(
 
 SELECT functions_are('crm', ARRAY[
 	'lorenz_curve', 'value_concentration', 'clv_calibration', 'clv_tracking', 'clv_tracking_cohorts',
-	'max_frequency_checked', 'p_alive_cells', 'p_alive_grid', 'time_unit_days', 'score_assessment',
+	'max_frequency_checked', 'p_alive_cells', 'p_alive_grid', 'time_unit_days', 'score_assessment', 'sales_report',
 	'check_status_transition', 'opportunities_before', 'opportunities_history',
 	'opportunity_owners_check', 'quotes_version', 'parent_customer', 'opportunities_detach', 'campaigns_before',
 	'contracts_before', 'contracts_history', 'touch_updated_at',
@@ -525,8 +525,8 @@ SELECT is(
 --------------------------------------------------------------------------
 
 SELECT triggers_are('crm', 'customers', ARRAY['customers_touch', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate', 'row_write_check']);
-SELECT triggers_are('crm', 'contacts', ARRAY['contacts_no_cycle', 'row_write_check']);
-SELECT triggers_are('crm', 'orders', ARRAY['row_write_check']);
+SELECT triggers_are('crm', 'contacts', ARRAY['contacts_no_cycle', 'row_write_check', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate']);
+SELECT triggers_are('crm', 'orders', ARRAY['row_write_check', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate']);
 SELECT triggers_are('crm', 'audit_log', ARRAY['audit_log_protect', 'audit_log_protect_truncate']);
 SELECT triggers_are('crm', 'row_security_state', ARRAY['row_security_restore', 'row_security_state_guard']);
 SELECT triggers_are('crm', 'campaigns', ARRAY['campaigns_before']);
@@ -534,7 +534,7 @@ SELECT triggers_are('crm', 'pipeline_stages', ARRAY['pipeline_stages_before']);
 SELECT triggers_are('crm', 'opportunities', ARRAY['opportunities_before', 'opportunities_detach', 'opportunities_history', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate', 'row_write_check']);
 SELECT triggers_are('crm', 'opportunity_owners', ARRAY['opportunity_owners_sum', 'opportunity_owners_customer', 'row_write_check']);
 SELECT triggers_are('crm', 'opportunity_history', ARRAY['opportunity_history_customer']);
-SELECT triggers_are('crm', 'quotes', ARRAY['quotes_customer', 'quotes_version', 'row_write_check']);
+SELECT triggers_are('crm', 'quotes', ARRAY['quotes_customer', 'quotes_version', 'row_write_check', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate']);
 SELECT triggers_are('crm', 'contract_versions', ARRAY['contract_versions_customer']);
 SELECT triggers_are('crm', 'contract_history', ARRAY['contract_history_customer']);
 SELECT triggers_are('crm', 'contracts', ARRAY['contracts_before', 'contracts_history', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate', 'row_write_check']);
@@ -573,8 +573,16 @@ SELECT results_eq(
 	$$VALUES
 		('crm.audit_log', 'audit_log_protect', 'crm.audit_log_protect', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, false, false, false, false),
 		('crm.audit_log', 'audit_log_protect_truncate', 'crm.audit_log_protect', 'BEFORE', 'TRUNCATE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.campaign_members', 'audit_delete', 'crm.audit_changes', 'AFTER', 'DELETE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.campaign_members', 'audit_insert', 'crm.audit_changes', 'AFTER', 'INSERT', 'STATEMENT', NULL, false, false, false, false),
+		('crm.campaign_members', 'audit_truncate', 'crm.audit_changes', 'AFTER', 'TRUNCATE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.campaign_members', 'audit_update', 'crm.audit_changes', 'AFTER', 'UPDATE', 'STATEMENT', NULL, false, false, false, false),
 		('crm.campaign_members', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
 		('crm.campaigns', 'campaigns_before', 'crm.campaigns_before', 'BEFORE', 'UPDATE', 'ROW', 'status', false, false, false, false),
+		('crm.contacts', 'audit_delete', 'crm.audit_changes', 'AFTER', 'DELETE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.contacts', 'audit_insert', 'crm.audit_changes', 'AFTER', 'INSERT', 'STATEMENT', NULL, false, false, false, false),
+		('crm.contacts', 'audit_truncate', 'crm.audit_changes', 'AFTER', 'TRUNCATE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.contacts', 'audit_update', 'crm.audit_changes', 'AFTER', 'UPDATE', 'STATEMENT', NULL, false, false, false, false),
 		('crm.contacts', 'contacts_no_cycle', 'crm.contacts_no_cycle', 'BEFORE', 'UPDATE', 'ROW', 'reports_to', true, false, false, false),
 		('crm.contacts', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
 		('crm.contract_history', 'contract_history_customer', 'crm.parent_customer', 'BEFORE', 'INSERT', 'ROW', NULL, true, false, false, false),
@@ -605,13 +613,25 @@ SELECT results_eq(
 		('crm.opportunity_owners', 'opportunity_owners_customer', 'crm.parent_customer', 'BEFORE', 'INSERT', 'ROW', NULL, true, false, false, false),
 		('crm.opportunity_owners', 'opportunity_owners_sum', 'crm.opportunity_owners_check', 'AFTER', 'INSERT OR UPDATE OR DELETE', 'ROW', NULL, false, true, true, true),
 		('crm.opportunity_owners', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
+		('crm.orders', 'audit_delete', 'crm.audit_changes', 'AFTER', 'DELETE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.orders', 'audit_insert', 'crm.audit_changes', 'AFTER', 'INSERT', 'STATEMENT', NULL, false, false, false, false),
+		('crm.orders', 'audit_truncate', 'crm.audit_changes', 'AFTER', 'TRUNCATE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.orders', 'audit_update', 'crm.audit_changes', 'AFTER', 'UPDATE', 'STATEMENT', NULL, false, false, false, false),
 		('crm.orders', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
 		('crm.pipeline_stages', 'pipeline_stages_before', 'crm.pipeline_stages_before', 'BEFORE', 'INSERT OR UPDATE', 'ROW', NULL, false, false, false, false),
+		('crm.quotes', 'audit_delete', 'crm.audit_changes', 'AFTER', 'DELETE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.quotes', 'audit_insert', 'crm.audit_changes', 'AFTER', 'INSERT', 'STATEMENT', NULL, false, false, false, false),
+		('crm.quotes', 'audit_truncate', 'crm.audit_changes', 'AFTER', 'TRUNCATE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.quotes', 'audit_update', 'crm.audit_changes', 'AFTER', 'UPDATE', 'STATEMENT', NULL, false, false, false, false),
 		('crm.quotes', 'quotes_customer', 'crm.parent_customer', 'BEFORE', 'INSERT', 'ROW', NULL, true, false, false, false),
 		('crm.quotes', 'quotes_version', 'crm.quotes_version', 'BEFORE', 'INSERT', 'ROW', NULL, false, false, false, false),
 		('crm.quotes', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
 		('crm.row_security_state', 'row_security_restore', 'crm.row_security_restore', 'AFTER', 'INSERT', 'ROW', NULL, false, false, false, false),
 		('crm.row_security_state', 'row_security_state_guard', 'crm.row_security_state_guard', 'BEFORE', 'INSERT OR UPDATE OR DELETE OR TRUNCATE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.service_costs', 'audit_delete', 'crm.audit_changes', 'AFTER', 'DELETE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.service_costs', 'audit_insert', 'crm.audit_changes', 'AFTER', 'INSERT', 'STATEMENT', NULL, false, false, false, false),
+		('crm.service_costs', 'audit_truncate', 'crm.audit_changes', 'AFTER', 'TRUNCATE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.service_costs', 'audit_update', 'crm.audit_changes', 'AFTER', 'UPDATE', 'STATEMENT', NULL, false, false, false, false),
 		('crm.service_costs', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false)
 	$$,
 	'triggers of crm: function, timing, events, level, UPDATE OF columns, WHEN, deferral'

@@ -74,6 +74,8 @@ SELECT pg_temp.digest('lorenz_curve', $$SELECT point, pg_temp.r(customer_share),
 SELECT pg_temp.digest('value_concentration',
 	$$SELECT customers, positive_value, pg_temp.r(gini), pg_temp.r(top_20_pct_value_share), pg_temp.r(customer_share_for_80_pct)
 		FROM crm.value_concentration('2025-12-31')$$);
+SELECT pg_temp.digest('sales_report', $$SELECT * FROM crm.sales_report('2024-01-01', '2025-12-31', 'quarter')$$);
+SELECT pg_temp.digest('sales_report by customer', $$SELECT * FROM crm.sales_report('2025-01-01', '2025-12-31', 'month', true, 'North')$$);
 SELECT pg_temp.digest('find_duplicates', 'SELECT * FROM crm.find_duplicates(0.9)');
 
 --------------------------------------------------------------------------
