@@ -174,3 +174,39 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 DROP TABLE quota_par;
+
+-- Split credit (crm.won_credit) and the attainment it gives, on crafted
+-- deals of 2025 at one North customer:
+--   deal 9601: 1000 won 2025-03-10, split rep_a 60 %, rep_b 40 %
+--   deal 9602:  500 won 2025-05-01 by rep_b, no split: rep_b 100 %
+--   deal 9603:  800 lost: no credit
+--   deal 9604:  300 won 2026-01-05 in thirds (33.33, 33.33, 33.34 %: 99.99,
+--               99.99, 100.02): outside 2025
+-- Credit in 2025: rep_a 600, rep_b 400 + 500 = 900; North (every owner)
+-- 1500; a product target has none (deals carry no product).
+INSERT INTO crm.customers (id, name, region, owner) VALUES (9600, 'Split Co', 'North', 'rep_a');
+INSERT INTO crm.opportunities (id, customer_id, name, stage, owner, amount, status, closing_summary, closed_at) OVERRIDING SYSTEM VALUE VALUES
+	(9601, 9600, 'Split deal', 'negotiation', 'rep_a', 1000, 'won', 'won together', '2025-03-10 12:00+00'),
+	(9602, 9600, 'Own deal', 'negotiation', 'rep_b', 500, 'won', 'won alone', '2025-05-01 12:00+00'),
+	(9603, 9600, 'Lost deal', 'bid', 'rep_a', 800, 'lost', 'price', '2025-06-01 12:00+00'),
+	(9604, 9600, 'Next year', 'negotiation', 'rep_a', 300, 'won', 'won late', '2026-01-05 12:00+00');
+BEGIN;
+INSERT INTO crm.opportunity_owners (customer_id, opportunity_id, owner, share) VALUES
+	(9600, 9601, 'rep_a', 60), (9600, 9601, 'rep_b', 40),
+	(9600, 9604, 'rep_a', 33.33), (9600, 9604, 'rep_b', 33.33), (9600, 9604, 'rep_c', 33.34);
+COMMIT;
+SELECT opportunity_id, owner, share, amount, credited_amount FROM crm.won_credit WHERE customer_id = 9600 ORDER BY 1, 2;
+-- a deal's credits sum to its amount, also for a split of thirds
+SELECT opportunity_id, sum(credited_amount) = min(amount) AS credits_sum_to_amount
+  FROM crm.won_credit WHERE customer_id = 9600 GROUP BY 1 ORDER BY 1;
+INSERT INTO crm.quotas (id, period_start, period_end, owner, region, product, target) OVERRIDING SYSTEM VALUE VALUES
+	(9701, '2025-01-01', '2025-12-31', 'rep_a', NULL, NULL, 1000),
+	(9702, '2025-01-01', '2025-12-31', 'rep_b', NULL, NULL, 1000),
+	(9703, '2025-01-01', '2025-12-31', NULL, 'North', NULL, 2000),
+	(9704, '2025-01-01', '2025-12-31', NULL, 'South', NULL, 2000),
+	(9705, '2025-01-01', '2025-12-31', NULL, NULL, 'X', 100);
+SELECT quota_id, owner, region, product, target, won_credit FROM crm.quota_attainment WHERE quota_id >= 9701 ORDER BY quota_id;
+DELETE FROM crm.quotas WHERE id >= 9701;
+SET client_min_messages = warning;
+DELETE FROM crm.customers WHERE id = 9600;
+RESET client_min_messages;

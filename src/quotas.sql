@@ -253,6 +253,20 @@ COMMENT ON AGGREGATE @extschema@.seasonal_forecast(date, float8, integer, text, 
 -- Attainment
 --------------------------------------------------------------------------
 
+-- Won deals credited to their reps: the split of crm.opportunity_owners,
+-- or 100 % to the deal's owner without one (seed: split credit between
+-- several owners of one opportunity).
+CREATE VIEW @extschema@.won_credit AS
+SELECT o.customer_id, o.id AS opportunity_id, o.closed_at, COALESCE(s.owner, o.owner) AS owner,
+	   COALESCE(s.share, 100::numeric) AS share, o.amount,
+	   (o.amount OPERATOR(pg_catalog.*) COALESCE(s.share, 100::numeric) OPERATOR(pg_catalog.*) 0.01)::numeric(20,6) AS credited_amount
+  FROM @extschema@.opportunities o
+  LEFT JOIN @extschema@.opportunity_owners s
+	ON s.customer_id OPERATOR(pg_catalog.=) o.customer_id AND s.opportunity_id OPERATOR(pg_catalog.=) o.id
+ WHERE o.status OPERATOR(pg_catalog.=) 'won';
+COMMENT ON VIEW @extschema@.won_credit IS
+	'Every won opportunity per credited rep: the owners and shares (percent) of crm.opportunity_owners, or the opportunity''s owner with 100 % when it has no split; credited_amount = amount * share / 100, exact (six decimals), so a deal''s credits sum to its amount; closed_at is when it was won';
+
 CREATE VIEW @extschema@.quota_attainment AS
 SELECT q.id AS quota_id, q.period_start, q.period_end,
 	   CASE WHEN (q.period_end OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.=) (q.period_start OPERATOR(pg_catalog.+) interval '12 months')::date THEN 'year'
@@ -264,7 +278,8 @@ SELECT q.id AS quota_id, q.period_start, q.period_end,
 	   COALESCE(s.actual, 0) AS actual, COALESCE(s.last_year, 0) AS last_year,
 	   COALESCE(s.actual, 0) OPERATOR(pg_catalog.-) q.target AS gap,
 	   pg_catalog.round(100 OPERATOR(pg_catalog.*) COALESCE(s.actual, 0) OPERATOR(pg_catalog./) NULLIF(q.target, 0), 1) AS attainment_pct,
-	   pg_catalog.round(100 OPERATOR(pg_catalog.*) (COALESCE(s.actual, 0) OPERATOR(pg_catalog.-) s.last_year) OPERATOR(pg_catalog./) NULLIF(s.last_year, 0), 1) AS growth_pct
+	   pg_catalog.round(100 OPERATOR(pg_catalog.*) (COALESCE(s.actual, 0) OPERATOR(pg_catalog.-) s.last_year) OPERATOR(pg_catalog./) NULLIF(s.last_year, 0), 1) AS growth_pct,
+	   CASE WHEN q.product IS NULL THEN COALESCE(w.won_credit, 0) END AS won_credit
   FROM @extschema@.quotas q
   -- the sales of every target summed on the shards (orders and customers
   -- co-located, the targets a reference table) and combined per target,
@@ -284,6 +299,20 @@ SELECT q.id AS quota_id, q.period_start, q.period_end,
 	 WHERE (t.owner IS NULL OR c.owner OPERATOR(pg_catalog.=) t.owner)
 	   AND (t.region IS NULL OR c.region OPERATOR(pg_catalog.=) t.region)
 	   AND (t.channel IS NULL OR c.channel OPERATOR(pg_catalog.=) t.channel)
-	 GROUP BY t.id) s ON s.id OPERATOR(pg_catalog.=) q.id;
+	 GROUP BY t.id) s ON s.id OPERATOR(pg_catalog.=) q.id
+  -- the credit of the deals won in the period (crm.won_credit), for the
+  -- target's owner (every owner when NULL), region and channel
+  LEFT JOIN (
+	SELECT t.id, pg_catalog.sum(wc.credited_amount) AS won_credit
+	  FROM @extschema@.quotas t
+	  JOIN @extschema@.won_credit wc
+		ON wc.closed_at OPERATOR(pg_catalog.>=) t.period_start::timestamptz
+	   AND wc.closed_at OPERATOR(pg_catalog.<) (t.period_end OPERATOR(pg_catalog.+) 1)::timestamptz
+	   AND (t.owner IS NULL OR wc.owner OPERATOR(pg_catalog.=) t.owner)
+	  JOIN @extschema@.customers c ON c.id OPERATOR(pg_catalog.=) wc.customer_id
+	 WHERE t.product IS NULL
+	   AND (t.region IS NULL OR c.region OPERATOR(pg_catalog.=) t.region)
+	   AND (t.channel IS NULL OR c.channel OPERATOR(pg_catalog.=) t.channel)
+	 GROUP BY t.id) w ON w.id OPERATOR(pg_catalog.=) q.id;
 COMMENT ON VIEW @extschema@.quota_attainment IS
-	'Every target of crm.quotas against actual sales: period kind (year, half, quarter, month, other), the target''s owner / region / product / channel (NULL = all), actual = sales in the period, last_year = sales in the same period one year earlier, gap = actual - target, attainment_pct = 100 * actual / target, growth_pct = 100 * (actual - last_year) / last_year (NULL when the divisor is 0); sales dated in the session time zone';
+	'Every target of crm.quotas against actual sales: period kind (year, half, quarter, month, other), the target''s owner / region / product / channel (NULL = all), actual = sales in the period, last_year = sales in the same period one year earlier, gap = actual - target, attainment_pct = 100 * actual / target, growth_pct = 100 * (actual - last_year) / last_year (NULL when the divisor is 0); sales dated in the session time zone; won_credit = the credit (crm.won_credit: split shares, 100 % to an unsplit deal''s owner) of the deals won in the period for the target''s owner (all owners when NULL), region and channel, NULL for a product target (deals carry no product)';
