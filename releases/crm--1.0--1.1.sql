@@ -1543,3 +1543,7 @@ COMMENT ON VIEW @extschema@.quota_attainment IS
 ALTER VIEW @extschema@.won_credit SET (security_invoker = true);
 ALTER VIEW @extschema@.quota_attainment SET (security_invoker = true);
 GRANT SELECT ON @extschema@.won_credit TO crm_reader;
+
+-- The lifecycle: a year without a purchase is declining (src/value.c)
+COMMENT ON FUNCTION @extschema@.lifecycle(@extschema@.purchase_stats, date, numeric, integer, numeric, float8, float8) IS
+	'Lifecycle stage at as_of, the first rule that holds: problem if arrears > 0 (unpaid past-due amount; NULL counts as 0); worthless if net_value <= worthless_at; new if as_of - first_purchase <= new_days; declining if only one purchase day, or as_of - last_purchase > 365 days (the default lost_after_days of crm.relationship: a year without a purchase is declining whatever the customer''s rhythm) or > gap_factor * the customer''s mean gap between purchase days ((last - first) / (purchase_days - 1)), or trend <= -trend_threshold; growing if trend >= trend_threshold; stable otherwise (also with unknown trend). NULL for NULL stats, as_of or threshold, and for a history without purchase that is neither problem nor worthless. Errors (22023): arrears negative or not finite, new_days < 0, worthless_at NaN (''-Infinity'' turns the rule off), trend_threshold outside (0, 1], gap_factor not positive and finite, as_of before the last purchase';

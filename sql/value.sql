@@ -213,6 +213,15 @@ SELECT crm.lifecycle(stats, '2025-12-31', gap_factor => 0.35) AS gap_factor_035,
 -- days 100 days apart (2025-03-06, 2025-06-14), the last 200 days ago.
 SELECT crm.lifecycle(ROW('2025-03-06', '2025-06-14', 2, 2, 200, 0, 200, 100, 100, 0), '2025-12-31') AS recency_twice_the_gap,
 	   crm.lifecycle(ROW('2025-03-06', '2025-06-14', 2, 2, 200, 0, 200, 100, 100, 0), '2026-01-01') AS one_day_more;
+-- a year without a purchase is declining whatever the rhythm (crm.relationship
+-- calls the customer lost then): two purchase days 387 days apart
+-- (2023-07-01, 2024-07-22) with a rising trend; on 2025-07-22 (365 days
+-- after the last) still growing, the day after declining, and on
+-- 2025-12-31 (527 days, below 2 x 387) declining too.
+SELECT crm.lifecycle(ROW('2023-07-01', '2024-07-22', 2, 2, 300, 0, 300, 200, 200, 0.33), '2025-07-22') AS after_365_days,
+	   crm.lifecycle(ROW('2023-07-01', '2024-07-22', 2, 2, 300, 0, 300, 200, 200, 0.33), '2025-07-23') AS after_366_days,
+	   crm.lifecycle(ROW('2023-07-01', '2024-07-22', 2, 2, 300, 0, 300, 200, 200, 0.33), '2025-12-31') AS after_527_days,
+	   crm.relationship(ROW('2023-07-01', '2024-07-22', 2, 2, 300, 0, 300, 200, 200, 0.33), false, '2025-07-23') AS relationship_then;
 -- trend exactly at the threshold counts: 0.1 is growing with threshold 0.1,
 -- declining at -0.1.
 SELECT crm.lifecycle(stats, '2025-12-31', trend_threshold => 0.1) AS trend_at_threshold,

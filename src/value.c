@@ -476,9 +476,10 @@ crm_rfm_segment(PG_FUNCTION_ARGS)
  *	problem		arrears > 0 (unpaid past-due amount; NULL counts as 0)
  *	worthless	net_value <= worthless_at
  *	new			as_of - first_purchase <= new_days
- *	declining	one purchase day only; or as_of - last_purchase > gap_factor *
- *				mean gap between purchase days, (last - first) / (days - 1);
- *				or trend <= -trend_threshold
+ *	declining	one purchase day only; or as_of - last_purchase > 365 days
+ *				(crm.relationship's lost) or > gap_factor * mean gap between
+ *				purchase days, (last - first) / (days - 1); or trend <=
+ *				-trend_threshold
  *	growing		trend >= trend_threshold
  *	stable		otherwise (also when trend is unknown)
  *
@@ -488,6 +489,8 @@ crm_rfm_segment(PG_FUNCTION_ARGS)
  * NULL: a history without any purchase can be problem or worthless (it costs
  * and never bought) but is otherwise not in the lifecycle at all.
  */
+#define LIFECYCLE_SILENT_DAYS 365	/* crm.relationship's lost_after_days */
+
 PG_FUNCTION_INFO_V1(crm_lifecycle);
 Datum
 crm_lifecycle(PG_FUNCTION_ARGS)
@@ -599,9 +602,14 @@ crm_lifecycle(PG_FUNCTION_ARGS)
 	/* a one-off buyer past his first days has nothing to grow from */
 	if (purchase_days == 1)
 		PG_RETURN_DATUM(enum_result(fcinfo, stage_labels, STAGE_NLABELS, STAGE_DECLINING));
-	/* silent for longer than his own rhythm allows */
+	/*
+	 * silent for longer than his own rhythm allows, or for over a year
+	 * whatever his rhythm (crm.relationship calls him lost then: a customer
+	 * who bought twice a year apart is not stable 500 days later)
+	 */
 	recency = (int64) as_of - last;
-	if ((double) recency > gap_factor * ((double) ((int64) last - first) / (purchase_days - 1)))
+	if (recency > LIFECYCLE_SILENT_DAYS ||
+		(double) recency > gap_factor * ((double) ((int64) last - first) / (purchase_days - 1)))
 		PG_RETURN_DATUM(enum_result(fcinfo, stage_labels, STAGE_NLABELS, STAGE_DECLINING));
 	if (!stats.isnull[CRM_STATS_TREND])
 	{

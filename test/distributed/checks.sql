@@ -122,7 +122,7 @@ SELECT pg_temp.digest('seasonal_forecast',
 -- Quotas, campaigns, contracts
 --------------------------------------------------------------------------
 SELECT pg_temp.digest('quota_attainment', 'SELECT * FROM crm.quota_attainment');
-SELECT pg_temp.digest('won_credit', 'SELECT * FROM crm.won_credit');
+SELECT pg_temp.digest('won_credit', 'SELECT customer_id, opportunity_id, owner, share, amount, credited_amount FROM crm.won_credit');  -- (closed_at: the workflow's wins are stamped with their transaction time)
 SELECT pg_temp.digest('sales_share', $$SELECT * FROM crm.sales_share('region', 'ytd', '2025-12-31')$$);
 SELECT pg_temp.digest('allocate_quotas', $$SELECT * FROM crm.allocate_quotas(2026, 12000000, 'half', 'region', 'ytd', adjust_pct => 5)$$);
 SELECT pg_temp.digest('campaign_effectiveness', 'SELECT * FROM crm.campaign_effectiveness');
