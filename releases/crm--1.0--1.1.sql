@@ -1547,3 +1547,258 @@ GRANT SELECT ON @extschema@.won_credit TO crm_reader;
 -- The lifecycle: a year without a purchase is declining (src/value.c)
 COMMENT ON FUNCTION @extschema@.lifecycle(@extschema@.purchase_stats, date, numeric, integer, numeric, float8, float8) IS
 	'Lifecycle stage at as_of, the first rule that holds: problem if arrears > 0 (unpaid past-due amount; NULL counts as 0); worthless if net_value <= worthless_at; new if as_of - first_purchase <= new_days; declining if only one purchase day, or as_of - last_purchase > 365 days (the default lost_after_days of crm.relationship: a year without a purchase is declining whatever the customer''s rhythm) or > gap_factor * the customer''s mean gap between purchase days ((last - first) / (purchase_days - 1)), or trend <= -trend_threshold; growing if trend >= trend_threshold; stable otherwise (also with unknown trend). NULL for NULL stats, as_of or threshold, and for a history without purchase that is neither problem nor worthless. Errors (22023): arrears negative or not finite, new_days < 0, worthless_at NaN (''-Infinity'' turns the rule off), trend_threshold outside (0, 1], gap_factor not positive and finite, as_of before the last purchase';
+
+-- Relationship vs transaction customers and the groups of relationship customers
+-- (src/value.sql, src/grades.sql)
+-- Relationship vs transaction customers (seed 001): a relationship customer
+-- cares about quality and service, stays and brings a high profit; a
+-- transaction customer cares only about the price, comes and goes, and
+-- brings little.  From the data: still buying (relationship state
+-- relationship), on at least min_purchase_days days, and keeping at least
+-- min_margin of his revenue after the cost to serve.  Written once for
+-- crm.refresh_grades; inlined by the planner.
+CREATE FUNCTION @extschema@.customer_type(stats @extschema@.purchase_stats, relationship @extschema@.relationship_state,
+										  min_purchase_days integer DEFAULT 3, min_margin numeric DEFAULT 0.2)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN (stats).purchase_days IS NULL OR (stats).purchase_days OPERATOR(pg_catalog.<) 1 THEN NULL
+			WHEN relationship OPERATOR(pg_catalog.=) 'relationship'
+				 AND (stats).purchase_days OPERATOR(pg_catalog.>=) min_purchase_days
+				 AND (stats).revenue OPERATOR(pg_catalog.>) 0
+				 AND (stats).net_value OPERATOR(pg_catalog.>=) (min_margin OPERATOR(pg_catalog.*) (stats).revenue)
+			THEN 'relationship'
+			ELSE 'transaction' END;
+COMMENT ON FUNCTION @extschema@.customer_type(@extschema@.purchase_stats, @extschema@.relationship_state, integer, numeric) IS
+	'Relationship or transaction customer (seed 001): relationship when still buying (relationship state relationship), on at least min_purchase_days purchase days (3) and keeping at least min_margin (0.2) of the revenue as net value after the cost to serve: loyal and profitable; transaction for every other buyer (one-off, gone, or thin margin: price-driven); NULL without a purchase. The defaults are the rule of crm.refresh_grades; pass others to classify differently';
+
+-- The three groups of relationship customers (seed 001), written once.
+CREATE FUNCTION @extschema@.relationship_group(customer_type text, lifecycle_stage @extschema@.lifecycle_stage,
+											   pareto_class char(1))
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN customer_type IS DISTINCT FROM 'relationship' THEN NULL
+			WHEN lifecycle_stage OPERATOR(pg_catalog.=) ANY (ARRAY['declining', 'problem']::@extschema@.lifecycle_stage[]) THEN 'about to be lost'
+			WHEN pareto_class OPERATOR(pg_catalog.=) 'A' THEN 'most profitable'
+			ELSE 'could bring more' END;
+COMMENT ON FUNCTION @extschema@.relationship_group(text, @extschema@.lifecycle_stage, char) IS
+	'The three groups of relationship customers (seed 001): about to be lost (lifecycle declining or problem: win them back first), most profitable (Pareto class A: keep them), could bring more (the rest: grow them); NULL for a customer who is not a relationship customer';
+
+ALTER TABLE @extschema@.customer_grades
+	ADD COLUMN customer_type text CHECK (customer_type IN ('relationship', 'transaction')),
+	ADD COLUMN relationship_group text CHECK (relationship_group IN ('most profitable', 'could bring more', 'about to be lost'));
+COMMENT ON COLUMN @extschema@.customer_grades.customer_type IS 'relationship or transaction customer (crm.customer_type with its defaults); NULL without a purchase';
+COMMENT ON COLUMN @extschema@.customer_grades.relationship_group IS 'Group of a relationship customer (crm.relationship_group): most profitable, could bring more, about to be lost';
+
+CREATE OR REPLACE FUNCTION @extschema@.refresh_grades(as_of date DEFAULT CURRENT_DATE)
+RETURNS TABLE (customers bigint, changed bigint, unchanged bigint)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	next_day	timestamptz;	-- orders before this time count: as_of + 1 day
+	year_start	timestamptz;	-- start of the 365 days of the purchase volume
+	started		timestamptz := clock_timestamp();
+BEGIN
+	IF as_of IS NULL THEN
+		RAISE EXCEPTION 'refresh_grades: as_of must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the day to grade as of, or nothing for today: SELECT * FROM crm.refresh_grades();';
+	END IF;
+	IF NOT isfinite(as_of) THEN
+		RAISE EXCEPTION 'refresh_grades: as_of must be a finite day, got %', as_of
+			USING ERRCODE = 'datetime_field_overflow',
+				  HINT = 'Pass the day to grade as of, e.g. ''2025-12-31'', or nothing for today.';
+	END IF;
+	next_day := (as_of + 1)::timestamptz;
+	year_start := (as_of - 364)::timestamptz;
+
+	-- One refresh at a time: SHARE ROW EXCLUSIVE conflicts with itself and
+	-- with every write to customer_grades, not with readers, and not with
+	-- writes to orders or any other table.  The statement below starts
+	-- after the lock is granted, so in READ COMMITTED it sees the grades a
+	-- refresh before it committed, and logs only its own changes.  In
+	-- REPEATABLE READ or SERIALIZABLE the transaction's snapshot is older
+	-- than the lock: after waiting for another writer it could only fail
+	-- later on a row that writer changed, so it fails at once, when the lock
+	-- is free, and its retry (a new snapshot) goes first instead of queuing
+	-- behind the next refresh again.
+	IF current_setting('transaction_isolation') = 'read committed' THEN
+		LOCK TABLE @extschema@.customer_grades IN SHARE ROW EXCLUSIVE MODE;
+	ELSE
+		BEGIN
+			LOCK TABLE @extschema@.customer_grades IN SHARE ROW EXCLUSIVE MODE NOWAIT;
+		EXCEPTION WHEN lock_not_available THEN
+			LOCK TABLE @extschema@.customer_grades IN SHARE ROW EXCLUSIVE MODE;
+			RAISE EXCEPTION 'refresh_grades: crm.customer_grades was being written while this % transaction waited, and its snapshot cannot see those grades',
+				upper(current_setting('transaction_isolation'))
+				USING ERRCODE = 'serialization_failure',
+					  HINT = 'Retry the transaction (a new snapshot sees them); in READ COMMITTED refresh_grades waits and goes on by itself.';
+		END;
+	END IF;
+
+	WITH hist AS MATERIALIZED (
+		-- per customer, from the history as of as_of: pushed down whole to
+		-- the shards under Citus (crm.purchase_history has an empty row for
+		-- every customer, so no outer join is needed here: Citus plans a
+		-- query that has a UNION ALL and an outer join through the
+		-- coordinator, orders and all; MATERIALIZED keeps the outer joins
+		-- below out of this query)
+		SELECT c.id AS cid, c.satisfaction, a.stats, a.arrears,
+			   CASE WHEN (a.stats).purchase_days > 0 THEN a.volume12 END AS volume
+		  FROM @extschema@.customers c
+		  JOIN (SELECT h.customer_id AS cid,
+					   @extschema@.purchase_stats(h.ordered_at, h.amount, h.cost) AS stats,
+					   coalesce(sum(h.amount) FILTER (WHERE h.ordered_at >= year_start), 0) AS volume12,
+					   coalesce(sum(@extschema@.overdue(h.due_date, h.unpaid, as_of)), 0) AS arrears
+				  FROM @extschema@.purchase_history h
+				 WHERE h.booked_at < next_day
+				 GROUP BY h.customer_id) a ON a.cid = c.id
+	), base AS (
+		-- a campaign response and the grades before this refresh
+		SELECT t.*, r.cid IS NOT NULL AS responded,
+			   o.customer_id IS NULL AS first,
+			   o.lifecycle_stage AS old_stage, o.segment AS old_segment, o.relationship AS old_relationship,
+			   o.pareto_class AS old_class, o.value_score AS old_score
+		  FROM hist t
+		  LEFT JOIN (SELECT DISTINCT m.customer_id AS cid
+					   FROM @extschema@.campaign_members m
+					  WHERE m.responded_at < next_day) r ON r.cid = t.cid
+		  LEFT JOIN @extschema@.customer_grades o ON o.customer_id = t.cid
+	), cuts AS (
+		-- across all customers from here on (on the coordinator under
+		-- Citus): tertiles of the positive volumes; without any, every
+		-- volume is 0 and small (any positive cut says so)
+		SELECT coalesce(percentile_cont(ARRAY[1/3.0, 2/3.0]) WITHIN GROUP (ORDER BY b.volume)::numeric[],
+						'{1,1}') AS v
+		  FROM base b
+		 WHERE b.volume > 0
+	), graded AS (
+		SELECT b.*,
+			   @extschema@.lifecycle(b.stats, as_of, b.arrears) AS lifecycle_stage,
+			   @extschema@.value_score(b.stats, as_of) AS value_score,
+			   @extschema@.segment(b.satisfaction, b.volume, '{5,8}', k.v) AS segment,
+			   @extschema@.relationship(b.stats, b.responded, as_of) AS relationship,
+			   (b.stats).revenue, (b.stats).net_value,
+			   -- the Pareto class by net value, as crm.pareto_classes
+			   sum((b.stats).net_value) OVER upto - sum((b.stats).net_value) OVER peers AS above,
+			   sum((b.stats).net_value) FILTER (WHERE (b.stats).net_value > 0) OVER () AS total
+		  FROM base b CROSS JOIN cuts k
+		WINDOW upto AS (ORDER BY (b.stats).net_value DESC NULLS LAST),
+			   peers AS (upto RANGE BETWEEN CURRENT ROW AND CURRENT ROW)
+	), diff AS (
+		SELECT d.*,
+			   @extschema@.relationship_group(d.customer_type, d.lifecycle_stage, d.pareto_class) AS relationship_group,
+			   d.first
+			   OR (d.lifecycle_stage, d.segment, d.relationship, d.pareto_class)
+				  IS DISTINCT FROM (d.old_stage, d.old_segment, d.old_relationship, d.old_class) AS is_changed
+		  FROM (SELECT g.*, @extschema@.pareto_class(g.net_value, g.above, g.total, 0.80, 0.95) AS pareto_class,
+					   @extschema@.customer_type(g.stats, g.relationship) AS customer_type
+				  FROM graded g) d
+	), upsert AS (
+		INSERT INTO @extschema@.customer_grades AS t
+			(customer_id, as_of, lifecycle_stage, value_score, segment, relationship, pareto_class,
+			 revenue, net_value, volume, arrears, graded_at, customer_type, relationship_group)
+		SELECT d.cid, as_of, d.lifecycle_stage, d.value_score, d.segment, d.relationship, d.pareto_class,
+			   d.revenue, d.net_value, d.volume, d.arrears, now(), d.customer_type, d.relationship_group
+		  FROM diff d
+		ON CONFLICT (customer_id) DO UPDATE
+		   SET as_of = excluded.as_of, lifecycle_stage = excluded.lifecycle_stage,
+			   value_score = excluded.value_score, segment = excluded.segment,
+			   relationship = excluded.relationship, pareto_class = excluded.pareto_class,
+			   revenue = excluded.revenue, net_value = excluded.net_value, volume = excluded.volume,
+			   arrears = excluded.arrears, graded_at = excluded.graded_at,
+			   customer_type = excluded.customer_type, relationship_group = excluded.relationship_group
+		 WHERE (t.as_of, t.lifecycle_stage, t.value_score, t.segment, t.relationship, t.pareto_class,
+				t.revenue, t.net_value, t.volume, t.arrears, t.customer_type, t.relationship_group)
+			   IS DISTINCT FROM
+			   (excluded.as_of, excluded.lifecycle_stage, excluded.value_score, excluded.segment,
+				excluded.relationship, excluded.pareto_class, excluded.revenue, excluded.net_value,
+				excluded.volume, excluded.arrears, excluded.customer_type, excluded.relationship_group)
+	), logged AS (
+		INSERT INTO @extschema@.grade_history
+			(customer_id, as_of, old_lifecycle_stage, new_lifecycle_stage, old_segment, new_segment,
+			 old_relationship, new_relationship, old_pareto_class, new_pareto_class,
+			 old_value_score, new_value_score, reason)
+		SELECT d.cid, as_of, d.old_stage, d.lifecycle_stage, d.old_segment, d.segment,
+			   d.old_relationship, d.relationship, d.old_class, d.pareto_class,
+			   d.old_score, d.value_score,
+			   CASE WHEN d.first THEN 'first grading'
+					ELSE concat_ws('; ',
+						CASE WHEN d.lifecycle_stage IS DISTINCT FROM d.old_stage
+							 THEN format('lifecycle %s -> %s', coalesce(d.old_stage::text, 'none'), coalesce(d.lifecycle_stage::text, 'none')) END,
+						CASE WHEN d.segment IS DISTINCT FROM d.old_segment
+							 THEN format('segment %s -> %s', coalesce(d.old_segment, 'none'), coalesce(d.segment, 'none')) END,
+						CASE WHEN d.relationship IS DISTINCT FROM d.old_relationship
+							 THEN format('relationship %s -> %s', d.old_relationship, d.relationship) END,
+						CASE WHEN d.pareto_class IS DISTINCT FROM d.old_class
+							 THEN format('Pareto class %s -> %s', d.old_class, d.pareto_class) END)
+			   END
+		  FROM diff d
+		 WHERE d.is_changed
+	)
+	SELECT count(*), count(*) FILTER (WHERE d.is_changed), count(*) FILTER (WHERE NOT d.is_changed)
+	  INTO customers, changed, unchanged
+	  FROM diff d;
+
+	IF clock_timestamp() - started > interval '5 seconds' THEN
+		RAISE NOTICE 'refresh_grades: % customers graded as of %, % changed, % unchanged, % s',
+			customers, as_of, changed, unchanged,
+			round(extract(epoch FROM clock_timestamp() - started)::numeric, 1);
+	END IF;
+	RETURN NEXT;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_grades(date) IS
+	'Grades every customer as of as_of (default today) into crm.customer_grades and returns (customers graded, changed, unchanged). In one statement: crm.purchase_stats of the orders ordered on or before as_of and the costs incurred on or before as_of; arrears = unpaid amount of orders due before as_of; lifecycle stage (crm.lifecycle with those arrears), value score (crm.value_score), segment A..I (crm.segment of crm.customers.satisfaction with cuts 5 and 8 by volume = revenue of the 365 days up to as_of, volume cuts = tertiles of the positive volumes), relationship (crm.relationship; responded = a campaign response on or before as_of), Pareto class by net value (A 80 %, B 95 %, as crm.pareto_classes), relationship or transaction customer (crm.customer_type) and the group of a relationship customer (crm.relationship_group). Customers whose stage, segment, relationship or Pareto class changed get a crm.grade_history row with the reason (e.g. ''lifecycle growing -> declining; segment B -> D''; ''first grading'' with old values NULL); a moving value score alone is stored, not logged. Concurrency: it locks crm.customer_grades in SHARE ROW EXCLUSIVE mode, so refreshes run one at a time and each logs only its own changes; orders and costs may be inserted meanwhile: the grading statement reads one snapshot, so every customer is graded from the same consistent state and orders committed later are picked up by the next refresh (under REPEATABLE READ or SERIALIZABLE a refresh that had to wait for another writer fails with a serialization error (40001) after the wait; retry it). It runs as the extension owner (SECURITY DEFINER), so it grades all customers whatever row security lets its caller see; EXECUTE is granted to crm_manager only. Reports a NOTICE with the counts when it took more than 5 s. Errors: NULL as_of (22004), infinite as_of (22008)';
+
+CREATE OR REPLACE VIEW @extschema@.customer_360 AS
+SELECT c.id, c.name, c.kind, c.industry, c.region, c.channel, c.owner, c.confidentiality,
+	   c.satisfaction, c.credit_status, c.tags,
+	   (p.stats).first_purchase, (p.stats).last_purchase, (p.stats).orders, (p.stats).purchase_days,
+	   (p.stats).revenue, (p.stats).cost, (p.stats).net_value, (p.stats).mean_order_value,
+	   (p.stats).mean_repeat_value, (p.stats).trend,
+	   g.as_of AS graded_as_of, g.lifecycle_stage, g.value_score, g.segment, g.relationship,
+	   g.pareto_class, s.sales_strategy, s.service_strategy,
+	   coalesce(op.n, 0) AS open_opportunities, coalesce(op.amount, 0) AS open_opportunity_amount,
+	   coalesce(ct.n, 0) AS executing_contracts, coalesce(ct.amount, 0) AS executing_contract_amount,
+	   coalesce(p.arrears, 0) AS arrears,
+	   g.customer_type, g.relationship_group, (p.stats).net_value OPERATOR(pg_catalog.>) 0 AS profitable
+  FROM @extschema@.customers c
+  -- crm.purchase_history has an empty row for every customer, so that this
+  -- join is an inner one: Citus pushes it down whole to the shards (a UNION
+  -- ALL on the inner side of an outer join it plans through the coordinator)
+  JOIN (SELECT h.customer_id,
+			   @extschema@.purchase_stats(h.ordered_at, h.amount, h.cost) AS stats,
+			   pg_catalog.sum(@extschema@.overdue(h.due_date, h.unpaid, CURRENT_DATE)) AS arrears
+		  FROM @extschema@.purchase_history h
+		 GROUP BY h.customer_id) p ON p.customer_id OPERATOR(pg_catalog.=) c.id
+  LEFT JOIN @extschema@.customer_grades g ON g.customer_id OPERATOR(pg_catalog.=) c.id
+  LEFT JOIN @extschema@.segment_strategies s ON s.segment OPERATOR(pg_catalog.=) g.segment
+  LEFT JOIN (SELECT o.customer_id, pg_catalog.count(*) AS n, pg_catalog.sum(o.amount) AS amount
+			   FROM @extschema@.opportunities o
+			  WHERE o.status OPERATOR(pg_catalog.=) 'open'
+			  GROUP BY o.customer_id) op ON op.customer_id OPERATOR(pg_catalog.=) c.id
+  LEFT JOIN (SELECT k.customer_id, pg_catalog.count(*) AS n, pg_catalog.sum(k.amount) AS amount
+			   FROM @extschema@.contracts k
+			  WHERE k.status OPERATOR(pg_catalog.=) 'executing'
+			  GROUP BY k.customer_id) ct ON ct.customer_id OPERATOR(pg_catalog.=) c.id;
+COMMENT ON VIEW @extschema@.customer_360 IS
+	'One row per customer: profile (crm.customers), purchase history of all orders and costs to serve (crm.purchase_stats columns), current grades from crm.customer_grades (run crm.refresh_grades first; graded_as_of says as of when) with the segment''s sales and service strategy, open opportunities (count, amount), contracts in execution (count, amount), arrears today (unpaid amount of orders due before current_date), the customer type and relationship group of the grades, and profitable (useful and profitable: net value above 0; useless and unprofitable: not; NULL without orders or costs). Fast for one customer: WHERE id = ... reads only that customer''s rows through the indexes';
+
+-- Relationship vs transaction customers, useful vs useless (seed 001).
+CREATE VIEW @extschema@.customer_type_summary AS
+SELECT g.customer_type, g.relationship_group,
+	   g.net_value OPERATOR(pg_catalog.>) 0 AS profitable,
+	   pg_catalog.count(*) AS customers,
+	   pg_catalog.sum(g.revenue) AS revenue, pg_catalog.sum(g.net_value) AS net_value,
+	   pg_catalog.round(pg_catalog.count(*)::numeric
+						OPERATOR(pg_catalog./) pg_catalog.sum(pg_catalog.count(*)) OVER (), 4) AS share_of_customers
+  FROM @extschema@.customer_grades g
+ WHERE g.customer_type IS NOT NULL
+ GROUP BY 1, 2, 3
+ ORDER BY 1, 2 NULLS LAST, 3 DESC;
+COMMENT ON VIEW @extschema@.customer_type_summary IS
+	'Graded buyers (run crm.refresh_grades first) by customer type (relationship, transaction), relationship group and profitability (useful and profitable: net value above 0; useless and unprofitable: not): customers, revenue, net value up to the grading day and the share of all graded buyers, 4 decimals';
+ALTER VIEW @extschema@.customer_360 SET (security_invoker = true);
+ALTER VIEW @extschema@.customer_type_summary SET (security_invoker = true);
+GRANT SELECT ON @extschema@.customer_type_summary TO crm_reader;

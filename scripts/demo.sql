@@ -107,6 +107,12 @@ SELECT pareto_class, count(*) AS customers,
   FROM crm.customer_grades
  GROUP BY pareto_class ORDER BY pareto_class;
 
+\echo '== Relationship vs transaction customers, useful vs useless, and the three groups of relationship customers'
+SELECT customer_type, coalesce(relationship_group, '-') AS relationship_group,
+	   CASE WHEN profitable THEN 'useful and profitable' ELSE 'useless and unprofitable' END AS profitability,
+	   customers, round(100 * share_of_customers, 1) AS pct_of_buyers, revenue, net_value
+  FROM crm.customer_type_summary;
+
 \echo '== Top 10 key accounts with their segment and strategy'
 SELECT c.id, c.name, c.region, g.net_value, round(g.value_score::numeric, 1) AS score, g.lifecycle_stage,
 	   g.segment, s.sales_strategy, s.service_strategy

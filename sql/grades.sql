@@ -216,6 +216,19 @@ SELECT customer_id, as_of, old_lifecycle_stage, new_lifecycle_stage, old_segment
 	   old_relationship, new_relationship, old_pareto_class, new_pareto_class,
 	   old_value_score, round(new_value_score::numeric, 2) AS new_score, reason
   FROM crm.grade_history ORDER BY changed_at, customer_id;
+-- Relationship vs transaction customers and their groups (crm.customer_type:
+-- still buying, 3+ purchase days, margin 0.2 or more), by hand:
+--   9101 6 days, 5500 of 6000 -> relationship, stable, A: most profitable
+--   9102 3 days, 1200 of 1200 -> relationship, growing, B: could bring more
+--   9103 4 days, 9000 of 9000, last 305 days ago -> relationship, declining:
+--        about to be lost
+--   9104 (2 days), 9105 (1), 9106 (1, net -300), 9109 (lost) -> transaction
+--   9107, 9108 never bought -> none
+-- profitable (customer_360): net value above 0; 9106 is not; 9107 and 9108
+-- have no history (NULL).
+SELECT g.customer_id, g.customer_type, g.relationship_group, c.profitable
+  FROM crm.customer_grades g JOIN crm.customer_360 c ON c.id = g.customer_id ORDER BY 1;
+SELECT * FROM crm.customer_type_summary;
 -- the Pareto class is the one crm.pareto_classes gives
 SELECT count(*) AS classes_differ
   FROM crm.customer_grades g JOIN crm.pareto_classes('2025-12-31') p ON p.customer_id = g.customer_id

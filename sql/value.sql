@@ -222,6 +222,25 @@ SELECT crm.lifecycle(ROW('2023-07-01', '2024-07-22', 2, 2, 300, 0, 300, 200, 200
 	   crm.lifecycle(ROW('2023-07-01', '2024-07-22', 2, 2, 300, 0, 300, 200, 200, 0.33), '2025-07-23') AS after_366_days,
 	   crm.lifecycle(ROW('2023-07-01', '2024-07-22', 2, 2, 300, 0, 300, 200, 200, 0.33), '2025-12-31') AS after_527_days,
 	   crm.relationship(ROW('2023-07-01', '2024-07-22', 2, 2, 300, 0, 300, 200, 200, 0.33), false, '2025-07-23') AS relationship_then;
+-- Relationship vs transaction customers (crm.customer_type, defaults 3
+-- purchase days, margin 0.2): loyal 5 days, 1000 revenue, 500 net ->
+-- relationship; thin 100 net (margin 0.1) -> transaction, relationship with
+-- min_margin 0.05; two days only -> transaction; gone (lost) ->
+-- transaction; never bought -> NULL.
+SELECT crm.customer_type(ROW('2025-01-05', '2025-12-20', 6, 5, 1000, 500, 500, 166.67, 170, 0), 'relationship') AS loyal,
+	   crm.customer_type(ROW('2025-01-05', '2025-12-20', 6, 5, 1000, 900, 100, 166.67, 170, 0), 'relationship') AS thin_margin,
+	   crm.customer_type(ROW('2025-01-05', '2025-12-20', 6, 5, 1000, 900, 100, 166.67, 170, 0), 'relationship', min_margin => 0.05) AS thin_margin_005,
+	   crm.customer_type(ROW('2025-01-05', '2025-12-20', 2, 2, 1000, 0, 1000, 500, 500, 0), 'relationship') AS two_days,
+	   crm.customer_type(ROW('2023-01-05', '2024-06-20', 6, 5, 1000, 0, 1000, 166.67, 170, 0), 'lost') AS gone,
+	   crm.customer_type(ROW(NULL, NULL, 0, 0, 0, 50, -50, NULL, NULL, NULL), 'potential') AS never_bought,
+	   crm.customer_type(NULL, 'potential') AS no_history;
+-- the three groups of relationship customers (crm.relationship_group)
+SELECT crm.relationship_group('relationship', 'declining', 'A') AS declining_a,
+	   crm.relationship_group('relationship', 'problem', 'C') AS problem_c,
+	   crm.relationship_group('relationship', 'stable', 'A') AS stable_a,
+	   crm.relationship_group('relationship', 'growing', 'B') AS growing_b,
+	   crm.relationship_group('transaction', 'stable', 'A') AS transaction_a,
+	   crm.relationship_group(NULL, NULL, 'C') AS never_bought;
 -- trend exactly at the threshold counts: 0.1 is growing with threshold 0.1,
 -- declining at -0.1.
 SELECT crm.lifecycle(stats, '2025-12-31', trend_threshold => 0.1) AS trend_at_threshold,

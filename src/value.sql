@@ -86,6 +86,39 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.relationship(@extschema@.purchase_stats, boolean, date, integer) IS
 	'Relationship state at as_of: bought (stats has a last purchase) within lost_after_days -> relationship; bought longer ago -> lost; never bought (stats NULL, e.g. from a LEFT JOIN, or without purchase) and responded to a campaign -> responsive; otherwise potential (responded NULL counts as no response). NULL for NULL as_of or lost_after_days. Errors (22023): lost_after_days < 0, as_of before the last purchase';
 
+-- Relationship vs transaction customers (seed 001): a relationship customer
+-- cares about quality and service, stays and brings a high profit; a
+-- transaction customer cares only about the price, comes and goes, and
+-- brings little.  From the data: still buying (relationship state
+-- relationship), on at least min_purchase_days days, and keeping at least
+-- min_margin of his revenue after the cost to serve.  Written once for
+-- crm.refresh_grades; inlined by the planner.
+CREATE FUNCTION @extschema@.customer_type(stats @extschema@.purchase_stats, relationship @extschema@.relationship_state,
+										  min_purchase_days integer DEFAULT 3, min_margin numeric DEFAULT 0.2)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN (stats).purchase_days IS NULL OR (stats).purchase_days OPERATOR(pg_catalog.<) 1 THEN NULL
+			WHEN relationship OPERATOR(pg_catalog.=) 'relationship'
+				 AND (stats).purchase_days OPERATOR(pg_catalog.>=) min_purchase_days
+				 AND (stats).revenue OPERATOR(pg_catalog.>) 0
+				 AND (stats).net_value OPERATOR(pg_catalog.>=) (min_margin OPERATOR(pg_catalog.*) (stats).revenue)
+			THEN 'relationship'
+			ELSE 'transaction' END;
+COMMENT ON FUNCTION @extschema@.customer_type(@extschema@.purchase_stats, @extschema@.relationship_state, integer, numeric) IS
+	'Relationship or transaction customer (seed 001): relationship when still buying (relationship state relationship), on at least min_purchase_days purchase days (3) and keeping at least min_margin (0.2) of the revenue as net value after the cost to serve: loyal and profitable; transaction for every other buyer (one-off, gone, or thin margin: price-driven); NULL without a purchase. The defaults are the rule of crm.refresh_grades; pass others to classify differently';
+
+-- The three groups of relationship customers (seed 001), written once.
+CREATE FUNCTION @extschema@.relationship_group(customer_type text, lifecycle_stage @extschema@.lifecycle_stage,
+											   pareto_class char(1))
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN customer_type IS DISTINCT FROM 'relationship' THEN NULL
+			WHEN lifecycle_stage OPERATOR(pg_catalog.=) ANY (ARRAY['declining', 'problem']::@extschema@.lifecycle_stage[]) THEN 'about to be lost'
+			WHEN pareto_class OPERATOR(pg_catalog.=) 'A' THEN 'most profitable'
+			ELSE 'could bring more' END;
+COMMENT ON FUNCTION @extschema@.relationship_group(text, @extschema@.lifecycle_stage, char) IS
+	'The three groups of relationship customers (seed 001): about to be lost (lifecycle declining or problem: win them back first), most profitable (Pareto class A: keep them), could bring more (the rest: grow them); NULL for a customer who is not a relationship customer';
+
 CREATE FUNCTION @extschema@.segment(satisfaction numeric, volume numeric,
 									satisfaction_cuts numeric[] DEFAULT '{5,8}',
 									volume_cuts numeric[] DEFAULT NULL)

@@ -28,7 +28,7 @@ SELECT has_table('crm', 'grade_history', 'crm.grade_history should exist');
 
 SELECT columns_are('crm', 'customer_grades', ARRAY[
 	'customer_id', 'as_of', 'lifecycle_stage', 'value_score', 'segment', 'relationship',
-	'pareto_class', 'revenue', 'net_value', 'volume', 'arrears', 'graded_at'
+	'pareto_class', 'revenue', 'net_value', 'volume', 'arrears', 'graded_at', 'customer_type', 'relationship_group'
 ]);
 SELECT columns_are('crm', 'grade_history', ARRAY[
 	'id', 'customer_id', 'changed_at', 'as_of', 'old_lifecycle_stage', 'new_lifecycle_stage',
@@ -84,9 +84,11 @@ SELECT results_eq(
 	$$VALUES ('crm.customer_grades', 'customer_grades_arrears_check'),
 			 ('crm.customer_grades', 'customer_grades_arrears_finite'),
 			 ('crm.customer_grades', 'customer_grades_as_of_finite'),
+			 ('crm.customer_grades', 'customer_grades_customer_type_check'),
 			 ('crm.customer_grades', 'customer_grades_graded_at_finite'),
 			 ('crm.customer_grades', 'customer_grades_net_value_finite'),
 			 ('crm.customer_grades', 'customer_grades_pareto_class_check'),
+			 ('crm.customer_grades', 'customer_grades_relationship_group_check'),
 			 ('crm.customer_grades', 'customer_grades_revenue_check'),
 			 ('crm.customer_grades', 'customer_grades_revenue_finite'),
 			 ('crm.customer_grades', 'customer_grades_segment_check'),
@@ -195,7 +197,7 @@ SELECT columns_are('crm', 'customer_360', ARRAY[
 	'graded_as_of', 'lifecycle_stage', 'value_score', 'segment', 'relationship', 'pareto_class',
 	'sales_strategy', 'service_strategy',
 	'open_opportunities', 'open_opportunity_amount', 'executing_contracts', 'executing_contract_amount',
-	'arrears'
+	'arrears', 'customer_type', 'relationship_group', 'profitable'
 ]);
 SELECT columns_are('crm', 'lifecycle_summary', ARRAY['lifecycle_stage', 'customers', 'revenue', 'net_value', 'share_of_customers']);
 SELECT columns_are('crm', 'segment_matrix', ARRAY['satisfaction', 'segments', 'large', 'medium', 'small']);

@@ -127,7 +127,8 @@ SELECT columns_are('crm', 'status_transitions', ARRAY[
 ]);
 SELECT columns_are('crm', 'customer_grades', ARRAY[
 	'customer_id', 'as_of', 'lifecycle_stage', 'value_score', 'segment', 'relationship',
-	'pareto_class', 'revenue', 'net_value', 'volume', 'arrears', 'graded_at'
+	'pareto_class', 'revenue', 'net_value', 'volume', 'arrears', 'graded_at', 'customer_type',
+	'relationship_group'
 ]);
 SELECT columns_are('crm', 'audit_log', ARRAY[
 	'id', 'table_name', 'row_key', 'customer_id', 'operation', 'changed', 'role', 'at',
@@ -415,7 +416,7 @@ SELECT is_empty(
 
 SELECT functions_are('crm', ARRAY[
 	'lorenz_curve', 'value_concentration', 'clv_calibration', 'clv_tracking', 'clv_tracking_cohorts',
-	'max_frequency_checked', 'p_alive_cells', 'p_alive_grid', 'time_unit_days', 'score_assessment', 'sales_report',
+	'max_frequency_checked', 'p_alive_cells', 'p_alive_grid', 'time_unit_days', 'score_assessment', 'sales_report', 'customer_type', 'relationship_group',
 	'check_status_transition', 'opportunities_before', 'opportunities_history',
 	'opportunity_owners_check', 'quotes_version', 'parent_customer', 'opportunities_detach', 'campaigns_before',
 	'contracts_before', 'contracts_history', 'touch_updated_at',
