@@ -1643,7 +1643,7 @@ BEGIN
 		-- query that has a UNION ALL and an outer join through the
 		-- coordinator, orders and all; MATERIALIZED keeps the outer joins
 		-- below out of this query)
-		SELECT c.id AS cid, c.satisfaction, a.stats, a.arrears,
+		SELECT c.id AS cid, c.satisfaction, c.industry, a.stats, a.arrears,
 			   CASE WHEN (a.stats).purchase_days > 0 THEN a.volume12 END AS volume
 		  FROM @extschema@.customers c
 		  JOIN (SELECT h.customer_id AS cid,
@@ -1655,14 +1655,18 @@ BEGIN
 				 GROUP BY h.customer_id) a ON a.cid = c.id
 	), base AS (
 		-- a campaign response and the grades before this refresh
-		SELECT t.*, r.cid IS NOT NULL AS responded,
+		SELECT t.*, r.cid IS NOT NULL AS responded, coalesce(k.signed, 0) AS signed_amount,
 			   o.customer_id IS NULL AS first,
 			   o.lifecycle_stage AS old_stage, o.segment AS old_segment, o.relationship AS old_relationship,
-			   o.pareto_class AS old_class, o.value_score AS old_score
+			   o.pareto_class AS old_class, o.value_score AS old_score, o.industry_grade AS old_industry_grade
 		  FROM hist t
 		  LEFT JOIN (SELECT DISTINCT m.customer_id AS cid
 					   FROM @extschema@.campaign_members m
 					  WHERE m.responded_at < next_day) r ON r.cid = t.cid
+		  LEFT JOIN (SELECT k.customer_id AS cid, sum(k.amount) AS signed
+					   FROM @extschema@.contracts k
+					  WHERE k.signed_on <= as_of
+					  GROUP BY k.customer_id) k ON k.cid = t.cid
 		  LEFT JOIN @extschema@.customer_grades o ON o.customer_id = t.cid
 	), cuts AS (
 		-- across all customers from here on (on the coordinator under
@@ -1681,25 +1685,33 @@ BEGIN
 			   (b.stats).revenue, (b.stats).net_value,
 			   -- the Pareto class by net value, as crm.pareto_classes
 			   sum((b.stats).net_value) OVER upto - sum((b.stats).net_value) OVER peers AS above,
-			   sum((b.stats).net_value) FILTER (WHERE (b.stats).net_value > 0) OVER () AS total
+			   sum((b.stats).net_value) FILTER (WHERE (b.stats).net_value > 0) OVER () AS total,
+			   -- the grade by signed amount within the industry, the same rule
+			   sum(b.signed_amount) OVER ind_upto - sum(b.signed_amount) OVER ind_peers AS ind_above,
+			   sum(b.signed_amount) FILTER (WHERE b.signed_amount > 0) OVER (PARTITION BY b.industry) AS ind_total
 		  FROM base b CROSS JOIN cuts k
 		WINDOW upto AS (ORDER BY (b.stats).net_value DESC NULLS LAST),
-			   peers AS (upto RANGE BETWEEN CURRENT ROW AND CURRENT ROW)
+			   peers AS (upto RANGE BETWEEN CURRENT ROW AND CURRENT ROW),
+			   ind_upto AS (PARTITION BY b.industry ORDER BY b.signed_amount DESC),
+			   ind_peers AS (ind_upto RANGE BETWEEN CURRENT ROW AND CURRENT ROW)
 	), diff AS (
 		SELECT d.*,
 			   @extschema@.relationship_group(d.customer_type, d.lifecycle_stage, d.pareto_class) AS relationship_group,
 			   d.first
-			   OR (d.lifecycle_stage, d.segment, d.relationship, d.pareto_class)
-				  IS DISTINCT FROM (d.old_stage, d.old_segment, d.old_relationship, d.old_class) AS is_changed
+			   OR (d.lifecycle_stage, d.segment, d.relationship, d.pareto_class, d.industry_grade)
+				  IS DISTINCT FROM (d.old_stage, d.old_segment, d.old_relationship, d.old_class, d.old_industry_grade) AS is_changed
 		  FROM (SELECT g.*, @extschema@.pareto_class(g.net_value, g.above, g.total, 0.80, 0.95) AS pareto_class,
+					   @extschema@.pareto_class(g.signed_amount, g.ind_above, g.ind_total, 0.80, 0.95) AS industry_grade,
 					   @extschema@.customer_type(g.stats, g.relationship) AS customer_type
 				  FROM graded g) d
 	), upsert AS (
 		INSERT INTO @extschema@.customer_grades AS t
 			(customer_id, as_of, lifecycle_stage, value_score, segment, relationship, pareto_class,
-			 revenue, net_value, volume, arrears, graded_at, customer_type, relationship_group)
+			 revenue, net_value, volume, arrears, graded_at, customer_type, relationship_group,
+			 signed_amount, industry_grade)
 		SELECT d.cid, as_of, d.lifecycle_stage, d.value_score, d.segment, d.relationship, d.pareto_class,
-			   d.revenue, d.net_value, d.volume, d.arrears, now(), d.customer_type, d.relationship_group
+			   d.revenue, d.net_value, d.volume, d.arrears, now(), d.customer_type, d.relationship_group,
+			   d.signed_amount, d.industry_grade
 		  FROM diff d
 		ON CONFLICT (customer_id) DO UPDATE
 		   SET as_of = excluded.as_of, lifecycle_stage = excluded.lifecycle_stage,
@@ -1707,21 +1719,24 @@ BEGIN
 			   relationship = excluded.relationship, pareto_class = excluded.pareto_class,
 			   revenue = excluded.revenue, net_value = excluded.net_value, volume = excluded.volume,
 			   arrears = excluded.arrears, graded_at = excluded.graded_at,
-			   customer_type = excluded.customer_type, relationship_group = excluded.relationship_group
+			   customer_type = excluded.customer_type, relationship_group = excluded.relationship_group,
+			   signed_amount = excluded.signed_amount, industry_grade = excluded.industry_grade
 		 WHERE (t.as_of, t.lifecycle_stage, t.value_score, t.segment, t.relationship, t.pareto_class,
-				t.revenue, t.net_value, t.volume, t.arrears, t.customer_type, t.relationship_group)
+				t.revenue, t.net_value, t.volume, t.arrears, t.customer_type, t.relationship_group,
+				t.signed_amount, t.industry_grade)
 			   IS DISTINCT FROM
 			   (excluded.as_of, excluded.lifecycle_stage, excluded.value_score, excluded.segment,
 				excluded.relationship, excluded.pareto_class, excluded.revenue, excluded.net_value,
-				excluded.volume, excluded.arrears, excluded.customer_type, excluded.relationship_group)
+				excluded.volume, excluded.arrears, excluded.customer_type, excluded.relationship_group,
+				excluded.signed_amount, excluded.industry_grade)
 	), logged AS (
 		INSERT INTO @extschema@.grade_history
 			(customer_id, as_of, old_lifecycle_stage, new_lifecycle_stage, old_segment, new_segment,
 			 old_relationship, new_relationship, old_pareto_class, new_pareto_class,
-			 old_value_score, new_value_score, reason)
+			 old_value_score, new_value_score, old_industry_grade, new_industry_grade, reason)
 		SELECT d.cid, as_of, d.old_stage, d.lifecycle_stage, d.old_segment, d.segment,
 			   d.old_relationship, d.relationship, d.old_class, d.pareto_class,
-			   d.old_score, d.value_score,
+			   d.old_score, d.value_score, d.old_industry_grade, d.industry_grade,
 			   CASE WHEN d.first THEN 'first grading'
 					ELSE concat_ws('; ',
 						CASE WHEN d.lifecycle_stage IS DISTINCT FROM d.old_stage
@@ -1731,7 +1746,9 @@ BEGIN
 						CASE WHEN d.relationship IS DISTINCT FROM d.old_relationship
 							 THEN format('relationship %s -> %s', d.old_relationship, d.relationship) END,
 						CASE WHEN d.pareto_class IS DISTINCT FROM d.old_class
-							 THEN format('Pareto class %s -> %s', d.old_class, d.pareto_class) END)
+							 THEN format('Pareto class %s -> %s', d.old_class, d.pareto_class) END,
+						CASE WHEN d.industry_grade IS DISTINCT FROM d.old_industry_grade
+							 THEN format('industry grade %s -> %s', coalesce(d.old_industry_grade, 'none'), d.industry_grade) END)
 			   END
 		  FROM diff d
 		 WHERE d.is_changed
@@ -1749,7 +1766,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_grades(date) IS
-	'Grades every customer as of as_of (default today) into crm.customer_grades and returns (customers graded, changed, unchanged). In one statement: crm.purchase_stats of the orders ordered on or before as_of and the costs incurred on or before as_of; arrears = unpaid amount of orders due before as_of; lifecycle stage (crm.lifecycle with those arrears), value score (crm.value_score), segment A..I (crm.segment of crm.customers.satisfaction with cuts 5 and 8 by volume = revenue of the 365 days up to as_of, volume cuts = tertiles of the positive volumes), relationship (crm.relationship; responded = a campaign response on or before as_of), Pareto class by net value (A 80 %, B 95 %, as crm.pareto_classes), relationship or transaction customer (crm.customer_type) and the group of a relationship customer (crm.relationship_group). Customers whose stage, segment, relationship or Pareto class changed get a crm.grade_history row with the reason (e.g. ''lifecycle growing -> declining; segment B -> D''; ''first grading'' with old values NULL); a moving value score alone is stored, not logged. Concurrency: it locks crm.customer_grades in SHARE ROW EXCLUSIVE mode, so refreshes run one at a time and each logs only its own changes; orders and costs may be inserted meanwhile: the grading statement reads one snapshot, so every customer is graded from the same consistent state and orders committed later are picked up by the next refresh (under REPEATABLE READ or SERIALIZABLE a refresh that had to wait for another writer fails with a serialization error (40001) after the wait; retry it). It runs as the extension owner (SECURITY DEFINER), so it grades all customers whatever row security lets its caller see; EXECUTE is granted to crm_manager only. Reports a NOTICE with the counts when it took more than 5 s. Errors: NULL as_of (22004), infinite as_of (22008)';
+	'Grades every customer as of as_of (default today) into crm.customer_grades and returns (customers graded, changed, unchanged). In one statement: crm.purchase_stats of the orders ordered on or before as_of and the costs incurred on or before as_of; arrears = unpaid amount of orders due before as_of; lifecycle stage (crm.lifecycle with those arrears), value score (crm.value_score), segment A..I (crm.segment of crm.customers.satisfaction with cuts 5 and 8 by volume = revenue of the 365 days up to as_of, volume cuts = tertiles of the positive volumes), relationship (crm.relationship; responded = a campaign response on or before as_of), Pareto class by net value (A 80 %, B 95 %, as crm.pareto_classes), relationship or transaction customer (crm.customer_type) and the group of a relationship customer (crm.relationship_group); the amount of the contracts signed on or before as_of and the grade by it within the customer''s industry (A 80 %, B 95 %, as crm.pareto_class; no industry: graded together). Customers whose stage, segment, relationship, Pareto class or industry grade changed get a crm.grade_history row with the reason (e.g. ''lifecycle growing -> declining; segment B -> D''; ''first grading'' with old values NULL); a moving value score alone is stored, not logged. Concurrency: it locks crm.customer_grades in SHARE ROW EXCLUSIVE mode, so refreshes run one at a time and each logs only its own changes; orders and costs may be inserted meanwhile: the grading statement reads one snapshot, so every customer is graded from the same consistent state and orders committed later are picked up by the next refresh (under REPEATABLE READ or SERIALIZABLE a refresh that had to wait for another writer fails with a serialization error (40001) after the wait; retry it). It runs as the extension owner (SECURITY DEFINER), so it grades all customers whatever row security lets its caller see; EXECUTE is granted to crm_manager only. Reports a NOTICE with the counts when it took more than 5 s. Errors: NULL as_of (22004), infinite as_of (22008)';
 
 CREATE OR REPLACE VIEW @extschema@.customer_360 AS
 SELECT c.id, c.name, c.kind, c.industry, c.region, c.channel, c.owner, c.confidentiality,
@@ -1802,3 +1819,22 @@ COMMENT ON VIEW @extschema@.customer_type_summary IS
 ALTER VIEW @extschema@.customer_360 SET (security_invoker = true);
 ALTER VIEW @extschema@.customer_type_summary SET (security_invoker = true);
 GRANT SELECT ON @extschema@.customer_type_summary TO crm_reader;
+
+-- Grades by industry and signed amount (src/grades.sql; refresh_grades above)
+ALTER TABLE @extschema@.customer_grades
+	ADD COLUMN signed_amount numeric NOT NULL DEFAULT 0 CHECK (signed_amount OPERATOR(pg_catalog.>=) 0),
+	ADD COLUMN industry_grade char(1) CHECK (industry_grade IN ('A', 'B', 'C')),
+	ADD CONSTRAINT customer_grades_signed_amount_finite CHECK (signed_amount OPERATOR(pg_catalog.>) '-Infinity' AND signed_amount OPERATOR(pg_catalog.<) 'Infinity');
+ALTER TABLE @extschema@.grade_history
+	ADD COLUMN old_industry_grade char(1),
+	ADD COLUMN new_industry_grade char(1),
+	DROP CONSTRAINT grade_history_change_check,
+	ADD CONSTRAINT grade_history_change_check CHECK (
+		(old_lifecycle_stage, old_segment, old_relationship, old_pareto_class, old_industry_grade)
+		IS DISTINCT FROM (new_lifecycle_stage, new_segment, new_relationship, new_pareto_class, new_industry_grade));
+COMMENT ON COLUMN @extschema@.customer_grades.signed_amount IS 'Amount of the customer''s contracts signed on or before as_of (signed_on), whatever their state since';
+COMMENT ON COLUMN @extschema@.customer_grades.industry_grade IS 'Grade by signed amount within the customer''s industry (seed 004: grades by industry and signed amount): A = the fewest customers of the industry that bring 80 % of its signed amount, B up to 95 %, C the rest and customers without a signed contract (crm.pareto_class); customers without an industry are graded together';
+COMMENT ON COLUMN @extschema@.grade_history.old_industry_grade IS 'Grade by signed amount within the industry before';
+COMMENT ON COLUMN @extschema@.grade_history.new_industry_grade IS 'Grade by signed amount within the industry after';
+COMMENT ON TABLE @extschema@.grade_history IS
+	'Every change of a customer''s lifecycle stage, segment, relationship state, Pareto class or industry grade found by crm.refresh_grades, with the value scores before and after and the reason; the first grading of a customer is logged with old values NULL';

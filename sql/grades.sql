@@ -401,6 +401,32 @@ SELECT (SELECT split_part(segments, ' ', 1) FROM crm.segment_matrix WHERE satisf
 	   AND (SELECT split_part(segments, ' ', 1) FROM crm.segment_matrix WHERE satisfaction = 'low') = 'G'
 	   AS a_and_g_where_mission_puts_them;
 
+-- Grades by industry and signed amount (seed 004): 9101, 9102, 9103 in
+-- retail, 9104 and 9106 in energy; contracts signed on or before
+-- 2025-12-31 count, whatever their state since (a draft or a contract
+-- signed in 2026 does not):
+--   retail: 9101 8000 + the 20000 and 3000 above = 31000, 9102 1500,
+--           9103 500 (total 33000, A below 26400, B below 31350): 9101
+--           above 0 -> A; 9102 above 31000 -> B; 9103 above 32500 -> C
+--   energy: 9104 10000 -> A; 9106 only a 2026 contract -> 0 -> C
+--   no industry (9105, 9107, 9109): nothing signed -> C
+-- The refresh logs every industry grade that moved from C (the grade
+-- without contracts) with its reason.
+UPDATE crm.customers SET industry = 'retail' WHERE id IN (9101, 9102, 9103);
+UPDATE crm.customers SET industry = 'energy' WHERE id IN (9104, 9106);
+INSERT INTO crm.contracts (customer_id, title, amount, status, signed_on) VALUES
+	(9101, 'Retail frame', 8000, 'executing', '2025-03-01'),
+	(9102, 'Retail small', 1500, 'approved', '2025-06-01'),
+	(9103, 'Retail tiny', 500, 'executing', '2025-07-01'),
+	(9104, 'Energy supply', 10000, 'executing', '2025-02-01'),
+	(9106, 'Energy next year', 3000, 'approved', '2026-02-01');
+INSERT INTO crm.contracts (customer_id, title, amount) VALUES (9102, 'Retail draft', 99999);
+SELECT * FROM crm.refresh_grades('2025-12-31');
+SELECT customer_id, signed_amount, industry_grade FROM crm.customer_grades ORDER BY customer_id;
+SELECT customer_id, old_industry_grade, new_industry_grade, reason
+  FROM crm.grade_history WHERE new_industry_grade IS DISTINCT FROM old_industry_grade AND old_industry_grade IS NOT NULL
+ ORDER BY customer_id;
+
 -- Deleting a customer deletes its grades and their history.
 DELETE FROM crm.customers WHERE id = 9108;
 SELECT (SELECT count(*) FROM crm.customer_grades WHERE customer_id = 9108) AS grades,

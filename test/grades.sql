@@ -28,12 +28,13 @@ SELECT has_table('crm', 'grade_history', 'crm.grade_history should exist');
 
 SELECT columns_are('crm', 'customer_grades', ARRAY[
 	'customer_id', 'as_of', 'lifecycle_stage', 'value_score', 'segment', 'relationship',
-	'pareto_class', 'revenue', 'net_value', 'volume', 'arrears', 'graded_at', 'customer_type', 'relationship_group'
+	'pareto_class', 'revenue', 'net_value', 'volume', 'arrears', 'graded_at', 'customer_type', 'relationship_group', 'signed_amount', 'industry_grade'
 ]);
 SELECT columns_are('crm', 'grade_history', ARRAY[
 	'id', 'customer_id', 'changed_at', 'as_of', 'old_lifecycle_stage', 'new_lifecycle_stage',
 	'old_segment', 'new_segment', 'old_relationship', 'new_relationship',
-	'old_pareto_class', 'new_pareto_class', 'old_value_score', 'new_value_score', 'reason'
+	'old_pareto_class', 'new_pareto_class', 'old_value_score', 'new_value_score', 'reason',
+	'old_industry_grade', 'new_industry_grade'
 ]);
 
 SELECT col_type_is('crm', 'customer_grades', 'lifecycle_stage', 'crm', 'lifecycle_stage', 'customer_grades.lifecycle_stage is crm.lifecycle_stage');
@@ -86,12 +87,15 @@ SELECT results_eq(
 			 ('crm.customer_grades', 'customer_grades_as_of_finite'),
 			 ('crm.customer_grades', 'customer_grades_customer_type_check'),
 			 ('crm.customer_grades', 'customer_grades_graded_at_finite'),
+			 ('crm.customer_grades', 'customer_grades_industry_grade_check'),
 			 ('crm.customer_grades', 'customer_grades_net_value_finite'),
 			 ('crm.customer_grades', 'customer_grades_pareto_class_check'),
 			 ('crm.customer_grades', 'customer_grades_relationship_group_check'),
 			 ('crm.customer_grades', 'customer_grades_revenue_check'),
 			 ('crm.customer_grades', 'customer_grades_revenue_finite'),
 			 ('crm.customer_grades', 'customer_grades_segment_check'),
+			 ('crm.customer_grades', 'customer_grades_signed_amount_check'),
+			 ('crm.customer_grades', 'customer_grades_signed_amount_finite'),
 			 ('crm.customer_grades', 'customer_grades_value_score_check'),
 			 ('crm.customer_grades', 'customer_grades_value_score_finite'),
 			 ('crm.customer_grades', 'customer_grades_volume_check'),

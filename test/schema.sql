@@ -128,7 +128,7 @@ SELECT columns_are('crm', 'status_transitions', ARRAY[
 SELECT columns_are('crm', 'customer_grades', ARRAY[
 	'customer_id', 'as_of', 'lifecycle_stage', 'value_score', 'segment', 'relationship',
 	'pareto_class', 'revenue', 'net_value', 'volume', 'arrears', 'graded_at', 'customer_type',
-	'relationship_group'
+	'relationship_group', 'signed_amount', 'industry_grade'
 ]);
 SELECT columns_are('crm', 'audit_log', ARRAY[
 	'id', 'table_name', 'row_key', 'customer_id', 'operation', 'changed', 'role', 'at',
@@ -140,7 +140,8 @@ SELECT columns_are('crm', 'row_security_state', ARRAY[
 SELECT columns_are('crm', 'grade_history', ARRAY[
 	'id', 'customer_id', 'changed_at', 'as_of', 'old_lifecycle_stage', 'new_lifecycle_stage',
 	'old_segment', 'new_segment', 'old_relationship', 'new_relationship',
-	'old_pareto_class', 'new_pareto_class', 'old_value_score', 'new_value_score', 'reason'
+	'old_pareto_class', 'new_pareto_class', 'old_value_score', 'new_value_score', 'reason',
+	'old_industry_grade', 'new_industry_grade'
 ]);
 SELECT columns_are('crm', 'models', ARRAY[
 	'name', 'model', 'source', 'target', 'options', 'trained_at', 'rows_used',

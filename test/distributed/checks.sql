@@ -179,9 +179,9 @@ SELECT pg_temp.digest('contract_history after the workflow',
 SELECT pg_temp.digest('contract_versions after the workflow',
 	'SELECT customer_id, contract_id, version, amount, starts_on, ends_on, terms FROM crm.contract_versions');
 SELECT pg_temp.step('refresh_grades', $$SELECT crm.refresh_grades('2025-12-31')$$);
-SELECT pg_temp.digest('customer_grades', 'SELECT customer_id, as_of, lifecycle_stage, round(value_score::numeric, 9), segment, relationship, pareto_class, revenue, net_value, volume, arrears, customer_type, relationship_group FROM crm.customer_grades');
+SELECT pg_temp.digest('customer_grades', 'SELECT customer_id, as_of, lifecycle_stage, round(value_score::numeric, 9), segment, relationship, pareto_class, revenue, net_value, volume, arrears, customer_type, relationship_group, signed_amount, industry_grade FROM crm.customer_grades');
 SELECT pg_temp.digest('customer_type_summary', 'SELECT * FROM crm.customer_type_summary');
-SELECT pg_temp.digest('grade_history', 'SELECT customer_id, as_of, old_lifecycle_stage, new_lifecycle_stage, old_segment, new_segment, old_relationship, new_relationship, old_pareto_class, new_pareto_class, reason FROM crm.grade_history');
+SELECT pg_temp.digest('grade_history', 'SELECT customer_id, as_of, old_lifecycle_stage, new_lifecycle_stage, old_segment, new_segment, old_relationship, new_relationship, old_pareto_class, new_pareto_class, old_industry_grade, new_industry_grade, reason FROM crm.grade_history');
 SELECT pg_temp.step('tag_customers', $$SELECT crm.tag_customers(ARRAY(SELECT id FROM crm.customers WHERE id % 9 = 0), 'distributed')$$);
 SELECT pg_temp.step('transfer_owner', $$SELECT crm.transfer_owner('rep_02', 'rep_03')$$);
 SELECT pg_temp.step('merge_customers', $$SELECT crm.merge_customers(10, 11)$$);
