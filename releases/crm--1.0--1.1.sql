@@ -16,10 +16,11 @@ CREATE TYPE @extschema@.paretonbd AS (
 	log_likelihood	float8,
 	customers		float8,
 	iterations		integer,
-	converged		boolean
+	converged		boolean,
+	covariance		float8[]
 );
 COMMENT ON TYPE @extschema@.paretonbd IS
-	'A fitted Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): purchase rate lambda ~ Gamma(r, alpha) and dropout rate mu ~ Gamma(s, beta) per time unit of the fit; maximized log-likelihood, total weight of the customers fitted, optimizer iterations, and whether the gradient test of the optimizer was met';
+	'A fitted Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): purchase rate lambda ~ Gamma(r, alpha) and dropout rate mu ~ Gamma(s, beta) per time unit of the fit; maximized log-likelihood, total weight of the customers fitted, optimizer iterations, whether the gradient test of the optimizer was met and the covariance matrix of the parameter estimates (crm.fit_parameters)';
 
 CREATE FUNCTION @extschema@.paretonbd_fit_trans(float8[], integer, float8, float8)
 RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_paretonbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -89,10 +90,11 @@ CREATE TYPE @extschema@.sbg AS (
 	log_likelihood	float8,
 	customers		float8,
 	iterations		integer,
-	converged		boolean
+	converged		boolean,
+	covariance		float8[]
 );
 COMMENT ON TYPE @extschema@.sbg IS
-	'A fitted shifted-beta-geometric contract retention model (Fader & Hardie 2007): each customer churns at the end of a period with probability theta ~ Beta(alpha, beta); maximized log-likelihood, total weight of the contracts fitted, optimizer iterations, and whether the gradient test of the optimizer was met';
+	'A fitted shifted-beta-geometric contract retention model (Fader & Hardie 2007): each customer churns at the end of a period with probability theta ~ Beta(alpha, beta); maximized log-likelihood, total weight of the contracts fitted, optimizer iterations, whether the gradient test of the optimizer was met and the covariance matrix of the parameter estimates (crm.fit_parameters)';
 
 CREATE FUNCTION @extschema@.sbg_fit_trans(float8[], integer, boolean)
 RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_sbg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -154,10 +156,11 @@ CREATE TYPE @extschema@.bgbb AS (
 	log_likelihood	float8,
 	customers		float8,
 	iterations		integer,
-	converged		boolean
+	converged		boolean,
+	covariance		float8[]
 );
 COMMENT ON TYPE @extschema@.bgbb IS
-	'A fitted BG/BB model (Fader, Hardie & Shang 2010): at each opportunity a living customer transacts with probability p ~ Beta(alpha, beta) and then dies with probability theta ~ Beta(gamma, delta); maximized log-likelihood, total weight of the customers fitted, optimizer iterations, and whether the gradient test of the optimizer was met';
+	'A fitted BG/BB model (Fader, Hardie & Shang 2010): at each opportunity a living customer transacts with probability p ~ Beta(alpha, beta) and then dies with probability theta ~ Beta(gamma, delta); maximized log-likelihood, total weight of the customers fitted, optimizer iterations, whether the gradient test of the optimizer was met and the covariance matrix of the parameter estimates (crm.fit_parameters)';
 
 CREATE FUNCTION @extschema@.bgbb_fit_trans(float8[], integer, integer, integer)
 RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_bgbb_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -202,6 +205,161 @@ RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgbb_expected_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bgbb_expected_purchases(@extschema@.bgbb, integer, integer, integer, integer) IS
 	'Expected transactions in the next periods opportunities (n + 1 .. n + periods) of a customer with summary (x, t_x, n): FHS 2010 eq. 13 as a sum over the opportunities (no division by gamma - 1). Errors (22023): periods outside 0 .. 100000, bad summary, model parameters not positive';
+
+-- MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD with a dropout
+-- chance at the first purchase too; the same summaries, state records and
+-- argument order as bgnbd_fit (state format 6)
+CREATE TYPE @extschema@.mbgnbd AS (
+	r				float8,
+	alpha			float8,
+	a				float8,
+	b				float8,
+	log_likelihood	float8,
+	customers		float8,
+	iterations		integer,
+	converged		boolean,
+	covariance		float8[]
+);
+COMMENT ON TYPE @extschema@.mbgnbd IS
+	'A fitted MBG/NBD model (Batislam, Denizel & Filiztekin 2007): purchase rate lambda ~ Gamma(r, alpha) per time unit of the fit, dropout probability at the first purchase and after each repeat purchase p ~ Beta(a, b); maximized log-likelihood, total weight of the customers fitted, optimizer iterations, whether the gradient test of the optimizer was met and the covariance matrix of the parameter estimates (crm.fit_parameters)';
+
+CREATE FUNCTION @extschema@.mbgnbd_fit_trans(float8[], integer, float8, float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_mbgnbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.mbgnbd_fit_trans(float8[], integer, float8, float8, float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_mbgnbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.mbgnbd_fit_trans(float8[], integer, float8, float8, float8, float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_mbgnbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.mbgnbd_fit_combine(float8[], float8[])
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_mbgnbd_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.mbgnbd_fit_final(float8[])
+RETURNS @extschema@.mbgnbd AS 'MODULE_PATHNAME', 'crm_mbgnbd_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.mbgnbd_fit_trans(float8[], integer, float8, float8) IS
+	'Transition function of crm.mbgnbd_fit(x, t_x, T): appends the summary to the float8[] state (header: format 6, penalty, records, 0; records: x, t_x, T, weight)';
+COMMENT ON FUNCTION @extschema@.mbgnbd_fit_trans(float8[], integer, float8, float8, float8) IS
+	'Transition function of crm.mbgnbd_fit(x, t_x, T, weight)';
+COMMENT ON FUNCTION @extschema@.mbgnbd_fit_trans(float8[], integer, float8, float8, float8, float8) IS
+	'Transition function of crm.mbgnbd_fit(x, t_x, T, weight, penalty)';
+COMMENT ON FUNCTION @extschema@.mbgnbd_fit_combine(float8[], float8[]) IS
+	'Support function of crm.mbgnbd_fit: the union of two states, identical summaries merged';
+COMMENT ON FUNCTION @extschema@.mbgnbd_fit_final(float8[]) IS
+	'Support function of crm.mbgnbd_fit: the maximum-likelihood crm.mbgnbd of a state';
+
+CREATE AGGREGATE @extschema@.mbgnbd_fit(x integer, t_x float8, "T" float8) (
+	SFUNC = @extschema@.mbgnbd_fit_trans, STYPE = float8[], SSPACE = 8224,
+	FINALFUNC = @extschema@.mbgnbd_fit_final,
+	COMBINEFUNC = @extschema@.mbgnbd_fit_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.mbgnbd_fit(x integer, t_x float8, "T" float8, weight float8) (
+	SFUNC = @extschema@.mbgnbd_fit_trans, STYPE = float8[], SSPACE = 8224,
+	FINALFUNC = @extschema@.mbgnbd_fit_final,
+	COMBINEFUNC = @extschema@.mbgnbd_fit_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.mbgnbd_fit(x integer, t_x float8, "T" float8, weight float8, penalty float8) (
+	SFUNC = @extschema@.mbgnbd_fit_trans, STYPE = float8[], SSPACE = 8224,
+	FINALFUNC = @extschema@.mbgnbd_fit_final,
+	COMBINEFUNC = @extschema@.mbgnbd_fit_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(integer, float8, float8) IS
+	'Maximum-likelihood MBG/NBD model of customer summaries (x repeat purchases, t_x first to last purchase, T first purchase to end of calibration, one time unit) as crm.mbgnbd; log-space likelihood (lifetimes'' ModifiedBetaGeoFitter), BFGS on log-parameters with the analytic gradient; rows with NULLs are left out; no rows: NULL. Errors (22023): x < 0, t_x outside [0, T], t_x <> 0 with x = 0, non-finite values';
+COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(integer, float8, float8, float8) IS
+	'MBG/NBD fit of weighted summaries (weight > 0: e.g. the count of customers sharing a summary)';
+COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(integer, float8, float8, float8, float8) IS
+	'MBG/NBD fit with an L2 penalty (the same on every row, >= 0): maximizes log-likelihood / total weight - penalty * (r^2 + alpha^2 + a^2 + b^2); log_likelihood reports the unpenalized value';
+
+CREATE FUNCTION @extschema@.mbgnbd_p_alive(model @extschema@.mbgnbd, x integer, t_x float8, "T" float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_mbgnbd_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mbgnbd_p_alive(@extschema@.mbgnbd, integer, float8, float8) IS
+	'Probability that a customer with summary (x, t_x, T) is still alive at T under the MBG/NBD model: 1 / (1 + a / (b + x) ((alpha + T) / (alpha + t_x))^(r + x)), below 1 at x = 0 too. Errors (22023): bad summary, model parameters not positive';
+
+CREATE FUNCTION @extschema@.mbgnbd_expected_purchases(model @extschema@.mbgnbd, t float8, x integer, t_x float8, "T" float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_mbgnbd_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mbgnbd_expected_purchases(@extschema@.mbgnbd, float8, integer, float8, float8) IS
+	'Expected purchases in the next t time units (of the model) of a customer with summary (x, t_x, T) under the MBG/NBD model: P(alive) (a + b + x)/(a - 1) [1 - ((alpha + T)/(alpha + T + t))^(r + x) 2F1(r + x, b + x + 1; a + b + x; t/(alpha + T + t))], with 2F1 summed as for BG/NBD (no division by a - 1 below a = 2); domain t / (alpha + T) up to about 1e5 (beyond: error 22003). Errors (22023): t < 0, bad summary, model parameters not positive';
+
+CREATE FUNCTION @extschema@.mbgnbd_expected_purchases_unconditional(model @extschema@.mbgnbd, t float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_mbgnbd_expected_purchases_unconditional'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mbgnbd_expected_purchases_unconditional(@extschema@.mbgnbd, float8) IS
+	'E[X(t)]: expected repeat purchases in the first t time units after a customer''s first purchase under the MBG/NBD model, b/(a - 1) [1 - (alpha/(alpha + t))^r 2F1(r, b + 1; a + b; t/(alpha + t))]';
+
+-- Standard errors (src/clv.sql, src/clv.c): the covariance of the estimates
+-- in every fitted model.  The 1.0 types get the attribute at their end,
+-- where a fresh install has it too; a model stored in a table keeps its
+-- rows (the new attribute reads as NULL there: no standard errors).
+ALTER TYPE @extschema@.bgnbd ADD ATTRIBUTE covariance float8[];
+COMMENT ON TYPE @extschema@.bgnbd IS
+	'A fitted BG/NBD model (Fader, Hardie & Lee 2005): purchase rate lambda ~ Gamma(r, alpha) per time unit of the fit, dropout probability after each purchase p ~ Beta(a, b); maximized log-likelihood, total weight of the customers fitted, optimizer iterations, whether the gradient test of the optimizer was met and the covariance matrix of the parameter estimates (crm.fit_parameters)';
+ALTER TYPE @extschema@.gammagamma ADD ATTRIBUTE covariance float8[];
+COMMENT ON TYPE @extschema@.gammagamma IS
+	'A fitted Gamma-Gamma spend model (Fader, Hardie & Lee 2005): transaction value ~ Gamma(p, nu), nu ~ Gamma(q, gamma), mean spend p gamma / (q - 1); maximized log-likelihood, repeat buyers fitted, rows skipped (x = 0 or a NULL argument), optimizer iterations, convergence and the covariance matrix of the parameter estimates (crm.fit_parameters)';
+
+-- Uncertainty.  Every fit stores the covariance matrix of its estimates
+-- (the inverse of the observed information: the Hessian of minus the
+-- log-likelihood, plus the penalty, at the optimum, by central differences
+-- in the log-parameters of the fit's analytic gradient, or of the value
+-- where the gradient is a difference itself); crm.fit_parameters shows
+-- each parameter with its standard error and a 95 % interval, and
+-- crm.clv_interval carries both models' covariances to a customer's value.
+CREATE FUNCTION @extschema@.fit_parameters(model @extschema@.bgnbd)
+RETURNS TABLE (parameter text, estimate float8, std_error float8, lower95 float8, upper95 float8)
+AS 'MODULE_PATHNAME', 'crm_fit_parameters' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+CREATE FUNCTION @extschema@.fit_parameters(model @extschema@.gammagamma)
+RETURNS TABLE (parameter text, estimate float8, std_error float8, lower95 float8, upper95 float8)
+AS 'MODULE_PATHNAME', 'crm_fit_parameters' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 3;
+CREATE FUNCTION @extschema@.fit_parameters(model @extschema@.mbgnbd)
+RETURNS TABLE (parameter text, estimate float8, std_error float8, lower95 float8, upper95 float8)
+AS 'MODULE_PATHNAME', 'crm_fit_parameters' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+CREATE FUNCTION @extschema@.fit_parameters(model @extschema@.paretonbd)
+RETURNS TABLE (parameter text, estimate float8, std_error float8, lower95 float8, upper95 float8)
+AS 'MODULE_PATHNAME', 'crm_fit_parameters' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+CREATE FUNCTION @extschema@.fit_parameters(model @extschema@.sbg)
+RETURNS TABLE (parameter text, estimate float8, std_error float8, lower95 float8, upper95 float8)
+AS 'MODULE_PATHNAME', 'crm_fit_parameters' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 2;
+CREATE FUNCTION @extschema@.fit_parameters(model @extschema@.bgbb)
+RETURNS TABLE (parameter text, estimate float8, std_error float8, lower95 float8, upper95 float8)
+AS 'MODULE_PATHNAME', 'crm_fit_parameters' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.fit_parameters(@extschema@.bgnbd) IS
+	'The parameters of a fitted BG/NBD model (r, alpha, a, b), one row each: estimate, standard error (square root of the diagonal of the model''s covariance: inverse observed information at the optimum) and 95 % Wald interval on the log scale, estimate * exp(+-1.96 std_error / estimate); std_error and interval NULL when covariance is NULL (a model made by hand). Errors (22023): covariance not a 4 x 4 finite matrix with non-negative variances';
+COMMENT ON FUNCTION @extschema@.fit_parameters(@extschema@.gammagamma) IS
+	'The parameters of a fitted Gamma-Gamma model (p, q, gamma) with standard errors and 95 % log-scale Wald intervals, as for crm.bgnbd';
+COMMENT ON FUNCTION @extschema@.fit_parameters(@extschema@.mbgnbd) IS
+	'The parameters of a fitted MBG/NBD model (r, alpha, a, b) with standard errors and 95 % log-scale Wald intervals, as for crm.bgnbd';
+COMMENT ON FUNCTION @extschema@.fit_parameters(@extschema@.paretonbd) IS
+	'The parameters of a fitted Pareto/NBD model (r, alpha, s, beta) with standard errors and 95 % log-scale Wald intervals, as for crm.bgnbd';
+COMMENT ON FUNCTION @extschema@.fit_parameters(@extschema@.sbg) IS
+	'The parameters of a fitted sBG model (alpha, beta) with standard errors and 95 % log-scale Wald intervals, as for crm.bgnbd';
+COMMENT ON FUNCTION @extschema@.fit_parameters(@extschema@.bgbb) IS
+	'The parameters of a fitted BG/BB model (alpha, beta, gamma, delta) with standard errors and 95 % log-scale Wald intervals, as for crm.bgnbd';
+
+CREATE FUNCTION @extschema@.clv_interval(model @extschema@.bgnbd, spend @extschema@.gammagamma,
+										 x integer, t_x float8, "T" float8, mean_amount float8,
+										 months integer, monthly_discount float8,
+										 weeks_per_month float8 DEFAULT 4.348125,
+										 OUT clv float8, OUT std_error float8, OUT lower95 float8, OUT upper95 float8)
+RETURNS record AS 'MODULE_PATHNAME', 'crm_clv_interval'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.clv_interval(@extschema@.bgnbd, @extschema@.gammagamma, integer, float8, float8, float8, integer, float8, float8) IS
+	'crm.clv with the uncertainty of the two fitted models: its delta-method standard error (gradient of the clv in the 7 parameters, by central differences in the BG/NBD log-parameters and analytic in the Gamma-Gamma ones, with each model''s covariance; the two fits taken as independent) and a 95 % Wald interval on the log scale, clv * exp(+-1.96 std_error / clv). Arguments and NULLs as crm.clv. Errors (22023): a model whose covariance is NULL, and those of crm.clv';
+
+-- Conditional P(n purchases in t) of BG/NBD and Pareto/NBD (src/clv.sql, src/clv.c)
+CREATE FUNCTION @extschema@.bgnbd_p_purchases(model @extschema@.bgnbd, t float8, n integer, x integer, t_x float8, "T" float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgnbd_p_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgnbd_p_purchases(@extschema@.bgnbd, float8, integer, integer, float8, float8) IS
+	'P(Y(t) = n | x, t_x, T): probability that a customer with summary (x, t_x, T) makes exactly n purchases in the next t time units: P(alive) times FHL 2005 eq. 8 with r + x, alpha + T, b + x (her posterior), plus 1 - P(alive) at n = 0; in logarithms, safe for large x and T. Errors (22023): t < 0, n < 0, bad summary, model parameters not positive';
+
+CREATE FUNCTION @extschema@.paretonbd_p_purchases(model @extschema@.paretonbd, t float8, n integer)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_paretonbd_p_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.paretonbd_p_purchases(@extschema@.paretonbd, float8, integer) IS
+	'P(X(t) = n): probability of exactly n repeat purchases in the first t time units after a customer''s first purchase under the Pareto/NBD model: NB(n; r, alpha/(alpha+t)) (beta/(beta+t))^s + integral over the death time tau in (0, t) of s beta^s/(beta+tau)^(s+1) NB(n; r, alpha/(alpha+tau)), by Gauss-Legendre quadrature of a positive integrand. Errors (22023): t < 0, n < 0, model parameters not positive; (22003): (r + n + s + 1) ln(1 + t/alpha) above 200000 (horizon too long for n)';
+
+CREATE FUNCTION @extschema@.paretonbd_p_purchases(model @extschema@.paretonbd, t float8, n integer, x integer, t_x float8, "T" float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_paretonbd_p_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.paretonbd_p_purchases(@extschema@.paretonbd, float8, integer, integer, float8, float8) IS
+	'P(Y(t) = n | x, t_x, T): probability that a customer with summary (x, t_x, T) makes exactly n purchases in the next t time units under the Pareto/NBD model: P(alive) times P(X(t) = n) with r + x, alpha + T, beta + T (her posterior), plus 1 - P(alive) at n = 0; safe for large x and T. Errors (22023): t < 0, n < 0, bad summary, model parameters not positive; (22003): (r + x + n + s + 1) ln(1 + t/(alpha + T)) above 200000, or P(alive) out of the 2F1 series'' reach';
 
 -- Decision trees as Graphviz diagrams (src/tree.sql, src/tree_explain.c)
 CREATE FUNCTION @extschema@.tree_to_dot(model @extschema@.tree, options jsonb DEFAULT '{}') RETURNS text

@@ -84,6 +84,11 @@ SELECT pg_temp.digest('bgnbd_fit and gammagamma_fit',
 SELECT pg_temp.digest('paretonbd_fit',
 	$$SELECT pg_temp.r((pn).r), pg_temp.r((pn).alpha), pg_temp.r((pn).s), pg_temp.r((pn).beta), pg_temp.r((pn).log_likelihood)
 		FROM (SELECT crm.paretonbd_fit(x, t_x, "T") AS pn FROM crm.calibration_holdout('2025-12-31', '2025-12-31')) f$$);
+SELECT pg_temp.digest('mbgnbd_fit and the standard errors of bgnbd_fit',
+	$$SELECT pg_temp.r((mb).r), pg_temp.r((mb).alpha), pg_temp.r((mb).a), pg_temp.r((mb).b), pg_temp.r((mb).log_likelihood),
+			 (SELECT string_agg(pg_temp.r(std_error)::text, ',' ORDER BY parameter) FROM crm.fit_parameters(bg))
+		FROM (SELECT crm.mbgnbd_fit(x, t_x, "T") AS mb, crm.bgnbd_fit(x, t_x, "T") AS bg
+				FROM crm.calibration_holdout('2025-12-31', '2025-12-31')) f$$);
 
 --------------------------------------------------------------------------
 -- Funnel and forecasts
