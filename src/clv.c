@@ -2291,6 +2291,52 @@ crm_clv(PG_FUNCTION_ARGS)
 }
 
 /*
+ * crm.clv_net: the value net of the cost to serve.  The cost is modelled
+ * per purchase: each expected purchase brings the expected spend and costs
+ * cost_per_purchase (visits, discounts, support scale with activity; see
+ * crm.service_cost_per_purchase for the customer's own rate from
+ * crm.service_costs), so
+ *
+ *	 clv_net = sum_{m=1..months} (spend - cost_per_purchase)
+ *			   (E[Y(m u)] - E[Y((m-1) u)]) / (1 + d)^m,
+ *
+ * negative for a customer who costs more per purchase than she spends.
+ * Arguments: model, spend, x, t_x, T, mean_amount, cost_per_purchase,
+ * months, monthly_discount, weeks_per_month (the order of crm.clv with the
+ * cost before the horizon).
+ */
+PG_FUNCTION_INFO_V1(crm_clv_net);
+Datum
+crm_clv_net(PG_FUNCTION_ARGS)
+{
+	LOCAL_FCINFO(inner, 9);
+	ClvArgs		c;
+	double		cost;
+	int			i;
+
+	if (PG_ARGISNULL(6))
+		PG_RETURN_NULL();
+	cost = PG_GETARG_FLOAT8(6);
+	if (!(cost >= 0.0) || isinf(cost))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cost_per_purchase must be finite and not negative"),
+				 errdetail("Given: %g.", cost),
+				 errhint("It is the cost to serve per purchase in the currency of mean_amount, e.g. from crm.service_cost_per_purchase; 0 gives crm.clv.")));
+	/* the arguments of crm.clv: all but the cost */
+	InitFunctionCallInfoData(*inner, fcinfo->flinfo, 9, fcinfo->fncollation, NULL, NULL);
+	for (i = 0; i < 9; i++)
+	{
+		int			from = i < 6 ? i : i + 1;
+
+		inner->args[i] = fcinfo->args[from];
+	}
+	if (!clv_args(inner, &c))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((clv_spend(&c, c.pqg) - cost) * clv_discounted_purchases(&c, &c.m));
+}
+
+/*
  * The covariance attribute of a fitted model into cov (dim x dim,
  * row-major); false when it is NULL (a model made by hand).  A covariance
  * of another shape, with NULLs, not finite, or with a negative variance is

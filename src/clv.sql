@@ -520,6 +520,37 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.clv_interval(@extschema@.bgnbd, @extschema@.gammagamma, integer, float8, float8, float8, integer, float8, float8) IS
 	'crm.clv with the uncertainty of the two fitted models: its delta-method standard error (gradient of the clv in the 7 parameters, by central differences in the BG/NBD log-parameters and analytic in the Gamma-Gamma ones, with each model''s covariance; the two fits taken as independent) and a 95 % Wald interval on the log scale, clv * exp(+-1.96 std_error / clv). Arguments and NULLs as crm.clv. Errors (22023): a model whose covariance is NULL, and those of crm.clv';
 
+-- Value net of the cost to serve: the cost is modelled per purchase (the
+-- cost of serving a customer's purchases: visits, discounts, support grow
+-- with her activity), the customer's own rate from crm.service_costs.
+CREATE FUNCTION @extschema@.clv_net(model @extschema@.bgnbd, spend @extschema@.gammagamma,
+									x integer, t_x float8, "T" float8, mean_amount float8,
+									cost_per_purchase float8, months integer, monthly_discount float8,
+									weeks_per_month float8 DEFAULT 4.348125)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_clv_net'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.clv_net(@extschema@.bgnbd, @extschema@.gammagamma, integer, float8, float8, float8, float8, integer, float8, float8) IS
+	'Discounted expected value of a customer over the next months net of the cost to serve, modelled per purchase: sum over m = 1..months of (expected spend - cost_per_purchase) * (E[purchases by month m] - E[purchases by month m - 1]) / (1 + monthly_discount)^m, i.e. crm.clv * (1 - cost_per_purchase / expected spend); negative when serving a purchase costs more than it brings. cost_per_purchase from crm.service_cost_per_purchase; NULL cost gives NULL, other arguments as crm.clv. Errors (22023): cost_per_purchase negative or not finite, and those of crm.clv';
+
+CREATE FUNCTION @extschema@.service_cost_per_purchase(calibration_end date)
+RETURNS TABLE (customer_id bigint, purchase_days integer, service_cost numeric, cost_per_purchase float8)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT p.customer_id, p.days::integer, coalesce(c.cost, 0), (coalesce(c.cost, 0) OPERATOR(pg_catalog./) p.days)::float8
+	  FROM (SELECT o.customer_id, pg_catalog.count(DISTINCT (o.ordered_at)::date) AS days
+			  FROM @extschema@.orders o
+			 WHERE o.ordered_at OPERATOR(pg_catalog.<) (calibration_end OPERATOR(pg_catalog.+) 1)::timestamptz
+			   AND o.amount IS NOT NULL
+			 GROUP BY o.customer_id) p
+	  LEFT JOIN (SELECT s.customer_id, pg_catalog.sum(s.amount) AS cost
+				   FROM @extschema@.service_costs s
+				  WHERE s.incurred_on OPERATOR(pg_catalog.<=) calibration_end
+				  GROUP BY s.customer_id) c ON c.customer_id OPERATOR(pg_catalog.=) p.customer_id
+	 ORDER BY p.customer_id;
+END;
+COMMENT ON FUNCTION @extschema@.service_cost_per_purchase(date) IS
+	'Every customer with a purchase on or before calibration_end, by customer_id: her purchase days up to calibration_end (distinct dates of orders with an amount, in the session time zone, as crm.rfm_summary counts them), her service costs (crm.service_costs) incurred up to calibration_end, and their ratio, the cost to serve per purchase that crm.clv_net subtracts from the expected spend of each future purchase';
+
 -- Calibration and holdout summaries of every customer from crm.orders.
 -- STABLE: purchase days are dates of ordered_at in the session time zone;
 -- ordered_at < (d + 1)::timestamptz is ordered_at::date <= d there, and can

@@ -84,6 +84,12 @@ SELECT pg_temp.digest('bgnbd_fit and gammagamma_fit',
 SELECT pg_temp.digest('paretonbd_fit',
 	$$SELECT pg_temp.r((pn).r), pg_temp.r((pn).alpha), pg_temp.r((pn).s), pg_temp.r((pn).beta), pg_temp.r((pn).log_likelihood)
 		FROM (SELECT crm.paretonbd_fit(x, t_x, "T") AS pn FROM crm.calibration_holdout('2025-12-31', '2025-12-31')) f$$);
+SELECT pg_temp.digest('service_cost_per_purchase and clv_net',
+	$$SELECT c.customer_id, c.purchase_days, c.service_cost, pg_temp.r(c.cost_per_purchase),
+			 pg_temp.r(crm.clv_net(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd,
+								   ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma,
+								   2, 30, 38, 40, c.cost_per_purchase, 12, 0.01))
+		FROM crm.service_cost_per_purchase('2025-12-31') c$$);
 SELECT pg_temp.digest('mbgnbd_fit and the standard errors of bgnbd_fit',
 	$$SELECT pg_temp.r((mb).r), pg_temp.r((mb).alpha), pg_temp.r((mb).a), pg_temp.r((mb).b), pg_temp.r((mb).log_likelihood),
 			 (SELECT string_agg(pg_temp.r(std_error)::text, ',' ORDER BY parameter) FROM crm.fit_parameters(bg))
