@@ -392,6 +392,69 @@ END;
 COMMENT ON FUNCTION @extschema@.service_cost_per_purchase(date) IS
 	'Every customer with a purchase on or before calibration_end, by customer_id: her purchase days up to calibration_end (distinct dates of orders with an amount, in the session time zone, as crm.rfm_summary counts them), her service costs (crm.service_costs) incurred up to calibration_end, and their ratio, the cost to serve per purchase that crm.clv_net subtracts from the expected spend of each future purchase';
 
+-- Model comparison (src/clv.sql) on one calibration summary: the three models of
+-- purchases over (x, t_x, T) fitted side by side, with their fit (AIC,
+-- BIC) and their forecast of the holdout purchases, and the one to use.
+CREATE FUNCTION @extschema@.compare_models(calibration_end date, holdout_end date, unit text DEFAULT 'week')
+RETURNS TABLE (model text, parameters integer, customers float8, log_likelihood float8, aic float8, bic float8,
+			   converged boolean, holdout_actual float8, holdout_expected float8, holdout_error float8,
+			   holdout_rmse float8, chosen boolean)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	unit_days float8;
+BEGIN
+	unit_days := CASE unit WHEN 'day' THEN 1 WHEN 'week' THEN 7 WHEN 'month' THEN 30.4375 WHEN 'year' THEN 365.25 END;
+	IF unit_days IS NULL THEN
+		RAISE EXCEPTION 'compare_models: unknown unit "%"', unit
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use day, week, month or year, the units of crm.rfm_summary.';
+	END IF;
+	RETURN QUERY
+	WITH s AS (SELECT h.x, h.t_x, h."T", h.holdout_purchases::float8 AS actual, h.holdout_days / unit_days AS t
+				 FROM @extschema@.calibration_holdout(calibration_end, holdout_end, unit) h),
+		 f AS (SELECT @extschema@.bgnbd_fit(s.x, s.t_x, s."T") AS bg, @extschema@.mbgnbd_fit(s.x, s.t_x, s."T") AS mb,
+					  @extschema@.paretonbd_fit(s.x, s.t_x, s."T") AS pn
+				 FROM s),
+		 fits AS (SELECT 'bgnbd' AS model, (f.bg).log_likelihood AS ll, (f.bg).customers AS n, (f.bg).converged AS ok FROM f
+				  UNION ALL
+				  SELECT 'mbgnbd', (f.mb).log_likelihood, (f.mb).customers, (f.mb).converged FROM f
+				  UNION ALL
+				  SELECT 'paretonbd', (f.pn).log_likelihood, (f.pn).customers, (f.pn).converged FROM f),
+		 e AS (SELECT sum(s.actual) AS actual,
+					  sum(@extschema@.bgnbd_expected_purchases(f.bg, s.t, s.x, s.t_x, s."T")) AS bg,
+					  sum(@extschema@.mbgnbd_expected_purchases(f.mb, s.t, s.x, s.t_x, s."T")) AS mb,
+					  sum(@extschema@.paretonbd_expected_purchases(f.pn, s.t, s.x, s.t_x, s."T")) AS pn,
+					  sqrt(avg((@extschema@.bgnbd_expected_purchases(f.bg, s.t, s.x, s.t_x, s."T") - s.actual) ^ 2)) AS bg_rmse,
+					  sqrt(avg((@extschema@.mbgnbd_expected_purchases(f.mb, s.t, s.x, s.t_x, s."T") - s.actual) ^ 2)) AS mb_rmse,
+					  sqrt(avg((@extschema@.paretonbd_expected_purchases(f.pn, s.t, s.x, s.t_x, s."T") - s.actual) ^ 2)) AS pn_rmse,
+					  max(s.t) AS horizon
+				 FROM s, f),
+		 r AS (SELECT fits.model, 4 AS k, fits.n, fits.ll, fits.ok, e.actual,
+					  CASE fits.model WHEN 'bgnbd' THEN e.bg WHEN 'mbgnbd' THEN e.mb ELSE e.pn END AS expected,
+					  CASE fits.model WHEN 'bgnbd' THEN e.bg_rmse WHEN 'mbgnbd' THEN e.mb_rmse ELSE e.pn_rmse END AS rmse,
+					  e.horizon
+				 FROM fits, e
+				WHERE fits.ll IS NOT NULL)
+	SELECT r.model, r.k, r.n, r.ll, 2 * r.k - 2 * r.ll, r.k * ln(r.n) - 2 * r.ll, r.ok,
+		   r.actual, r.expected,
+		   CASE WHEN r.actual > 0 THEN r.expected / r.actual - 1 END,
+		   r.rmse,
+		   -- the smallest holdout error per customer (squared: the predictions
+		   -- are means, which squared error rewards; absolute error would
+		   -- reward forecasting the median, 0 for most customers); without a
+		   -- holdout the smallest BIC
+		   r.model = first_value(r.model) OVER (ORDER BY CASE WHEN r.horizon > 0 THEN r.rmse END NULLS LAST,
+														   r.k * ln(r.n) - 2 * r.ll, r.model)
+	  FROM r
+	 ORDER BY r.model;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.compare_models(date, date, text) IS
+	'BG/NBD, MBG/NBD and Pareto/NBD fitted on the calibration summaries of crm.calibration_holdout(calibration_end, holdout_end, unit), one row each by model name: parameters k, customers n, maximized log-likelihood LL, AIC = 2k - 2 LL, BIC = k ln n - 2 LL, converged, the holdout purchase days actual and expected in total (holdout length converted to unit) with the relative error of the total, the root mean squared error per customer (holdout_rmse), and chosen: the model with the smallest holdout_rmse (the smallest BIC when holdout_end = calibration_end). Errors (22023): unknown unit, holdout_end before calibration_end';
+
 -- Decision trees as Graphviz diagrams (src/tree.sql, src/tree_explain.c)
 CREATE FUNCTION @extschema@.tree_to_dot(model @extschema@.tree, options jsonb DEFAULT '{}') RETURNS text
 	AS 'MODULE_PATHNAME', 'crm_tree_to_dot' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

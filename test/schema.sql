@@ -422,7 +422,7 @@ SELECT functions_are('crm', ARRAY[
 	'bgnbd_p_alive', 'bgnbd_expected_purchases', 'bgnbd_expected_purchases_unconditional',
 	'bgnbd_p_purchases', 'gammagamma_fit', 'gammagamma_fit_trans', 'gammagamma_fit_combine',
 	'gammagamma_fit_final', 'gammagamma_expected_spend', 'clv', 'clv_interval', 'fit_parameters', 'calibration_holdout',
-	'clv_net', 'service_cost_per_purchase',
+	'clv_net', 'service_cost_per_purchase', 'compare_models',
 	'paretonbd_fit', 'paretonbd_fit_trans', 'paretonbd_fit_combine', 'paretonbd_fit_final',
 	'paretonbd_p_alive', 'paretonbd_expected_purchases', 'paretonbd_expected_purchases_unconditional', 'paretonbd_p_purchases',
 	'mbgnbd_fit', 'mbgnbd_fit_trans', 'mbgnbd_fit_combine', 'mbgnbd_fit_final',
