@@ -91,8 +91,8 @@ SELECT crm.paretonbd_p_alive(NULL, 1, 1, 5) IS NULL AS strict;
 -- Fit on simulated customers: 6,000 drawn from the Pareto/NBD story with
 -- r = 1, alpha = 5 (exponential purchase rates, mean 0.2 a week), s = 1,
 -- beta = 20 (exponential dropout rates, mean 0.05), T = 20 .. 52 weeks, t_x
--- to a tenth of a week (the fit costs 9 likelihoods per gradient, each a
--- 2F1 series per distinct summary: fewer distinct summaries, faster)
+-- to a tenth of a week (each likelihood is a 2F1 series per distinct
+-- summary: fewer distinct summaries, faster)
 SELECT setseed(0.5);
 CREATE TABLE pnbd_fit_data AS
 WITH RECURSIVE c AS (

@@ -188,7 +188,7 @@ CREATE AGGREGATE @extschema@.paretonbd_fit(x integer, t_x float8, "T" float8, we
 	COMBINEFUNC = @extschema@.paretonbd_fit_combine, PARALLEL = SAFE);
 
 COMMENT ON AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8) IS
-	'Maximum-likelihood Pareto/NBD model of customer summaries (x repeat purchases, t_x first to last purchase, T first purchase to end of calibration, one time unit) as crm.paretonbd; log-space likelihood (Fader & Hardie''s note, 2F1 series chosen by alpha vs beta), BFGS on log-parameters with a central-difference gradient; rows with NULLs are left out; no rows: NULL. Errors (22023): x < 0, t_x outside [0, T], t_x <> 0 with x = 0, non-finite values';
+	'Maximum-likelihood Pareto/NBD model of customer summaries (x repeat purchases, t_x first to last purchase, T first purchase to end of calibration, one time unit) as crm.paretonbd; log-space likelihood (Fader & Hardie''s note, 2F1 series chosen by alpha vs beta), BFGS on log-parameters with the analytic gradient (the series differentiated term by term); rows with NULLs are left out; no rows: NULL. Errors (22023): x < 0, t_x outside [0, T], t_x <> 0 with x = 0, non-finite values';
 COMMENT ON AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8, float8) IS
 	'Pareto/NBD fit of weighted summaries (weight > 0: e.g. the count of customers sharing a summary)';
 COMMENT ON AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8, float8, float8) IS
