@@ -33,6 +33,16 @@ SELECT w AS workers,
 	   round(bench.time_ms($$SELECT count(*) FROM bench.clv_summary$$, w, 3)::numeric, 1) AS scan_floor_ms
   FROM (VALUES (0), (2)) v(w);
 
+\echo '== clv: the other purchase models on the same summaries (issue 15: each fit under 2 s serial), median ms of 3 runs, no parallel workers'
+SELECT round(bench.time_ms($$SELECT crm.mbgnbd_fit(frequency, recency, age) FROM bench.clv_summary$$, 0, 3)::numeric, 1) AS mbgnbd_fit_ms,
+	   round(bench.time_ms($$SELECT crm.paretonbd_fit(frequency, recency, age) FROM bench.clv_summary$$, 0, 3)::numeric, 1) AS paretonbd_fit_ms,
+	   round(bench.time_ms($$SELECT crm.bgnbd_fit(frequency, recency, age) FROM bench.clv_summary$$, 0, 3)::numeric, 1) AS bgnbd_fit_ms;
+SELECT 'mbgnbd' AS model, (f).iterations, (f).converged, round((f).log_likelihood::numeric, 1) AS log_likelihood
+  FROM (SELECT crm.mbgnbd_fit(frequency, recency, age) AS f FROM bench.clv_summary) m
+UNION ALL
+SELECT 'paretonbd', (f).iterations, (f).converged, round((f).log_likelihood::numeric, 1)
+  FROM (SELECT crm.paretonbd_fit(frequency, recency, age) AS f FROM bench.clv_summary) m;
+
 \echo '== clv: the BG/NBD fit in Python instead (numpy + scipy BFGS on the same summaries, as the lifetimes package fits): export, load, fit, against crm'
 \! /usr/bin/python3 "$CRM_BENCH_DIR/clv_scipy.py" --query 'SELECT frequency, recency, age FROM bench.clv_summary' --crm 'SELECT crm.bgnbd_fit(frequency, recency, age) FROM bench.clv_summary'
 

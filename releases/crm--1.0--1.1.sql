@@ -16,10 +16,11 @@ CREATE TYPE @extschema@.paretonbd AS (
 	log_likelihood	float8,
 	customers		float8,
 	iterations		integer,
-	converged		boolean
+	converged		boolean,
+	covariance		float8[]
 );
 COMMENT ON TYPE @extschema@.paretonbd IS
-	'A fitted Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): purchase rate lambda ~ Gamma(r, alpha) and dropout rate mu ~ Gamma(s, beta) per time unit of the fit; maximized log-likelihood, total weight of the customers fitted, optimizer iterations, and whether the gradient test of the optimizer was met';
+	'A fitted Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): purchase rate lambda ~ Gamma(r, alpha) and dropout rate mu ~ Gamma(s, beta) per time unit of the fit; maximized log-likelihood, total weight of the customers fitted, optimizer iterations, whether the gradient test of the optimizer was met and the covariance matrix of the parameter estimates (crm.fit_parameters)';
 
 CREATE FUNCTION @extschema@.paretonbd_fit_trans(float8[], integer, float8, float8)
 RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_paretonbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -57,7 +58,7 @@ CREATE AGGREGATE @extschema@.paretonbd_fit(x integer, t_x float8, "T" float8, we
 	COMBINEFUNC = @extschema@.paretonbd_fit_combine, PARALLEL = SAFE);
 
 COMMENT ON AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8) IS
-	'Maximum-likelihood Pareto/NBD model of customer summaries (x repeat purchases, t_x first to last purchase, T first purchase to end of calibration, one time unit) as crm.paretonbd; log-space likelihood (Fader & Hardie''s note, 2F1 series chosen by alpha vs beta), BFGS on log-parameters with a central-difference gradient; rows with NULLs are left out; no rows: NULL. Errors (22023): x < 0, t_x outside [0, T], t_x <> 0 with x = 0, non-finite values';
+	'Maximum-likelihood Pareto/NBD model of customer summaries (x repeat purchases, t_x first to last purchase, T first purchase to end of calibration, one time unit) as crm.paretonbd; log-space likelihood (Fader & Hardie''s note, 2F1 series chosen by alpha vs beta), BFGS on log-parameters with the analytic gradient (the series differentiated term by term); rows with NULLs are left out; no rows: NULL. Errors (22023): x < 0, t_x outside [0, T], t_x <> 0 with x = 0, non-finite values';
 COMMENT ON AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8, float8) IS
 	'Pareto/NBD fit of weighted summaries (weight > 0: e.g. the count of customers sharing a summary)';
 COMMENT ON AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8, float8, float8) IS
@@ -89,10 +90,11 @@ CREATE TYPE @extschema@.sbg AS (
 	log_likelihood	float8,
 	customers		float8,
 	iterations		integer,
-	converged		boolean
+	converged		boolean,
+	covariance		float8[]
 );
 COMMENT ON TYPE @extschema@.sbg IS
-	'A fitted shifted-beta-geometric contract retention model (Fader & Hardie 2007): each customer churns at the end of a period with probability theta ~ Beta(alpha, beta); maximized log-likelihood, total weight of the contracts fitted, optimizer iterations, and whether the gradient test of the optimizer was met';
+	'A fitted shifted-beta-geometric contract retention model (Fader & Hardie 2007): each customer churns at the end of a period with probability theta ~ Beta(alpha, beta); maximized log-likelihood, total weight of the contracts fitted, optimizer iterations, whether the gradient test of the optimizer was met and the covariance matrix of the parameter estimates (crm.fit_parameters)';
 
 CREATE FUNCTION @extschema@.sbg_fit_trans(float8[], integer, boolean)
 RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_sbg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -154,10 +156,11 @@ CREATE TYPE @extschema@.bgbb AS (
 	log_likelihood	float8,
 	customers		float8,
 	iterations		integer,
-	converged		boolean
+	converged		boolean,
+	covariance		float8[]
 );
 COMMENT ON TYPE @extschema@.bgbb IS
-	'A fitted BG/BB model (Fader, Hardie & Shang 2010): at each opportunity a living customer transacts with probability p ~ Beta(alpha, beta) and then dies with probability theta ~ Beta(gamma, delta); maximized log-likelihood, total weight of the customers fitted, optimizer iterations, and whether the gradient test of the optimizer was met';
+	'A fitted BG/BB model (Fader, Hardie & Shang 2010): at each opportunity a living customer transacts with probability p ~ Beta(alpha, beta) and then dies with probability theta ~ Beta(gamma, delta); maximized log-likelihood, total weight of the customers fitted, optimizer iterations, whether the gradient test of the optimizer was met and the covariance matrix of the parameter estimates (crm.fit_parameters)';
 
 CREATE FUNCTION @extschema@.bgbb_fit_trans(float8[], integer, integer, integer)
 RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_bgbb_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -202,6 +205,255 @@ RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgbb_expected_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bgbb_expected_purchases(@extschema@.bgbb, integer, integer, integer, integer) IS
 	'Expected transactions in the next periods opportunities (n + 1 .. n + periods) of a customer with summary (x, t_x, n): FHS 2010 eq. 13 as a sum over the opportunities (no division by gamma - 1). Errors (22023): periods outside 0 .. 100000, bad summary, model parameters not positive';
+
+-- MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD with a dropout
+-- chance at the first purchase too; the same summaries, state records and
+-- argument order as bgnbd_fit (state format 6)
+CREATE TYPE @extschema@.mbgnbd AS (
+	r				float8,
+	alpha			float8,
+	a				float8,
+	b				float8,
+	log_likelihood	float8,
+	customers		float8,
+	iterations		integer,
+	converged		boolean,
+	covariance		float8[]
+);
+COMMENT ON TYPE @extschema@.mbgnbd IS
+	'A fitted MBG/NBD model (Batislam, Denizel & Filiztekin 2007): purchase rate lambda ~ Gamma(r, alpha) per time unit of the fit, dropout probability at the first purchase and after each repeat purchase p ~ Beta(a, b); maximized log-likelihood, total weight of the customers fitted, optimizer iterations, whether the gradient test of the optimizer was met and the covariance matrix of the parameter estimates (crm.fit_parameters)';
+
+CREATE FUNCTION @extschema@.mbgnbd_fit_trans(float8[], integer, float8, float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_mbgnbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.mbgnbd_fit_trans(float8[], integer, float8, float8, float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_mbgnbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.mbgnbd_fit_trans(float8[], integer, float8, float8, float8, float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_mbgnbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.mbgnbd_fit_combine(float8[], float8[])
+RETURNS float8[] AS 'MODULE_PATHNAME', 'crm_mbgnbd_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.mbgnbd_fit_final(float8[])
+RETURNS @extschema@.mbgnbd AS 'MODULE_PATHNAME', 'crm_mbgnbd_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.mbgnbd_fit_trans(float8[], integer, float8, float8) IS
+	'Transition function of crm.mbgnbd_fit(x, t_x, T): appends the summary to the float8[] state (header: format 6, penalty, records, 0; records: x, t_x, T, weight)';
+COMMENT ON FUNCTION @extschema@.mbgnbd_fit_trans(float8[], integer, float8, float8, float8) IS
+	'Transition function of crm.mbgnbd_fit(x, t_x, T, weight)';
+COMMENT ON FUNCTION @extschema@.mbgnbd_fit_trans(float8[], integer, float8, float8, float8, float8) IS
+	'Transition function of crm.mbgnbd_fit(x, t_x, T, weight, penalty)';
+COMMENT ON FUNCTION @extschema@.mbgnbd_fit_combine(float8[], float8[]) IS
+	'Support function of crm.mbgnbd_fit: the union of two states, identical summaries merged';
+COMMENT ON FUNCTION @extschema@.mbgnbd_fit_final(float8[]) IS
+	'Support function of crm.mbgnbd_fit: the maximum-likelihood crm.mbgnbd of a state';
+
+CREATE AGGREGATE @extschema@.mbgnbd_fit(x integer, t_x float8, "T" float8) (
+	SFUNC = @extschema@.mbgnbd_fit_trans, STYPE = float8[], SSPACE = 8224,
+	FINALFUNC = @extschema@.mbgnbd_fit_final,
+	COMBINEFUNC = @extschema@.mbgnbd_fit_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.mbgnbd_fit(x integer, t_x float8, "T" float8, weight float8) (
+	SFUNC = @extschema@.mbgnbd_fit_trans, STYPE = float8[], SSPACE = 8224,
+	FINALFUNC = @extschema@.mbgnbd_fit_final,
+	COMBINEFUNC = @extschema@.mbgnbd_fit_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.mbgnbd_fit(x integer, t_x float8, "T" float8, weight float8, penalty float8) (
+	SFUNC = @extschema@.mbgnbd_fit_trans, STYPE = float8[], SSPACE = 8224,
+	FINALFUNC = @extschema@.mbgnbd_fit_final,
+	COMBINEFUNC = @extschema@.mbgnbd_fit_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(integer, float8, float8) IS
+	'Maximum-likelihood MBG/NBD model of customer summaries (x repeat purchases, t_x first to last purchase, T first purchase to end of calibration, one time unit) as crm.mbgnbd; log-space likelihood (lifetimes'' ModifiedBetaGeoFitter), BFGS on log-parameters with the analytic gradient; rows with NULLs are left out; no rows: NULL. Errors (22023): x < 0, t_x outside [0, T], t_x <> 0 with x = 0, non-finite values';
+COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(integer, float8, float8, float8) IS
+	'MBG/NBD fit of weighted summaries (weight > 0: e.g. the count of customers sharing a summary)';
+COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(integer, float8, float8, float8, float8) IS
+	'MBG/NBD fit with an L2 penalty (the same on every row, >= 0): maximizes log-likelihood / total weight - penalty * (r^2 + alpha^2 + a^2 + b^2); log_likelihood reports the unpenalized value';
+
+CREATE FUNCTION @extschema@.mbgnbd_p_alive(model @extschema@.mbgnbd, x integer, t_x float8, "T" float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_mbgnbd_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mbgnbd_p_alive(@extschema@.mbgnbd, integer, float8, float8) IS
+	'Probability that a customer with summary (x, t_x, T) is still alive at T under the MBG/NBD model: 1 / (1 + a / (b + x) ((alpha + T) / (alpha + t_x))^(r + x)), below 1 at x = 0 too. Errors (22023): bad summary, model parameters not positive';
+
+CREATE FUNCTION @extschema@.mbgnbd_expected_purchases(model @extschema@.mbgnbd, t float8, x integer, t_x float8, "T" float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_mbgnbd_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mbgnbd_expected_purchases(@extschema@.mbgnbd, float8, integer, float8, float8) IS
+	'Expected purchases in the next t time units (of the model) of a customer with summary (x, t_x, T) under the MBG/NBD model: P(alive) (a + b + x)/(a - 1) [1 - ((alpha + T)/(alpha + T + t))^(r + x) 2F1(r + x, b + x + 1; a + b + x; t/(alpha + T + t))], with 2F1 summed as for BG/NBD (no division by a - 1 below a = 2); domain t / (alpha + T) up to about 1e5 (beyond: error 22003). Errors (22023): t < 0, bad summary, model parameters not positive';
+
+CREATE FUNCTION @extschema@.mbgnbd_expected_purchases_unconditional(model @extschema@.mbgnbd, t float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_mbgnbd_expected_purchases_unconditional'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mbgnbd_expected_purchases_unconditional(@extschema@.mbgnbd, float8) IS
+	'E[X(t)]: expected repeat purchases in the first t time units after a customer''s first purchase under the MBG/NBD model, b/(a - 1) [1 - (alpha/(alpha + t))^r 2F1(r, b + 1; a + b; t/(alpha + t))]';
+
+-- Standard errors (src/clv.sql, src/clv.c): the covariance of the estimates
+-- in every fitted model.  The 1.0 types get the attribute at their end,
+-- where a fresh install has it too; a model stored in a table keeps its
+-- rows (the new attribute reads as NULL there: no standard errors).
+ALTER TYPE @extschema@.bgnbd ADD ATTRIBUTE covariance float8[];
+COMMENT ON TYPE @extschema@.bgnbd IS
+	'A fitted BG/NBD model (Fader, Hardie & Lee 2005): purchase rate lambda ~ Gamma(r, alpha) per time unit of the fit, dropout probability after each purchase p ~ Beta(a, b); maximized log-likelihood, total weight of the customers fitted, optimizer iterations, whether the gradient test of the optimizer was met and the covariance matrix of the parameter estimates (crm.fit_parameters)';
+ALTER TYPE @extschema@.gammagamma ADD ATTRIBUTE covariance float8[];
+COMMENT ON TYPE @extschema@.gammagamma IS
+	'A fitted Gamma-Gamma spend model (Fader, Hardie & Lee 2005): transaction value ~ Gamma(p, nu), nu ~ Gamma(q, gamma), mean spend p gamma / (q - 1); maximized log-likelihood, repeat buyers fitted, rows skipped (x = 0 or a NULL argument), optimizer iterations, convergence and the covariance matrix of the parameter estimates (crm.fit_parameters)';
+
+-- Uncertainty.  Every fit stores the covariance matrix of its estimates
+-- (the inverse of the observed information: the Hessian of minus the
+-- log-likelihood, plus the penalty, at the optimum, by central differences
+-- in the log-parameters of the fit's analytic gradient, or of the value
+-- where the gradient is a difference itself); crm.fit_parameters shows
+-- each parameter with its standard error and a 95 % interval, and
+-- crm.clv_interval carries both models' covariances to a customer's value.
+CREATE FUNCTION @extschema@.fit_parameters(model @extschema@.bgnbd)
+RETURNS TABLE (parameter text, estimate float8, std_error float8, lower95 float8, upper95 float8)
+AS 'MODULE_PATHNAME', 'crm_fit_parameters' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+CREATE FUNCTION @extschema@.fit_parameters(model @extschema@.gammagamma)
+RETURNS TABLE (parameter text, estimate float8, std_error float8, lower95 float8, upper95 float8)
+AS 'MODULE_PATHNAME', 'crm_fit_parameters' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 3;
+CREATE FUNCTION @extschema@.fit_parameters(model @extschema@.mbgnbd)
+RETURNS TABLE (parameter text, estimate float8, std_error float8, lower95 float8, upper95 float8)
+AS 'MODULE_PATHNAME', 'crm_fit_parameters' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+CREATE FUNCTION @extschema@.fit_parameters(model @extschema@.paretonbd)
+RETURNS TABLE (parameter text, estimate float8, std_error float8, lower95 float8, upper95 float8)
+AS 'MODULE_PATHNAME', 'crm_fit_parameters' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+CREATE FUNCTION @extschema@.fit_parameters(model @extschema@.sbg)
+RETURNS TABLE (parameter text, estimate float8, std_error float8, lower95 float8, upper95 float8)
+AS 'MODULE_PATHNAME', 'crm_fit_parameters' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 2;
+CREATE FUNCTION @extschema@.fit_parameters(model @extschema@.bgbb)
+RETURNS TABLE (parameter text, estimate float8, std_error float8, lower95 float8, upper95 float8)
+AS 'MODULE_PATHNAME', 'crm_fit_parameters' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.fit_parameters(@extschema@.bgnbd) IS
+	'The parameters of a fitted BG/NBD model (r, alpha, a, b), one row each: estimate, standard error (square root of the diagonal of the model''s covariance: inverse observed information at the optimum) and 95 % Wald interval on the log scale, estimate * exp(+-1.96 std_error / estimate); std_error and interval NULL when covariance is NULL (a model made by hand). Errors (22023): covariance not a 4 x 4 finite matrix with non-negative variances';
+COMMENT ON FUNCTION @extschema@.fit_parameters(@extschema@.gammagamma) IS
+	'The parameters of a fitted Gamma-Gamma model (p, q, gamma) with standard errors and 95 % log-scale Wald intervals, as for crm.bgnbd';
+COMMENT ON FUNCTION @extschema@.fit_parameters(@extschema@.mbgnbd) IS
+	'The parameters of a fitted MBG/NBD model (r, alpha, a, b) with standard errors and 95 % log-scale Wald intervals, as for crm.bgnbd';
+COMMENT ON FUNCTION @extschema@.fit_parameters(@extschema@.paretonbd) IS
+	'The parameters of a fitted Pareto/NBD model (r, alpha, s, beta) with standard errors and 95 % log-scale Wald intervals, as for crm.bgnbd';
+COMMENT ON FUNCTION @extschema@.fit_parameters(@extschema@.sbg) IS
+	'The parameters of a fitted sBG model (alpha, beta) with standard errors and 95 % log-scale Wald intervals, as for crm.bgnbd';
+COMMENT ON FUNCTION @extschema@.fit_parameters(@extschema@.bgbb) IS
+	'The parameters of a fitted BG/BB model (alpha, beta, gamma, delta) with standard errors and 95 % log-scale Wald intervals, as for crm.bgnbd';
+
+CREATE FUNCTION @extschema@.clv_interval(model @extschema@.bgnbd, spend @extschema@.gammagamma,
+										 x integer, t_x float8, "T" float8, mean_amount float8,
+										 months integer, monthly_discount float8,
+										 weeks_per_month float8 DEFAULT 4.348125,
+										 OUT clv float8, OUT std_error float8, OUT lower95 float8, OUT upper95 float8)
+RETURNS record AS 'MODULE_PATHNAME', 'crm_clv_interval'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.clv_interval(@extschema@.bgnbd, @extschema@.gammagamma, integer, float8, float8, float8, integer, float8, float8) IS
+	'crm.clv with the uncertainty of the two fitted models: its delta-method standard error (gradient of the clv in the 7 parameters, by central differences in the BG/NBD log-parameters and analytic in the Gamma-Gamma ones, with each model''s covariance; the two fits taken as independent) and a 95 % Wald interval on the log scale, clv * exp(+-1.96 std_error / clv). Arguments and NULLs as crm.clv. Errors (22023): a model whose covariance is NULL, and those of crm.clv';
+
+-- Conditional P(n purchases in t) of BG/NBD and Pareto/NBD (src/clv.sql, src/clv.c)
+CREATE FUNCTION @extschema@.bgnbd_p_purchases(model @extschema@.bgnbd, t float8, n integer, x integer, t_x float8, "T" float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgnbd_p_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgnbd_p_purchases(@extschema@.bgnbd, float8, integer, integer, float8, float8) IS
+	'P(Y(t) = n | x, t_x, T): probability that a customer with summary (x, t_x, T) makes exactly n purchases in the next t time units: P(alive) times FHL 2005 eq. 8 with r + x, alpha + T, b + x (her posterior), plus 1 - P(alive) at n = 0; in logarithms, safe for large x and T. Errors (22023): t < 0, n < 0, bad summary, model parameters not positive';
+
+CREATE FUNCTION @extschema@.paretonbd_p_purchases(model @extschema@.paretonbd, t float8, n integer)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_paretonbd_p_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.paretonbd_p_purchases(@extschema@.paretonbd, float8, integer) IS
+	'P(X(t) = n): probability of exactly n repeat purchases in the first t time units after a customer''s first purchase under the Pareto/NBD model: NB(n; r, alpha/(alpha+t)) (beta/(beta+t))^s + integral over the death time tau in (0, t) of s beta^s/(beta+tau)^(s+1) NB(n; r, alpha/(alpha+tau)), by Gauss-Legendre quadrature of a positive integrand. Errors (22023): t < 0, n < 0, model parameters not positive; (22003): (r + n + s + 1) ln(1 + t/alpha) above 200000 (horizon too long for n)';
+
+CREATE FUNCTION @extschema@.paretonbd_p_purchases(model @extschema@.paretonbd, t float8, n integer, x integer, t_x float8, "T" float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_paretonbd_p_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.paretonbd_p_purchases(@extschema@.paretonbd, float8, integer, integer, float8, float8) IS
+	'P(Y(t) = n | x, t_x, T): probability that a customer with summary (x, t_x, T) makes exactly n purchases in the next t time units under the Pareto/NBD model: P(alive) times P(X(t) = n) with r + x, alpha + T, beta + T (her posterior), plus 1 - P(alive) at n = 0; safe for large x and T. Errors (22023): t < 0, n < 0, bad summary, model parameters not positive; (22003): (r + x + n + s + 1) ln(1 + t/(alpha + T)) above 200000, or P(alive) out of the 2F1 series'' reach';
+
+-- Value net of the cost to serve (src/clv.sql, src/clv.c): the cost is modelled per purchase (the
+-- cost of serving a customer's purchases: visits, discounts, support grow
+-- with her activity), the customer's own rate from crm.service_costs.
+CREATE FUNCTION @extschema@.clv_net(model @extschema@.bgnbd, spend @extschema@.gammagamma,
+									x integer, t_x float8, "T" float8, mean_amount float8,
+									cost_per_purchase float8, months integer, monthly_discount float8,
+									weeks_per_month float8 DEFAULT 4.348125)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_clv_net'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.clv_net(@extschema@.bgnbd, @extschema@.gammagamma, integer, float8, float8, float8, float8, integer, float8, float8) IS
+	'Discounted expected value of a customer over the next months net of the cost to serve, modelled per purchase: sum over m = 1..months of (expected spend - cost_per_purchase) * (E[purchases by month m] - E[purchases by month m - 1]) / (1 + monthly_discount)^m, i.e. crm.clv * (1 - cost_per_purchase / expected spend); negative when serving a purchase costs more than it brings. cost_per_purchase from crm.service_cost_per_purchase; NULL cost gives NULL, other arguments as crm.clv. Errors (22023): cost_per_purchase negative or not finite, and those of crm.clv';
+
+CREATE FUNCTION @extschema@.service_cost_per_purchase(calibration_end date)
+RETURNS TABLE (customer_id bigint, purchase_days integer, service_cost numeric, cost_per_purchase float8)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT p.customer_id, p.days::integer, coalesce(c.cost, 0), (coalesce(c.cost, 0) OPERATOR(pg_catalog./) p.days)::float8
+	  FROM (SELECT o.customer_id, pg_catalog.count(DISTINCT (o.ordered_at)::date) AS days
+			  FROM @extschema@.orders o
+			 WHERE o.ordered_at OPERATOR(pg_catalog.<) (calibration_end OPERATOR(pg_catalog.+) 1)::timestamptz
+			   AND o.amount IS NOT NULL
+			 GROUP BY o.customer_id) p
+	  LEFT JOIN (SELECT s.customer_id, pg_catalog.sum(s.amount) AS cost
+				   FROM @extschema@.service_costs s
+				  WHERE s.incurred_on OPERATOR(pg_catalog.<=) calibration_end
+				  GROUP BY s.customer_id) c ON c.customer_id OPERATOR(pg_catalog.=) p.customer_id
+	 ORDER BY p.customer_id;
+END;
+COMMENT ON FUNCTION @extschema@.service_cost_per_purchase(date) IS
+	'Every customer with a purchase on or before calibration_end, by customer_id: her purchase days up to calibration_end (distinct dates of orders with an amount, in the session time zone, as crm.rfm_summary counts them), her service costs (crm.service_costs) incurred up to calibration_end, and their ratio, the cost to serve per purchase that crm.clv_net subtracts from the expected spend of each future purchase';
+
+-- Model comparison (src/clv.sql) on one calibration summary: the three models of
+-- purchases over (x, t_x, T) fitted side by side, with their fit (AIC,
+-- BIC) and their forecast of the holdout purchases, and the one to use.
+CREATE FUNCTION @extschema@.compare_models(calibration_end date, holdout_end date, unit text DEFAULT 'week')
+RETURNS TABLE (model text, parameters integer, customers float8, log_likelihood float8, aic float8, bic float8,
+			   converged boolean, holdout_actual float8, holdout_expected float8, holdout_error float8,
+			   holdout_rmse float8, chosen boolean)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	unit_days float8;
+BEGIN
+	unit_days := CASE unit WHEN 'day' THEN 1 WHEN 'week' THEN 7 WHEN 'month' THEN 30.4375 WHEN 'year' THEN 365.25 END;
+	IF unit_days IS NULL THEN
+		RAISE EXCEPTION 'compare_models: unknown unit "%"', unit
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use day, week, month or year, the units of crm.rfm_summary.';
+	END IF;
+	RETURN QUERY
+	WITH s AS (SELECT h.x, h.t_x, h."T", h.holdout_purchases::float8 AS actual, h.holdout_days / unit_days AS t
+				 FROM @extschema@.calibration_holdout(calibration_end, holdout_end, unit) h),
+		 f AS (SELECT @extschema@.bgnbd_fit(s.x, s.t_x, s."T") AS bg, @extschema@.mbgnbd_fit(s.x, s.t_x, s."T") AS mb,
+					  @extschema@.paretonbd_fit(s.x, s.t_x, s."T") AS pn
+				 FROM s),
+		 fits AS (SELECT 'bgnbd' AS model, (f.bg).log_likelihood AS ll, (f.bg).customers AS n, (f.bg).converged AS ok FROM f
+				  UNION ALL
+				  SELECT 'mbgnbd', (f.mb).log_likelihood, (f.mb).customers, (f.mb).converged FROM f
+				  UNION ALL
+				  SELECT 'paretonbd', (f.pn).log_likelihood, (f.pn).customers, (f.pn).converged FROM f),
+		 e AS (SELECT sum(s.actual) AS actual,
+					  sum(@extschema@.bgnbd_expected_purchases(f.bg, s.t, s.x, s.t_x, s."T")) AS bg,
+					  sum(@extschema@.mbgnbd_expected_purchases(f.mb, s.t, s.x, s.t_x, s."T")) AS mb,
+					  sum(@extschema@.paretonbd_expected_purchases(f.pn, s.t, s.x, s.t_x, s."T")) AS pn,
+					  sqrt(avg((@extschema@.bgnbd_expected_purchases(f.bg, s.t, s.x, s.t_x, s."T") - s.actual) ^ 2)) AS bg_rmse,
+					  sqrt(avg((@extschema@.mbgnbd_expected_purchases(f.mb, s.t, s.x, s.t_x, s."T") - s.actual) ^ 2)) AS mb_rmse,
+					  sqrt(avg((@extschema@.paretonbd_expected_purchases(f.pn, s.t, s.x, s.t_x, s."T") - s.actual) ^ 2)) AS pn_rmse,
+					  max(s.t) AS horizon
+				 FROM s, f),
+		 r AS (SELECT fits.model, 4 AS k, fits.n, fits.ll, fits.ok, e.actual,
+					  CASE fits.model WHEN 'bgnbd' THEN e.bg WHEN 'mbgnbd' THEN e.mb ELSE e.pn END AS expected,
+					  CASE fits.model WHEN 'bgnbd' THEN e.bg_rmse WHEN 'mbgnbd' THEN e.mb_rmse ELSE e.pn_rmse END AS rmse,
+					  e.horizon
+				 FROM fits, e
+				WHERE fits.ll IS NOT NULL)
+	SELECT r.model, r.k, r.n, r.ll, 2 * r.k - 2 * r.ll, r.k * ln(r.n) - 2 * r.ll, r.ok,
+		   r.actual, r.expected,
+		   CASE WHEN r.actual > 0 THEN r.expected / r.actual - 1 END,
+		   r.rmse,
+		   -- the smallest holdout error per customer (squared: the predictions
+		   -- are means, which squared error rewards; absolute error would
+		   -- reward forecasting the median, 0 for most customers); without a
+		   -- holdout the smallest BIC
+		   r.model = first_value(r.model) OVER (ORDER BY CASE WHEN r.horizon > 0 THEN r.rmse END NULLS LAST,
+														   r.k * ln(r.n) - 2 * r.ll, r.model)
+	  FROM r
+	 ORDER BY r.model;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.compare_models(date, date, text) IS
+	'BG/NBD, MBG/NBD and Pareto/NBD fitted on the calibration summaries of crm.calibration_holdout(calibration_end, holdout_end, unit), one row each by model name: parameters k, customers n, maximized log-likelihood LL, AIC = 2k - 2 LL, BIC = k ln n - 2 LL, converged, the holdout purchase days actual and expected in total (holdout length converted to unit) with the relative error of the total, the root mean squared error per customer (holdout_rmse), and chosen: the model with the smallest holdout_rmse (the smallest BIC when holdout_end = calibration_end). Errors (22023): unknown unit, holdout_end before calibration_end';
 
 -- Decision trees as Graphviz diagrams (src/tree.sql, src/tree_explain.c)
 CREATE FUNCTION @extschema@.tree_to_dot(model @extschema@.tree, options jsonb DEFAULT '{}') RETURNS text

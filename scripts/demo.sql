@@ -135,6 +135,12 @@ SELECT least(x, 10) AS repeat_purchases_to_june, count(*) AS customers,
 	   round(avg(crm.bgnbd_expected_purchases(m.bg, holdout_days / 7, x, t_x, "T"))::numeric, 2) AS predicted_h2
   FROM s, m GROUP BY ROLLUP (1) ORDER BY 1 NULLS LAST;
 
+\echo '== Which purchase model to use: BG/NBD, MBG/NBD and Pareto/NBD calibrated to 2025-06-30, their fit and their error on the second half of 2025'
+SELECT model, round(log_likelihood::numeric, 1) AS log_likelihood, round(bic::numeric, 1) AS bic,
+	   holdout_actual AS actual_h2, round(holdout_expected::numeric, 1) AS predicted_h2,
+	   round(holdout_rmse::numeric, 4) AS rmse_per_customer, chosen
+  FROM crm.compare_models('2025-06-30', '2025-12-31');
+
 \echo '== Lifetime value models fitted on all purchases to 2025-12-31 (time unit: week)'
 \set QUIET on
 CREATE TEMP TABLE clv_summary AS

@@ -7,7 +7,7 @@
 -- closed form eq. 13, which crm does not use), with the published model
 -- alpha = 1.204, beta = 0.750, gamma = 0.657, delta = 2.783.
 
-CREATE TEMP TABLE m AS SELECT ROW(1.204, 0.750, 0.657, 2.783, NULL, NULL, NULL, NULL)::crm.bgbb AS bb;
+CREATE TEMP TABLE m AS SELECT ROW(1.204, 0.750, 0.657, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb AS bb;
 
 SELECT x, t_x, n, abs(pa / ref_pa - 1) < 1e-12 AS p_alive_matches, abs(e5 / ref5 - 1) < 1e-12 AS next_5_matches,
 	   abs(e100 / ref100 - 1) < 1e-12 AS next_100_matches
@@ -24,8 +24,8 @@ SELECT x, t_x, n, abs(pa / ref_pa - 1) < 1e-12 AS p_alive_matches, abs(e5 / ref5
 SELECT round(crm.bgbb_p_alive(bb, 3, 4, 6)::numeric, 12) AS p_alive, round(crm.bgbb_expected_purchases(bb, 5, 3, 4, 6)::numeric, 12) AS next_5,
 	   crm.bgbb_expected_purchases(bb, 0, 3, 4, 6) AS next_0,
 	   -- gamma = 1, where eq. 13 divides by zero, lies between gamma = 1 -+ 1e-7
-	   abs(crm.bgbb_expected_purchases(ROW(1.204, 0.75, 1, 2.783, NULL, NULL, NULL, NULL)::crm.bgbb, 5, 3, 4, 6)
-		   - crm.bgbb_expected_purchases(ROW(1.204, 0.75, 1 + 1e-7, 2.783, NULL, NULL, NULL, NULL)::crm.bgbb, 5, 3, 4, 6)) < 1e-6 AS gamma_1
+	   abs(crm.bgbb_expected_purchases(ROW(1.204, 0.75, 1, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, 5, 3, 4, 6)
+		   - crm.bgbb_expected_purchases(ROW(1.204, 0.75, 1 + 1e-7, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, 5, 3, 4, 6)) < 1e-6 AS gamma_1
   FROM m;
 -- extreme parameters and long histories stay finite
 SELECT count(*) AS combinations,
@@ -34,15 +34,15 @@ SELECT count(*) AS combinations,
   FROM (VALUES (1e-6::float8), (1), (1e6)) a(a), (VALUES (1e-6::float8), (1), (1e6)) b(b),
 	   (VALUES (1e-6::float8), (1), (1e6)) g(g), (VALUES (1e-6::float8), (1), (1e6)) d(d),
 	   (VALUES (0, 0, 0), (0, 0, 1000), (500, 1000, 1000), (500, 600, 1000)) v(x, t_x, n),
-	   LATERAL (SELECT ROW(a, b, g, d, NULL, NULL, NULL, NULL)::crm.bgbb AS model) mm,
+	   LATERAL (SELECT ROW(a, b, g, d, NULL, NULL, NULL, NULL, NULL)::crm.bgbb AS model) mm,
 	   LATERAL (SELECT crm.bgbb_p_alive(model, x, t_x, n) AS pa, crm.bgbb_expected_purchases(model, 100, x, t_x, n) AS e) p;
 
 -- Errors
-SELECT try($$SELECT crm.bgbb_p_alive(ROW(1.204, 0.75, 0.657, 2.783, NULL, NULL, NULL, NULL)::crm.bgbb, 3, 2, 6)$$);
-SELECT try($$SELECT crm.bgbb_p_alive(ROW(1.204, 0.75, 0.657, 2.783, NULL, NULL, NULL, NULL)::crm.bgbb, 0, 2, 6)$$);
-SELECT try($$SELECT crm.bgbb_p_alive(ROW(1.204, 0.75, 0.657, 2.783, NULL, NULL, NULL, NULL)::crm.bgbb, 2, 7, 6)$$);
-SELECT try($$SELECT crm.bgbb_expected_purchases(ROW(1.204, 0.75, 0.657, 2.783, NULL, NULL, NULL, NULL)::crm.bgbb, -1, 2, 4, 6)$$);
-SELECT try($$SELECT crm.bgbb_expected_purchases(ROW(1.204, 0.75, 0, 2.783, NULL, NULL, NULL, NULL)::crm.bgbb, 5, 2, 4, 6)$$);
+SELECT try($$SELECT crm.bgbb_p_alive(ROW(1.204, 0.75, 0.657, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, 3, 2, 6)$$);
+SELECT try($$SELECT crm.bgbb_p_alive(ROW(1.204, 0.75, 0.657, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, 0, 2, 6)$$);
+SELECT try($$SELECT crm.bgbb_p_alive(ROW(1.204, 0.75, 0.657, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, 2, 7, 6)$$);
+SELECT try($$SELECT crm.bgbb_expected_purchases(ROW(1.204, 0.75, 0.657, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, -1, 2, 4, 6)$$);
+SELECT try($$SELECT crm.bgbb_expected_purchases(ROW(1.204, 0.75, 0, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, 5, 2, 4, 6)$$);
 SELECT try($$SELECT crm.bgbb_fit(x, t_x, n) FROM (VALUES (1, 0, 6)) v(x, t_x, n)$$);
 SELECT try($$SELECT crm.bgbb_fit(x, t_x, n, w) FROM (VALUES (1, 1, 6, 0::float8)) v(x, t_x, n, w)$$);
 SELECT try($$SELECT crm.bgbb_fit_final('{5,0,1,0,1,0,6,1}')$$);

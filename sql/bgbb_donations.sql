@@ -22,3 +22,16 @@ SELECT frequency AS x, recency AS t_x, weights AS donors,
   FROM donations, fit ORDER BY frequency DESC, recency DESC LIMIT 6;
 SELECT round(sum(weights * crm.bgbb_expected_purchases(bb, 5, frequency, recency, periods))::numeric, 1) AS cohort_next_5_years
   FROM donations, fit;
+-- Standard errors: mpmath (test/reference/standard_errors.py, the BG/BB
+-- likelihood's Hessian by mpmath's differentiation at 30 digits at these
+-- estimates) 0.0693913451758, 0.0294477109571, 0.0510098275863,
+-- 0.320818750034; crm's Hessian is second differences of the likelihood
+-- (its gradient is a difference already): 1e-5 agreement
+SELECT f.parameter, round(f.estimate::numeric, 6) AS estimate, round(f.std_error::numeric, 6) AS std_error,
+	   round(f.lower95::numeric, 6) AS lower95, round(f.upper95::numeric, 6) AS upper95,
+	   abs(f.std_error / m.se - 1) < 1e-5 AS mpmath
+  FROM fit, crm.fit_parameters(bb) f
+  JOIN (VALUES ('alpha', 0.0693913451758), ('beta', 0.0294477109571), ('gamma', 0.0510098275863), ('delta', 0.320818750034)) m(parameter, se) USING (parameter);
+SELECT abs((bb).alpha / 1.2035224080275535 - 1) < 1e-12 AND abs((bb).beta / 0.7497163533435263 - 1) < 1e-12
+	   AND abs((bb).gamma / 0.6567181223926943 - 1) < 1e-12 AND abs((bb).delta / 2.7834415495237077 - 1) < 1e-12 AS reference_estimates
+  FROM fit;

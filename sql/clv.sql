@@ -13,8 +13,8 @@
 -- with the published CDNOW model r = 0.243, alpha = 4.414, a = 0.793, b = 2.426.
 
 CREATE TEMP TABLE m AS
-SELECT ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd AS bg,
-	   ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma AS gg;
+SELECT ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd AS bg,
+	   ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma AS gg;
 
 -- conditional expectation (eq. 10)
 SELECT t, x, t_x, "T", round(e::numeric, 12) AS expected, abs(e - ref) < 1e-12 AS matches_reference
@@ -58,11 +58,11 @@ SELECT crm.bgnbd_p_purchases(bg, 0, 0) AS p0_at_t0, crm.bgnbd_p_purchases(bg, 0,
 
 -- a = 1 makes FHL's (a+b+x-1)/(a-1) factor 0/0; the series have no such
 -- division: a = 1 lies between a = 1 -+ 1e-6 (mpmath: 0.69528418480469674 and 0.69528318741035503)
-SELECT round(crm.bgnbd_expected_purchases(ROW(0.5, 3, 0.999999, 2, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 1, 2, 5)::numeric, 12) AS a_below,
-	   round(crm.bgnbd_expected_purchases(ROW(0.5, 3, 1, 2, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 1, 2, 5)::numeric, 12) AS a_1,
-	   round(crm.bgnbd_expected_purchases(ROW(0.5, 3, 1.000001, 2, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 1, 2, 5)::numeric, 12) AS a_above;
+SELECT round(crm.bgnbd_expected_purchases(ROW(0.5, 3, 0.999999, 2, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 1, 2, 5)::numeric, 12) AS a_below,
+	   round(crm.bgnbd_expected_purchases(ROW(0.5, 3, 1, 2, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 1, 2, 5)::numeric, 12) AS a_1,
+	   round(crm.bgnbd_expected_purchases(ROW(0.5, 3, 1.000001, 2, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 1, 2, 5)::numeric, 12) AS a_above;
 -- a + b = 1 with x = 0 makes 2F1's third parameter 0 (mpmath, b = 0.4 + 1e-12: 1.20903931012470822)
-SELECT round(crm.bgnbd_expected_purchases_unconditional(ROW(0.5, 3, 0.6, 0.4, NULL, NULL, NULL, NULL)::crm.bgnbd, 20)::numeric, 10) AS a_plus_b_1;
+SELECT round(crm.bgnbd_expected_purchases_unconditional(ROW(0.5, 3, 0.6, 0.4, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 20)::numeric, 10) AS a_plus_b_1;
 
 -- Extreme inputs stay finite: every combination of parameters 1e-6, 1, 1e6
 -- and summaries x = 0, x = 200, t_x = T, T = 1000, with horizons inside the
@@ -75,7 +75,7 @@ SELECT count(*) AS combinations,
   FROM (VALUES (1e-6::float8), (1), (1e6)) r(r), (VALUES (1e-6::float8), (1), (1e6)) al(al),
 	   (VALUES (1e-6::float8), (1), (1e6)) a(a), (VALUES (1e-6::float8), (1), (1e6)) b(b),
 	   (VALUES (0, 0::float8, 1000::float8), (200, 999, 1000), (200, 1000, 1000), (3, 5, 5)) s(x, t_x, "T"),
-	   LATERAL (SELECT ROW(r, al, a, b, NULL, NULL, NULL, NULL)::crm.bgnbd AS model) mm,
+	   LATERAL (SELECT ROW(r, al, a, b, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd AS model) mm,
 	   LATERAL (SELECT crm.bgnbd_expected_purchases(model, 52, x, t_x, "T") AS e,
 					   crm.bgnbd_p_alive(model, x, t_x, "T") AS pa,
 					   crm.bgnbd_expected_purchases_unconditional(model, least(52, 100 * al)) AS u,
@@ -114,22 +114,22 @@ SELECT round(crm.clv(bg, gg, 2, 30.43, 38.86, 40, 3, 0.01)::numeric, 10) AS clv_
   FROM m;
 
 -- Errors
-SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, -1, 2, 30, 38)$$);
-SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, 'infinity', 2, 30, 38)$$);
-SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, -1, 0, 38)$$);
-SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 2, 40, 38)$$);
-SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 2, -1, 38)$$);
-SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 0, 5, 38)$$);
-SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 2, 5, 'NaN')$$);
-SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 2, 5, 38)$$);
-SELECT try($$SELECT crm.bgnbd_p_alive(ROW(0.243, NULL, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, 2, 5, 38)$$);
-SELECT try($$SELECT crm.bgnbd_expected_purchases_unconditional(ROW(0.243, 4.414, 'infinity', 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, 10)$$);
-SELECT try($$SELECT crm.bgnbd_p_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, -1)$$);
+SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, -1, 2, 30, 38)$$);
+SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 'infinity', 2, 30, 38)$$);
+SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, -1, 0, 38)$$);
+SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 2, 40, 38)$$);
+SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 2, -1, 38)$$);
+SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 0, 5, 38)$$);
+SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 2, 5, 'NaN')$$);
+SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, 2, 5, 38)$$);
+SELECT try($$SELECT crm.bgnbd_p_alive(ROW(0.243, NULL, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 2, 5, 38)$$);
+SELECT try($$SELECT crm.bgnbd_expected_purchases_unconditional(ROW(0.243, 4.414, 'infinity', 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 10)$$);
+SELECT try($$SELECT crm.bgnbd_p_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 10, -1)$$);
 -- outside the domain of the series: t / (alpha + T) = 10^9
-SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 1e-6, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, 1000, 0, 0, 0)$$);
-SELECT try($$SELECT crm.gammagamma_expected_spend(ROW(6.25, 0.5, 15.44, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma, 0, NULL)$$);
-SELECT try($$SELECT crm.gammagamma_expected_spend(ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma, 2, 0)$$);
-SELECT try($$SELECT crm.gammagamma_expected_spend(ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma, -2, 10)$$);
+SELECT try($$SELECT crm.bgnbd_expected_purchases(ROW(0.243, 1e-6, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 1000, 0, 0, 0)$$);
+SELECT try($$SELECT crm.gammagamma_expected_spend(ROW(6.25, 0.5, 15.44, NULL, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma, 0, NULL)$$);
+SELECT try($$SELECT crm.gammagamma_expected_spend(ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma, 2, 0)$$);
+SELECT try($$SELECT crm.gammagamma_expected_spend(ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma, -2, 10)$$);
 SELECT try($$SELECT crm.clv(m.bg, m.gg, 2, 30, 38, 40, -1, 0.01) FROM m$$);
 SELECT try($$SELECT crm.clv(m.bg, m.gg, 2, 30, 38, 40, 12, -0.01) FROM m$$);
 SELECT try($$SELECT crm.clv(m.bg, m.gg, 2, 30, 38, 40, 12, 0.01, 0) FROM m$$);

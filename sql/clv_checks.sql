@@ -10,8 +10,8 @@
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
 CREATE TEMP TABLE m AS
-SELECT ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd AS bg,
-	   ROW(0.5534, 10.5802, 0.6061, 11.6562, NULL, NULL, NULL, NULL)::crm.paretonbd AS pn;
+SELECT ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd AS bg,
+	   ROW(0.5534, 10.5802, 0.6061, 11.6562, NULL, NULL, NULL, NULL, NULL)::crm.paretonbd AS pn;
 
 -- Calibration to 2024-01-14, holdout to 2024-02-10 (27 days):
 --   9101 A: 01-01, 01-03, 01-10 twice (one day), 02-05: x 2, t_x 9/7, T 13/7; holdout 1

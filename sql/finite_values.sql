@@ -143,9 +143,9 @@ SELECT name FROM crm.customers WHERE name IN ('Dup One', 'Dup Two', 'No Line', '
 DELETE FROM crm.customers WHERE name IN ('Dup One', 'Fine');
 
 -- Finding 7: clv's horizon is bounded (1,000,000 months ran 6 min 40 s)
-SELECT try($$SELECT crm.clv((1, 1, 1, 1, 0, 1, 0, true)::crm.bgnbd, (6, 4, 15, 0, 1, 0, 0, true)::crm.gammagamma,
+SELECT try($$SELECT crm.clv((1, 1, 1, 1, 0, 1, 0, true, NULL)::crm.bgnbd, (6, 4, 15, 0, 1, 0, 0, true, NULL)::crm.gammagamma,
 							2, 5, 10, 100, 1000000, 0)$$) AS million_months;
-SELECT crm.clv((1, 1, 1, 1, 0, 1, 0, true)::crm.bgnbd, (6, 4, 15, 0, 1, 0, 0, true)::crm.gammagamma,
+SELECT crm.clv((1, 1, 1, 1, 0, 1, 0, true, NULL)::crm.bgnbd, (6, 4, 15, 0, 1, 0, 0, true, NULL)::crm.gammagamma,
 			   2, 5, 10, 100, 1200, 0) > 0 AS hundred_years_computes;
 
 -- lift_table takes a table or view name as crm.tree_train does (columns

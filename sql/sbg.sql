@@ -8,7 +8,7 @@
 -- product of the retention rates, DERL summed term by term), with the
 -- published model of the "regular" segment, alpha = 0.704, beta = 1.182.
 
-CREATE TEMP TABLE m AS SELECT ROW(0.704, 1.182, NULL, NULL, NULL, NULL)::crm.sbg AS sb;
+CREATE TEMP TABLE m AS SELECT ROW(0.704, 1.182, NULL, NULL, NULL, NULL, NULL)::crm.sbg AS sb;
 
 SELECT t, round(s::numeric, 12) AS survival, abs(s / ref - 1) < 1e-13 AS matches_reference
   FROM m, (VALUES (1, 0.6267232237539766702::float8), (7, 0.23905064169324441058), (8, 0.22011167570719398687),
@@ -31,17 +31,17 @@ SELECT count(*) AS combinations,
 	   count(*) FILTER (WHERE e >= 0 AND e < 'infinity') AS derl_finite
   FROM (VALUES (1e-6::float8), (1), (1e6)) a(a), (VALUES (1e-6::float8), (1), (1e6)) b(b),
 	   (VALUES (1), (1000), (2147483647)) t(t), (VALUES (1e-4::float8), (0.1), (100)) d(d),
-	   LATERAL (SELECT ROW(a, b, NULL, NULL, NULL, NULL)::crm.sbg AS model) mm,
+	   LATERAL (SELECT ROW(a, b, NULL, NULL, NULL, NULL, NULL)::crm.sbg AS model) mm,
 	   LATERAL (SELECT crm.sbg_survival(model, t) AS s, crm.sbg_retention_rate(model, t) AS r,
 					   crm.sbg_derl(model, d, t) AS e) p;
 
 -- Errors
-SELECT try($$SELECT crm.sbg_survival(ROW(0.704, 1.182, NULL, NULL, NULL, NULL)::crm.sbg, -1)$$);
-SELECT try($$SELECT crm.sbg_retention_rate(ROW(0.704, 1.182, NULL, NULL, NULL, NULL)::crm.sbg, 0)$$);
-SELECT try($$SELECT crm.sbg_derl(ROW(0.704, 1.182, NULL, NULL, NULL, NULL)::crm.sbg, 0, 3)$$);
-SELECT try($$SELECT crm.sbg_derl(ROW(0.704, 1.182, NULL, NULL, NULL, NULL)::crm.sbg, 0.1, -3)$$);
-SELECT try($$SELECT crm.sbg_derl(ROW(0.704, 1.182, NULL, NULL, NULL, NULL)::crm.sbg, 1e-9, 3)$$);
-SELECT try($$SELECT crm.sbg_survival(ROW(-0.704, 1.182, NULL, NULL, NULL, NULL)::crm.sbg, 3)$$);
+SELECT try($$SELECT crm.sbg_survival(ROW(0.704, 1.182, NULL, NULL, NULL, NULL, NULL)::crm.sbg, -1)$$);
+SELECT try($$SELECT crm.sbg_retention_rate(ROW(0.704, 1.182, NULL, NULL, NULL, NULL, NULL)::crm.sbg, 0)$$);
+SELECT try($$SELECT crm.sbg_derl(ROW(0.704, 1.182, NULL, NULL, NULL, NULL, NULL)::crm.sbg, 0, 3)$$);
+SELECT try($$SELECT crm.sbg_derl(ROW(0.704, 1.182, NULL, NULL, NULL, NULL, NULL)::crm.sbg, 0.1, -3)$$);
+SELECT try($$SELECT crm.sbg_derl(ROW(0.704, 1.182, NULL, NULL, NULL, NULL, NULL)::crm.sbg, 1e-9, 3)$$);
+SELECT try($$SELECT crm.sbg_survival(ROW(-0.704, 1.182, NULL, NULL, NULL, NULL, NULL)::crm.sbg, 3)$$);
 SELECT try($$SELECT crm.sbg_fit(p, c) FROM (VALUES (0, true)) v(p, c)$$);
 SELECT try($$SELECT crm.sbg_fit(p, c) FROM (VALUES (-1, false)) v(p, c)$$);
 SELECT try($$SELECT crm.sbg_fit(p, c, w) FROM (VALUES (3, false, 0::float8)) v(p, c, w)$$);

@@ -31,3 +31,12 @@ SELECT r.year, r.customers_alive AS actual, round((1000 * crm.sbg_survival(sb, r
 -- retention rates of years 8-12 and the DERL of a customer in year 8 (7 renewals) at 10 %
 SELECT t, round(crm.sbg_retention_rate(sb, t)::numeric, 4) AS retention_rate FROM fit, generate_series(8, 12) t;
 SELECT round(crm.sbg_derl(sb, 0.1, 7)::numeric, 4) AS derl_7_renewals, round(crm.sbg_derl(sb, 0.1, 0)::numeric, 4) AS derl_new FROM fit;
+-- Standard errors: mpmath (test/reference/standard_errors.py, the sBG
+-- likelihood's Hessian by mpmath's differentiation at 30 digits at these
+-- estimates) 0.0655989643079 and 0.152475631803
+SELECT f.parameter, round(f.estimate::numeric, 6) AS estimate, round(f.std_error::numeric, 6) AS std_error,
+	   round(f.lower95::numeric, 6) AS lower95, round(f.upper95::numeric, 6) AS upper95,
+	   abs(f.std_error / m.se - 1) < 1e-6 AS mpmath
+  FROM fit, crm.fit_parameters(sb) f
+  JOIN (VALUES ('alpha', 0.0655989643079), ('beta', 0.152475631803)) m(parameter, se) USING (parameter);
+SELECT abs((sb).alpha / 0.7040772989269682 - 1) < 1e-12 AND abs((sb).beta / 1.182043026866851 - 1) < 1e-12 AS reference_estimates FROM fit;

@@ -14,7 +14,7 @@
  */
 BEGIN;
 
-SELECT plan(52);
+SELECT plan(57);
 
 --------------------------------------------------------------------------
 -- Types
@@ -24,11 +24,11 @@ SELECT has_type('crm', 'bgnbd', 'type crm.bgnbd');
 SELECT has_type('crm', 'gammagamma', 'type crm.gammagamma');
 SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
 			 FROM pg_catalog.pg_attribute WHERE attrelid = 'crm.bgnbd'::regclass AND attnum > 0),
-	'r double precision, alpha double precision, a double precision, b double precision, log_likelihood double precision, customers double precision, iterations integer, converged boolean',
+	'r double precision, alpha double precision, a double precision, b double precision, log_likelihood double precision, customers double precision, iterations integer, converged boolean, covariance double precision[]',
 	'crm.bgnbd: columns');
 SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
 			 FROM pg_catalog.pg_attribute WHERE attrelid = 'crm.gammagamma'::regclass AND attnum > 0),
-	'p double precision, q double precision, gamma double precision, log_likelihood double precision, customers double precision, skipped double precision, iterations integer, converged boolean',
+	'p double precision, q double precision, gamma double precision, log_likelihood double precision, customers double precision, skipped double precision, iterations integer, converged boolean, covariance double precision[]',
 	'crm.gammagamma: columns');
 
 --------------------------------------------------------------------------
@@ -82,6 +82,7 @@ SELECT results_eq(
 			 ('bgnbd_expected_purchases_unconditional', 'i', true, 's', 'c'),
 			 ('bgnbd_p_alive', 'i', true, 's', 'c'),
 			 ('bgnbd_p_purchases', 'i', true, 's', 'c'),
+			 ('bgnbd_p_purchases', 'i', true, 's', 'c'),
 			 ('calibration_holdout', 's', true, 's', 'plpgsql'),
 			 ('clv', 'i', false, 's', 'c'),
 			 ('gammagamma_expected_spend', 'i', false, 's', 'c')$$,
@@ -134,8 +135,8 @@ SELECT ok((SELECT bool_and(obj_description(p.oid, 'pg_proc') IS NOT NULL) FROM p
 --------------------------------------------------------------------------
 
 CREATE TEMP TABLE tap_m AS
-SELECT ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd AS bg,
-	   ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma AS gg;
+SELECT ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd AS bg,
+	   ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma AS gg;
 
 -- reference values from the closed forms (mpmath, see sql/clv.sql)
 SELECT ok((SELECT abs(crm.bgnbd_expected_purchases(bg, 39, 2, 30.43, 38.86) - 1.226028174767144463) < 1e-12 FROM tap_m),
@@ -193,7 +194,7 @@ SELECT is((SELECT crm.bgnbd_fit_final(crm.bgnbd_fit_combine(
 SELECT throws_ok($$SELECT crm.bgnbd_fit(2, 6::float8, 5::float8)$$, '22023',
 	'need 0 <= t_x <= T', 'bgnbd_fit: t_x > T is an error');
 SELECT throws_ok($$SELECT crm.gammagamma_fit(2, 0::float8)$$, '22023', NULL, 'gammagamma_fit: zero spend of a repeat buyer is an error');
-SELECT throws_ok($$SELECT crm.bgnbd_p_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL)::crm.bgnbd, 39, -1)$$,
+SELECT throws_ok($$SELECT crm.bgnbd_p_purchases(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 39, -1)$$,
 	'22023', NULL, 'bgnbd_p_purchases: negative n is an error');
 SELECT throws_ok($$SELECT * FROM crm.calibration_holdout('2025-01-31', '2025-01-01')$$, '22023', NULL,
 	'calibration_holdout: holdout before calibration is an error');
@@ -205,26 +206,57 @@ SELECT throws_ok($$SELECT * FROM crm.calibration_holdout('2025-01-31', '2025-01-
 
 SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
 			 FROM pg_catalog.pg_attribute WHERE attrelid = 'crm.paretonbd'::regclass AND attnum > 0),
-	'r double precision, alpha double precision, s double precision, beta double precision, log_likelihood double precision, customers double precision, iterations integer, converged boolean',
+	'r double precision, alpha double precision, s double precision, beta double precision, log_likelihood double precision, customers double precision, iterations integer, converged boolean, covariance double precision[]',
 	'crm.paretonbd: columns');
 SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
 			 FROM pg_catalog.pg_attribute WHERE attrelid = 'crm.sbg'::regclass AND attnum > 0),
-	'alpha double precision, beta double precision, log_likelihood double precision, customers double precision, iterations integer, converged boolean',
+	'alpha double precision, beta double precision, log_likelihood double precision, customers double precision, iterations integer, converged boolean, covariance double precision[]',
 	'crm.sbg: columns');
 -- predictions: C, IMMUTABLE, STRICT, PARALLEL SAFE
 SELECT is((SELECT count(*)::integer FROM pg_catalog.pg_proc
 			WHERE pronamespace = 'crm'::regnamespace
 			  AND proname IN ('paretonbd_p_alive', 'paretonbd_expected_purchases', 'paretonbd_expected_purchases_unconditional',
+							  'paretonbd_p_purchases', 'mbgnbd_p_alive', 'mbgnbd_expected_purchases', 'mbgnbd_expected_purchases_unconditional',
 							  'sbg_survival', 'sbg_retention_rate', 'sbg_derl', 'bgbb_p_alive', 'bgbb_expected_purchases')
 			  AND provolatile = 'i' AND proisstrict AND proparallel = 's'
 			  AND prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'c')),
-	8, 'Pareto/NBD, sBG and BG/BB predictions: 8, all C, IMMUTABLE, STRICT, PARALLEL SAFE');
+	13, 'Pareto/NBD, MBG/NBD, sBG and BG/BB predictions: 13, all C, IMMUTABLE, STRICT, PARALLEL SAFE');
 -- aggregates: float8[] state with a combine function, no serialization, parallel safe
 SELECT is((SELECT count(*)::integer FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid
-			WHERE p.pronamespace = 'crm'::regnamespace AND p.proname IN ('paretonbd_fit', 'sbg_fit', 'bgbb_fit')
+			WHERE p.pronamespace = 'crm'::regnamespace AND p.proname IN ('paretonbd_fit', 'mbgnbd_fit', 'sbg_fit', 'bgbb_fit')
 			  AND a.aggtranstype = 'float8[]'::regtype AND a.aggcombinefn <> 0 AND a.aggserialfn = 0
 			  AND p.proparallel = 's'),
-	7, 'paretonbd_fit (3 overloads), sbg_fit (2) and bgbb_fit (2): float8[] state, combine, PARALLEL SAFE');
+	10, 'paretonbd_fit (3 overloads), mbgnbd_fit (3), sbg_fit (2) and bgbb_fit (2): float8[] state, combine, PARALLEL SAFE');
+
+--------------------------------------------------------------------------
+-- Standard errors: fit_parameters (one overload per model type) and clv_interval
+--------------------------------------------------------------------------
+
+SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+			 FROM pg_catalog.pg_attribute WHERE attrelid = 'crm.mbgnbd'::regclass AND attnum > 0),
+	'r double precision, alpha double precision, a double precision, b double precision, log_likelihood double precision, customers double precision, iterations integer, converged boolean, covariance double precision[]',
+	'crm.mbgnbd: columns');
+SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+			 FROM pg_catalog.pg_attribute WHERE attrelid = 'crm.bgbb'::regclass AND attnum > 0),
+	'alpha double precision, beta double precision, gamma double precision, delta double precision, log_likelihood double precision, customers double precision, iterations integer, converged boolean, covariance double precision[]',
+	'crm.bgbb: columns');
+SELECT is((SELECT string_agg(p.oid::regprocedure::text || ' ' || pg_catalog.pg_get_function_result(p.oid), '; ' ORDER BY p.oid::regprocedure::text)
+			 FROM pg_catalog.pg_proc p
+			WHERE p.pronamespace = 'crm'::regnamespace AND p.proname = 'fit_parameters'
+			  AND p.provolatile = 'i' AND p.proisstrict AND p.proparallel = 's' AND p.proretset),
+	'crm.fit_parameters(crm.bgbb) TABLE(parameter text, estimate double precision, std_error double precision, lower95 double precision, upper95 double precision); '
+	'crm.fit_parameters(crm.bgnbd) TABLE(parameter text, estimate double precision, std_error double precision, lower95 double precision, upper95 double precision); '
+	'crm.fit_parameters(crm.gammagamma) TABLE(parameter text, estimate double precision, std_error double precision, lower95 double precision, upper95 double precision); '
+	'crm.fit_parameters(crm.mbgnbd) TABLE(parameter text, estimate double precision, std_error double precision, lower95 double precision, upper95 double precision); '
+	'crm.fit_parameters(crm.paretonbd) TABLE(parameter text, estimate double precision, std_error double precision, lower95 double precision, upper95 double precision); '
+	'crm.fit_parameters(crm.sbg) TABLE(parameter text, estimate double precision, std_error double precision, lower95 double precision, upper95 double precision)',
+	'fit_parameters: one IMMUTABLE STRICT PARALLEL SAFE overload per model type');
+SELECT is(pg_catalog.pg_get_function_arguments('crm.clv_interval(crm.bgnbd, crm.gammagamma, integer, float8, float8, float8, integer, float8, float8)'::regprocedure),
+	'model crm.bgnbd, spend crm.gammagamma, x integer, t_x double precision, "T" double precision, mean_amount double precision, months integer, monthly_discount double precision, weeks_per_month double precision DEFAULT 4.348125, OUT clv double precision, OUT std_error double precision, OUT lower95 double precision, OUT upper95 double precision',
+	'clv_interval: the arguments of clv, and the interval');
+SELECT is((SELECT count(*)::integer FROM crm.fit_parameters(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd)
+			WHERE std_error IS NULL AND estimate IS NOT NULL),
+	4, 'fit_parameters: a model made by hand has estimates without standard errors');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -93,11 +93,22 @@ SELECT pg_temp.digest('paretonbd_fit',
 -- the fit checks, with a fixed model (the fits' last digits may differ)
 SELECT pg_temp.digest('clv_calibration',
 	$$SELECT c.frequency, c.customers, pg_temp.r(c.actual_purchases), pg_temp.r(c.expected_purchases)
-		FROM crm.clv_calibration(ROW(0.9, 4, 0.7, 5, NULL, NULL, NULL, NULL)::crm.bgnbd, '2025-06-30', '2025-12-31') c$$);
+		FROM crm.clv_calibration(ROW(0.9, 4, 0.7, 5, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, '2025-06-30', '2025-12-31') c$$);
 SELECT pg_temp.digest('clv_tracking',
 	$$SELECT t.period, t.period_start, t.period_end, t.in_holdout, t.actual, t.cumulative_actual,
 			 pg_temp.r(t.expected), pg_temp.r(t.cumulative_expected)
-		FROM crm.clv_tracking(ROW(0.55, 10.6, 0.6, 11.7, NULL, NULL, NULL, NULL)::crm.paretonbd, '2025-06-30', '2025-12-31') t$$);
+		FROM crm.clv_tracking(ROW(0.55, 10.6, 0.6, 11.7, NULL, NULL, NULL, NULL, NULL)::crm.paretonbd, '2025-06-30', '2025-12-31') t$$);
+SELECT pg_temp.digest('service_cost_per_purchase and clv_net',
+	$$SELECT c.customer_id, c.purchase_days, c.service_cost, pg_temp.r(c.cost_per_purchase),
+			 pg_temp.r(crm.clv_net(ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd,
+								   ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL)::crm.gammagamma,
+								   2, 30, 38, 40, c.cost_per_purchase, 12, 0.01))
+		FROM crm.service_cost_per_purchase('2025-12-31') c$$);
+SELECT pg_temp.digest('mbgnbd_fit and the standard errors of bgnbd_fit',
+	$$SELECT pg_temp.r((mb).r), pg_temp.r((mb).alpha), pg_temp.r((mb).a), pg_temp.r((mb).b), pg_temp.r((mb).log_likelihood),
+			 (SELECT string_agg(pg_temp.r(std_error)::text, ',' ORDER BY parameter) FROM crm.fit_parameters(bg))
+		FROM (SELECT crm.mbgnbd_fit(x, t_x, "T") AS mb, crm.bgnbd_fit(x, t_x, "T") AS bg
+				FROM crm.calibration_holdout('2025-12-31', '2025-12-31')) f$$);
 
 --------------------------------------------------------------------------
 -- Funnel and forecasts
