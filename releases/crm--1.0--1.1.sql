@@ -240,3 +240,232 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.gain_curve(text, integer) IS
 	'Cumulative gain chart of a scoring, chart-ready (one row per point, from point 0 at the origin): source as crm.lift_table (a table or view with columns score and label, or a query of (score, label) rows); the rows are ranked by score descending into points groups of equal size (ties shared pro rata); population_share (0..1) of rows up to the point, gain (0..1) the share of all positives they hold, lift the cumulative lift gain / population_share, min_score the lowest score of the point''s group; gain and lift NULL without positives';
+
+-- Pipeline management: the state of every opportunity as of a moment,
+-- what changed in the pipeline and the waterfall (src/pipeline.sql)
+
+CREATE FUNCTION @extschema@.opportunities_as_of(at timestamptz)
+RETURNS TABLE (opportunity_id bigint, customer_id bigint, pipeline text, stage text,
+			   status @extschema@.opportunity_status, amount numeric, owner text,
+			   created_at timestamptz, stage_entered_at timestamptz, last_change_at timestamptz)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	IF NOT isfinite(at) THEN
+		RAISE EXCEPTION 'opportunities_as_of: at must be a finite point in time, got %', at
+			USING ERRCODE = 'datetime_field_overflow',
+				  HINT = 'Pass the moment whose pipeline you want, e.g. ''2025-12-31 24:00+00''.';
+	END IF;
+	IF @extschema@.is_distributed() THEN
+		RAISE EXCEPTION 'crm.opportunities_as_of is not available on a distributed crm yet'
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'Run it on a single-node copy; crm.funnel and crm.pipeline_forecast work distributed.';
+	END IF;
+	-- One sort of the history by opportunity: the row that gives the state
+	-- first (applied rows latest first, then pending rows earliest first),
+	-- the window over the whole partition for the times.  Joined on
+	-- customer_id and the opportunity, as the keys are.
+	RETURN QUERY
+	SELECT o.id, o.customer_id, o.pipeline,
+		   coalesce(h.stage, o.stage), coalesce(h.status, o.status),
+		   coalesce(h.amount, o.amount), coalesce(h.owner, o.owner),
+		   o.created_at,
+		   coalesce(h.stage_entered_at, o.created_at),
+		   h.last_change_at
+	  FROM @extschema@.opportunities o
+	  LEFT JOIN (
+			SELECT DISTINCT ON (x.customer_id, x.opportunity_id)
+				   x.customer_id, x.opportunity_id,
+				   CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.new_stage ELSE x.old_stage END AS stage,
+				   CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.new_status ELSE x.old_status END AS status,
+				   CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.new_amount ELSE x.old_amount END AS amount,
+				   CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.new_owner ELSE x.old_owner END AS owner,
+				   max(x.changed_at) FILTER (WHERE x.changed_at <= opportunities_as_of.at
+											   AND x.old_stage IS DISTINCT FROM x.new_stage) OVER w AS stage_entered_at,
+				   max(x.changed_at) FILTER (WHERE x.changed_at <= opportunities_as_of.at) OVER w AS last_change_at
+			  FROM @extschema@.opportunity_history x
+			WINDOW w AS (PARTITION BY x.customer_id, x.opportunity_id
+						 ORDER BY x.changed_at <= opportunities_as_of.at DESC,
+								  CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.changed_at END DESC,
+								  CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.id END DESC,
+								  x.changed_at, x.id
+						 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+			 ORDER BY x.customer_id, x.opportunity_id,
+					  x.changed_at <= opportunities_as_of.at DESC,
+					  CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.changed_at END DESC,
+					  CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.id END DESC,
+					  x.changed_at, x.id) h
+		ON h.customer_id = o.customer_id AND h.opportunity_id = o.id
+	 WHERE o.created_at <= opportunities_as_of.at;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.opportunities_as_of(timestamptz) IS
+	'Every opportunity that existed at the moment at (created_at <= at) with its stage, status, amount and owner as of then, reconstructed from crm.opportunity_history: the new values of its last history row at or before at (by changed_at, then id), else the old values of its first row, else its current values (a NULL in a history column stands for the current value); the pipeline is the current one; stage_entered_at = its last stage change at or before at, else created_at; last_change_at = its last history row at or before at (NULL: none). expected_close and win_probability have no history and are not given. Deleted opportunities are gone from the past too. Errors: infinite at (22008); a distributed crm (0A000)';
+
+--------------------------------------------------------------------------
+-- What changed in the pipeline
+--------------------------------------------------------------------------
+
+-- The arguments of pipeline_changes and pipeline_waterfall, checked once:
+-- each mistake its own error.
+CREATE FUNCTION @extschema@.check_period(fn text, from_at timestamptz, to_at timestamptz, pipeline_name text)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF from_at IS NULL OR to_at IS NULL THEN
+		RAISE EXCEPTION '%: from_at and to_at must not be NULL', fn
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Give the start and the end of the period, e.g. ''2025-10-01'' and ''2025-12-31 24:00''.';
+	END IF;
+	IF NOT isfinite(from_at) OR NOT isfinite(to_at) THEN
+		RAISE EXCEPTION '%: the period must have finite ends, got % to %', fn, from_at, to_at
+			USING ERRCODE = 'datetime_field_overflow',
+				  HINT = 'The pipeline before the first deal is empty: give the start of the period you want.';
+	END IF;
+	IF from_at > to_at THEN
+		RAISE EXCEPTION '%: from_at % is after to_at %', fn, from_at, to_at
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Swap the two: the changes run from from_at (excluded) to to_at (included).';
+	END IF;
+	IF pipeline_name IS NOT NULL THEN
+		PERFORM @extschema@.known_pipeline(pipeline_name);
+	END IF;
+	IF @extschema@.is_distributed() THEN
+		RAISE EXCEPTION 'crm.% is not available on a distributed crm yet', fn
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'Run it on a single-node copy; crm.funnel and crm.pipeline_forecast work distributed.';
+	END IF;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_period(text, timestamptz, timestamptz, text) IS
+	'Argument check of crm.pipeline_changes and crm.pipeline_waterfall (fn names the caller in the messages): NULL ends (22004), an infinite end (22008), from_at after to_at (22023), an unknown pipeline (22023, crm.known_pipeline), a distributed crm (0A000)';
+
+CREATE FUNCTION @extschema@.pipeline_changes(from_at timestamptz, to_at timestamptz, pipeline_name text DEFAULT NULL)
+RETURNS TABLE (opportunity_id bigint, customer_id bigint, pipeline text, changed_at timestamptz,
+			   changed_by text, change text, old_stage text, new_stage text,
+			   old_status @extschema@.opportunity_status, new_status @extschema@.opportunity_status,
+			   old_amount numeric, new_amount numeric, owner text, amount_delta numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	PERFORM @extschema@.check_period('pipeline_changes', from_at, to_at, pipeline_changes.pipeline_name);
+	RETURN QUERY
+	WITH o AS (
+		SELECT o.id, o.customer_id, o.pipeline, o.stage, o.status, o.amount, o.owner, o.created_at
+		  FROM @extschema@.opportunities o
+		 WHERE o.created_at <= pipeline_changes.to_at
+		   AND (pipeline_changes.pipeline_name IS NULL OR o.pipeline = pipeline_changes.pipeline_name)),
+	-- every history row of those deals with its before-state (the previous
+	-- row's after-state, or its own old values) and its after-state
+	h AS (
+		SELECT x.customer_id, x.opportunity_id, x.id, x.changed_at, x.changed_by, o.created_at,
+			   coalesce(lag(x.new_stage, 1, x.old_stage) OVER w, o.stage) AS b_stage,
+			   coalesce(lag(x.new_status, 1, x.old_status) OVER w, o.status) AS b_status,
+			   coalesce(lag(x.new_amount, 1, x.old_amount) OVER w, o.amount) AS b_amount,
+			   coalesce(lag(x.new_owner, 1, x.old_owner) OVER w, o.owner) AS b_owner,
+			   coalesce(x.new_stage, o.stage) AS a_stage,
+			   coalesce(x.new_status, o.status) AS a_status,
+			   coalesce(x.new_amount, o.amount) AS a_amount,
+			   coalesce(x.new_owner, o.owner) AS a_owner,
+			   lag(x.changed_at) OVER w AS prev_at,
+			   lead(x.id) OVER w IS NULL AS is_last
+		  FROM @extschema@.opportunity_history x
+		  JOIN o ON o.customer_id = x.customer_id AND o.id = x.opportunity_id
+		WINDOW w AS (PARTITION BY x.customer_id, x.opportunity_id ORDER BY x.changed_at, x.id)),
+	ev AS (
+		-- creations in the period, in the state as of created_at: the
+		-- before-state of the first row after created_at, else the last
+		-- row's after-state, else the current values
+		SELECT o.customer_id, o.id AS opportunity_id, o.created_at AS changed_at, 0::bigint AS hid,
+			   NULL::text AS changed_by, true AS is_new,
+			   NULL::text AS b_stage, NULL::@extschema@.opportunity_status AS b_status,
+			   NULL::numeric AS b_amount, NULL::text AS b_owner,
+			   coalesce(c.stage, o.stage) AS a_stage, coalesce(c.status, o.status) AS a_status,
+			   coalesce(c.amount, o.amount) AS a_amount, coalesce(c.owner, o.owner) AS a_owner
+		  FROM o
+		  LEFT JOIN (SELECT h.customer_id, h.opportunity_id,
+							CASE WHEN h.changed_at > h.created_at THEN h.b_stage ELSE h.a_stage END AS stage,
+							CASE WHEN h.changed_at > h.created_at THEN h.b_status ELSE h.a_status END AS status,
+							CASE WHEN h.changed_at > h.created_at THEN h.b_amount ELSE h.a_amount END AS amount,
+							CASE WHEN h.changed_at > h.created_at THEN h.b_owner ELSE h.a_owner END AS owner
+					   FROM h
+					  WHERE (h.changed_at > h.created_at AND (h.prev_at IS NULL OR h.prev_at <= h.created_at))
+						 OR (h.is_last AND h.changed_at <= h.created_at)) c
+			ON c.customer_id = o.customer_id AND c.opportunity_id = o.id
+		 WHERE o.created_at > pipeline_changes.from_at
+		UNION ALL
+		-- the history rows of the period (rows at or before created_at are
+		-- part of the creation's state)
+		SELECT h.customer_id, h.opportunity_id, h.changed_at, h.id, h.changed_by, false,
+			   h.b_stage, h.b_status, h.b_amount, h.b_owner, h.a_stage, h.a_status, h.a_amount, h.a_owner
+		  FROM h
+		 WHERE h.changed_at > pipeline_changes.from_at AND h.changed_at <= pipeline_changes.to_at
+		   AND h.changed_at > h.created_at)
+	SELECT e.opportunity_id, e.customer_id, o.pipeline, e.changed_at, e.changed_by, k.change,
+		   e.b_stage, e.a_stage, e.b_status, e.a_status, e.b_amount, e.a_amount, e.a_owner, k.delta
+	  FROM ev e
+	  JOIN o ON o.customer_id = e.customer_id AND o.id = e.opportunity_id
+	  LEFT JOIN @extschema@.pipeline_stages sb ON sb.pipeline = o.pipeline AND sb.stage = e.b_stage
+	  LEFT JOIN @extschema@.pipeline_stages sa ON sa.pipeline = o.pipeline AND sa.stage = e.a_stage
+	 CROSS JOIN LATERAL (VALUES
+			(1, 'new', CASE WHEN e.a_status = 'open' THEN e.a_amount ELSE 0 END, e.is_new),
+			(2, CASE WHEN e.a_amount > e.b_amount THEN 'amount up' ELSE 'amount down' END,
+			 CASE WHEN e.b_status = 'open' THEN e.a_amount - e.b_amount ELSE 0 END,
+			 NOT e.is_new AND e.a_amount IS DISTINCT FROM e.b_amount),
+			(3, CASE e.a_status WHEN 'open' THEN 'reopened' ELSE e.a_status::text END,
+			 CASE WHEN e.a_status = 'open' THEN e.a_amount ELSE 0 END
+			 - CASE WHEN e.b_status = 'open' THEN e.a_amount ELSE 0 END,
+			 NOT e.is_new AND e.a_status IS DISTINCT FROM e.b_status),
+			(4, CASE WHEN sa.position > sb.position THEN 'stage forward'
+					 WHEN sa.position < sb.position THEN 'stage back'
+					 ELSE 'stage changed' END,
+			 0::numeric, NOT e.is_new AND e.a_stage IS DISTINCT FROM e.b_stage),
+			(5, 'transferred', 0::numeric, NOT e.is_new AND e.a_owner IS DISTINCT FROM e.b_owner))
+			AS k(ord, change, delta, happened)
+	 WHERE k.happened
+	 ORDER BY e.changed_at, e.opportunity_id, e.hid, k.ord;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.pipeline_changes(timestamptz, timestamptz, text) IS
+	'What changed in the open pipeline (status open) from from_at (excluded) to to_at (included), reconstructed from crm.opportunity_history, one row per deal, event and aspect: change is new, amount up, amount down, won, lost, terminated, suspended, reopened, archived, stage forward, stage back, stage changed (a stage not in the pipeline any more) or transferred; amount_delta its effect on the open pipeline, so that the open amount of crm.opportunities_as_of(from_at) plus the sum of amount_delta equals that of crm.opportunities_as_of(to_at) exactly; old_/new_ stage, status and amount around the event (NULL old values for new), owner after it; NULL pipeline_name = all pipelines. Close-date moves (pulled in, pushed out) are not in the history. Errors: NULL ends (22004), infinite ends (22008), from_at after to_at (22023), unknown pipeline (22023), a distributed crm (0A000)';
+
+CREATE FUNCTION @extschema@.pipeline_waterfall(from_at timestamptz, to_at timestamptz, pipeline_name text DEFAULT NULL)
+RETURNS TABLE (step integer, change text, deals bigint, amount numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	PERFORM @extschema@.check_period('pipeline_waterfall', from_at, to_at, pipeline_waterfall.pipeline_name);
+	RETURN QUERY
+	WITH kinds (step, change) AS (VALUES
+			(2, 'new'), (3, 'amount up'), (4, 'amount down'), (5, 'won'), (6, 'lost'),
+			(7, 'terminated'), (8, 'suspended'), (9, 'reopened'), (10, 'archived'),
+			(11, 'stage forward'), (12, 'stage back'), (13, 'stage changed'), (14, 'transferred')),
+	c AS (
+		SELECT p.change, count(DISTINCT (p.customer_id, p.opportunity_id)) AS deals, sum(p.amount_delta) AS amount
+		  FROM @extschema@.pipeline_changes(pipeline_waterfall.from_at, pipeline_waterfall.to_at, pipeline_waterfall.pipeline_name) p
+		 GROUP BY p.change),
+	ends AS (
+		SELECT 1 AS step, 'open at start' AS change, count(*) AS deals, coalesce(sum(a.amount), 0) AS amount
+		  FROM @extschema@.opportunities_as_of(pipeline_waterfall.from_at) a
+		 WHERE a.status = 'open' AND (pipeline_waterfall.pipeline_name IS NULL OR a.pipeline = pipeline_waterfall.pipeline_name)
+		UNION ALL
+		SELECT 15, 'open at end', count(*), coalesce(sum(a.amount), 0)
+		  FROM @extschema@.opportunities_as_of(pipeline_waterfall.to_at) a
+		 WHERE a.status = 'open' AND (pipeline_waterfall.pipeline_name IS NULL OR a.pipeline = pipeline_waterfall.pipeline_name))
+	SELECT k.step, k.change, coalesce(c.deals, 0), coalesce(c.amount, 0)
+	  FROM kinds k LEFT JOIN c ON c.change = k.change
+	UNION ALL
+	SELECT e.step, e.change, e.deals, e.amount FROM ends e
+	 ORDER BY 1;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.pipeline_waterfall(timestamptz, timestamptz, text) IS
+	'The pipeline waterfall from from_at to to_at: step 1 the open pipeline at from_at (deals, amount), steps 2..14 the sum of amount_delta and the number of deals of each change of crm.pipeline_changes (new, amount up, amount down, won, lost, terminated, suspended, reopened, archived, stage forward, stage back, stage changed, transferred; 0 when none), step 15 the open pipeline at to_at, which equals step 1 plus steps 2..14; NULL pipeline_name = all pipelines. Errors as crm.pipeline_changes';

@@ -92,6 +92,9 @@ SELECT pg_temp.digest('funnel', 'SELECT * FROM crm.funnel');
 SELECT pg_temp.digest('pipeline_funnel', $$SELECT * FROM crm.pipeline_funnel('project')$$);
 SELECT pg_temp.digest('pipeline_forecast', $$SELECT * FROM crm.pipeline_forecast('project', 3, '2025-12-31 24:00+00')$$);
 SELECT pg_temp.digest('empirical_funnel', $$SELECT * FROM crm.empirical_funnel('project')$$);
+SELECT pg_temp.digest('opportunities_as_of', $$SELECT * FROM crm.opportunities_as_of('2025-10-01 00:00+00')$$);
+SELECT pg_temp.digest('pipeline_changes', $$SELECT * FROM crm.pipeline_changes('2025-10-01 00:00+00', '2026-01-01 00:00+00')$$);
+SELECT pg_temp.digest('pipeline_waterfall', $$SELECT * FROM crm.pipeline_waterfall('2025-10-01 00:00+00', '2026-01-01 00:00+00')$$);
 -- a function that reads crm tables runs on the coordinator: called with ids
 -- gathered first, not per row of a distributed table (README, Scale-out)
 SELECT pg_temp.digest('stage_entered_at',
