@@ -138,6 +138,36 @@ SELECT try($$SELECT * FROM crm.pipeline_changes('2025-04-01', '2025-03-01')$$) A
 SELECT try($$SELECT * FROM crm.pipeline_changes('2025-03-01', '2025-04-01', 'no such pipeline')$$) AS unknown_pipeline;
 SELECT try($$SELECT * FROM crm.pipeline_waterfall('2025-04-01', '2025-03-01')$$) AS waterfall_reversed;
 
+-- The forecast as of Mar 1 (rates s1 0.5, s2 0.5, s3 0.8, 30 days each =
+-- 0.98563 months; win probability s1 0.2, s2 0.4, s3 0.8), by hand:
+--   1 in s2 since Feb 1 (28 days = 0.91992 months): rest 0.06571 + s3 = 1.05134
+--     -> month 2, 1000 * 0.4 = 400
+--   2 in s3 since Feb 20 (9 days = 0.29569): rest 0.68994 -> month 1, 2000 * 0.8 = 1600
+--   7 in s1 since Jan 1 (59 days, more than the stage): s2 + s3 = 1.97125
+--     -> month 2, 7000 * 0.2 = 1400; owned by rep1 on Mar 1
+--   4 is suspended: left out.  rep1: 1600, 1800, 0.
+SELECT * FROM crm.forecast_as_of('pc', '2025-03-01');
+-- Accuracy by month, March and April (each period's start excluded, end
+-- included):
+--   March: forecast month 1 at Mar 1 = 1600 (rep1); won in March: 2 (2000,
+--     rep1): error -400, |error| / won = 0.2
+--   April: at Apr 1, 1 is in s3 since Mar 20 (12 days = 0.39425 months):
+--     month 1, 1500 * 0.8 = 1200 (rep1); 4, 5, 7, 8 land in months 2 and 3;
+--     nothing won in April: error 1200, no percentage
+SELECT * FROM crm.forecast_accuracy('pc', '2025-03-01', '2025-04-30');
+-- By quarter, Q1: at Jan 1 only 4 (s2, rep2: 1.97125 months -> 4000 * 0.4
+-- = 1600), 7 and 9 (s1, rep1: 2.95688 -> month 3, 1400 + 180 = 1580)
+-- exist; won in Q1: 2 (rep1, 2000).  rep1 -420 (0.21), rep2 +1600, total
+-- 3180 against 2000: +1180 (0.59)
+SELECT * FROM crm.forecast_accuracy('pc', '2025-01-01', '2025-03-31', 'quarter');
+SELECT try($$SELECT * FROM crm.forecast_as_of('pc', '2025-03-01', 0)$$) AS horizon_zero;
+SELECT try($$SELECT * FROM crm.forecast_as_of('pc', 'infinity')$$) AS as_of_infinite;
+SELECT try($$SELECT * FROM crm.forecast_as_of('PC', '2025-03-01')$$) AS unknown_pipeline;
+SELECT try($$SELECT * FROM crm.forecast_accuracy('pc', '2025-01-01', '2025-03-31', 'week')$$) AS unknown_period;
+SELECT try($$SELECT * FROM crm.forecast_accuracy('pc', '2025-03-31', '2025-01-01')$$) AS reversed;
+SELECT try($$SELECT * FROM crm.forecast_accuracy('pc', '2025-01-01', 'infinity')$$) AS infinite_end;
+SELECT count(*) AS null_pipeline FROM crm.forecast_accuracy(NULL, '2025-01-01', '2025-03-31');
+
 -- Row security: a rep's changes and waterfall are those of the deals it
 -- sees.  rep2 sees 3, 4, 7 (its customer): open at start 7 = 7000 (4 was
 -- suspended); changes 3 new +3000, 4 reopened +4000, 7 transferred 0,
@@ -148,6 +178,10 @@ SELECT opportunity_id, change, amount_delta FROM crm.pipeline_changes('2025-03-0
 SELECT step, change, deals, amount FROM crm.pipeline_waterfall('2025-03-01', '2025-04-01', 'pc')
  WHERE deals > 0 OR step IN (1, 15);
 SELECT count(*) AS rep2_as_of FROM crm.opportunities_as_of('2025-04-01') WHERE pipeline = 'pc';
+-- rep2's forecast on Apr 1: 7 (s1 since Jan 1: month 2, 1400) and 4 (s1
+-- since Mar 28, 4 days = 0.13142: 0.85421 + 1.97125 = 2.82546 -> month 3,
+-- 4000 * 0.2 = 800)
+SELECT * FROM crm.forecast_as_of('pc', '2025-04-01');
 SET ROLE regress_crm_pc_rep1;
 SELECT count(*) AS rep1_as_of FROM crm.opportunities_as_of('2025-04-01') WHERE pipeline = 'pc';
 SET ROLE regress_crm_pc_boss;

@@ -285,3 +285,125 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.pipeline_waterfall(timestamptz, timestamptz, text) IS
 	'The pipeline waterfall from from_at to to_at: step 1 the open pipeline at from_at (deals, amount), steps 2..14 the sum of amount_delta and the number of deals of each change of crm.pipeline_changes (new, amount up, amount down, won, lost, terminated, suspended, reopened, archived, stage forward, stage back, stage changed, transferred; 0 when none), step 15 the open pipeline at to_at, which equals step 1 plus steps 2..14; NULL pipeline_name = all pipelines. Errors as crm.pipeline_changes';
+
+--------------------------------------------------------------------------
+-- The forecast as of a past moment, and its accuracy
+--------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.forecast_as_of(pipeline text, as_of timestamptz, horizon integer DEFAULT 3)
+RETURNS TABLE (owner text, month integer, expected_revenue numeric)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	p		record;
+	final	text;		-- the pipeline's final (won) stage
+	n		integer;	-- its open stages
+BEGIN
+	IF NOT isfinite(as_of) THEN
+		RAISE EXCEPTION 'forecast_as_of: as_of must be a finite point in time, got %', as_of
+			USING ERRCODE = 'datetime_field_overflow',
+				  HINT = 'Pass the past moment whose forecast you want, e.g. ''2025-10-01 00:00+00''.';
+	END IF;
+	IF horizon < 1 OR horizon > 1200 THEN
+		RAISE EXCEPTION 'forecast_as_of: horizon % is outside 1..1200 months', horizon
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give the number of months after as_of to forecast, e.g. 3.';
+	END IF;
+	PERFORM @extschema@.known_pipeline(forecast_as_of.pipeline);
+	IF @extschema@.is_distributed() THEN
+		RAISE EXCEPTION 'crm.forecast_as_of is not available on a distributed crm yet'
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'Run it on a single-node copy; crm.funnel and crm.pipeline_forecast work distributed.';
+	END IF;
+	SELECT * INTO p FROM @extschema@.pipeline_funnel(forecast_as_of.pipeline);
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	n := cardinality(p.stages);
+	SELECT s.stage INTO final FROM @extschema@.pipeline_stages s
+	 WHERE s.pipeline = forecast_as_of.pipeline AND s.is_final;
+	-- crm.pipeline_forecast's rules on the deals as they were at as_of (the
+	-- time in stage from their stage changes up to then); the deals' own
+	-- win probabilities have no history and are not used
+	RETURN QUERY
+	SELECT a.owner, f.month::integer, f.expected_revenue
+	  FROM (SELECT a.owner,
+				   @extschema@.funnel_forecast(
+					   coalesce(array_position(p.stages, a.stage), n), a.amount, p.conversion, p.stage_months, forecast_as_of.horizon,
+					   CASE WHEN a.stage = final THEN p.stage_months[n]
+							ELSE greatest(date_part('epoch', forecast_as_of.as_of - a.stage_entered_at) / (86400 * 30.4375), 0)
+					   END,
+					   CASE WHEN a.stage = final THEN 1::float8 END) AS months
+			  FROM @extschema@.opportunities_as_of(forecast_as_of.as_of) a
+			 WHERE a.pipeline = forecast_as_of.pipeline AND a.status = 'open'
+			   AND (a.stage = ANY (p.stages) OR a.stage = final)
+			 GROUP BY a.owner) a,
+		   LATERAL unnest(a.months) WITH ORDINALITY AS f(expected_revenue, month)
+	 ORDER BY a.owner, f.month;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.forecast_as_of(text, timestamptz, integer) IS
+	'What crm.pipeline_forecast would have said at the past moment as_of, per rep: the expected revenue of the pipeline''s deals open at as_of (crm.opportunities_as_of) per owner as of then and month 1..horizon after as_of (months of 30.4375 days), with the time each had spent in its stage by then; the pipeline''s current stage rates and durations (they have no history); the deals'' own win probabilities are not used (no history either); a deal open at the final stage closes in month 1 with probability 1. No rows without open deals or without open stages. Errors: unknown pipeline (22023), horizon outside 1..1200 (22023), infinite as_of (22008), a distributed crm (0A000), those of crm.funnel_forecast when a stage lacks its rate or duration';
+
+CREATE FUNCTION @extschema@.forecast_accuracy(pipeline text, from_date date, to_date date, period text DEFAULT 'month')
+RETURNS TABLE (period_start date, owner text, forecast numeric, won numeric, error numeric, abs_pct_error numeric)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	months	integer;
+BEGIN
+	months := CASE period WHEN 'month' THEN 1 WHEN 'quarter' THEN 3 END;
+	IF months IS NULL THEN
+		RAISE EXCEPTION 'forecast_accuracy: unknown period %', quote_literal(period)
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'The period is ''month'' (the forecast''s month 1) or ''quarter'' (its months 1 to 3).';
+	END IF;
+	IF NOT isfinite(from_date) OR NOT isfinite(to_date) OR from_date > to_date THEN
+		RAISE EXCEPTION 'forecast_accuracy: from_date % and to_date % are not a period', from_date, to_date
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give two finite dates, the first not after the second: every period that starts from from_date up to to_date is measured.';
+	END IF;
+	PERFORM @extschema@.known_pipeline(forecast_accuracy.pipeline);
+	IF @extschema@.is_distributed() THEN
+		RAISE EXCEPTION 'crm.forecast_accuracy is not available on a distributed crm yet'
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'Run it on a single-node copy; crm.funnel and crm.pipeline_forecast work distributed.';
+	END IF;
+	-- periods start on the first day of a month or quarter in the session's
+	-- time zone; each is measured on (start, end]
+	RETURN QUERY
+	WITH periods AS (
+		SELECT ps::date AS period_start, ps AS starts, ps + months * interval '1 month' AS ends
+		  FROM generate_series(date_trunc(forecast_accuracy.period, forecast_accuracy.from_date::timestamptz),
+							   forecast_accuracy.to_date::timestamptz, months * interval '1 month') ps),
+	f AS (
+		SELECT pr.period_start, x.owner, sum(x.expected_revenue) AS forecast
+		  FROM periods pr
+		 CROSS JOIN LATERAL @extschema@.forecast_as_of(forecast_accuracy.pipeline, pr.starts, months) x
+		 GROUP BY pr.period_start, x.owner),
+	w AS (
+		SELECT pr.period_start, c.owner, sum(c.new_amount) AS won
+		  FROM periods pr
+		 CROSS JOIN LATERAL @extschema@.pipeline_changes(pr.starts, pr.ends, forecast_accuracy.pipeline) c
+		 WHERE c.change = 'won'
+		 GROUP BY pr.period_start, c.owner),
+	r AS (
+		SELECT coalesce(f.period_start, w.period_start) AS period_start, coalesce(f.owner, w.owner) AS owner,
+			   coalesce(f.forecast, 0.00) AS forecast, coalesce(w.won, 0.00) AS won
+		  FROM f FULL JOIN w ON w.period_start = f.period_start AND w.owner = f.owner)
+	SELECT g.period_start, g.owner, g.forecast, g.won, g.forecast - g.won,
+		   round(abs(g.forecast - g.won) / NULLIF(g.won, 0), 4)
+	  FROM (SELECT pr.period_start, r.owner, coalesce(sum(r.forecast), 0.00) AS forecast, coalesce(sum(r.won), 0.00) AS won,
+				   grouping(r.owner) AS total
+			  FROM periods pr LEFT JOIN r ON r.period_start = pr.period_start
+			 GROUP BY GROUPING SETS ((pr.period_start, r.owner), (pr.period_start))) g
+	 WHERE (g.owner IS NOT NULL AND (g.forecast <> 0 OR g.won <> 0)) OR g.total = 1
+	 ORDER BY g.period_start, g.owner NULLS LAST;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.forecast_accuracy(text, date, date, text) IS
+	'Forecast accuracy of a pipeline per period and rep: for every month (period ''month'') or quarter (''quarter'') starting from from_date up to to_date (first days in the session time zone), forecast = what crm.forecast_as_of said at the period''s start for its months 1..1 or 1..3, per owner as of then; won = the amounts won in the period (start excluded, end included; crm.pipeline_changes), per owner at the win; error = forecast - won (positive: over-forecast; its sum over periods over the sum won is the bias); abs_pct_error = |error| / won (NULL when nothing was won), to 4 places. A row per period and owner with a forecast or a win other than 0, and a total row per period with owner NULL (every period has one). Errors: unknown period (22023), from_date after to_date or infinite (22023), unknown pipeline (22023), a distributed crm (0A000)';

@@ -10,7 +10,7 @@
  */
 BEGIN;
 
-SELECT plan(16);
+SELECT plan(19);
 
 SELECT has_function('crm', 'opportunities_as_of', ARRAY['timestamp with time zone']);
 SELECT has_function('crm', 'pipeline_changes', ARRAY['timestamp with time zone', 'timestamp with time zone', 'text']);
@@ -53,6 +53,12 @@ SELECT results_eq(
 SELECT is((SELECT sum(amount) FROM crm.pipeline_waterfall('2025-01-01 00:00+00', '2025-03-01 00:00+00', 'tap') WHERE step < 15),
 	0.00, 'the waterfall adds up: 100 + 50 + 50 - 50 - 150 = 0');
 
+-- the forecast as of Jan 15 (rates of tap: a 0.5 over 30 days): deal x in
+-- a since Jan 1 (14 days = 0.45996 months): rest 0.52567 -> month 1, 100 * 0.5
+SELECT results_eq($$SELECT owner, month, expected_revenue FROM crm.forecast_as_of('tap', '2025-01-15 00:00+00', 2)$$,
+	$$VALUES ('rep_x', 1, 50.00), ('rep_x', 2, 0.00)$$, 'forecast_as_of: 50 in month 1');
+SELECT throws_ok($$SELECT * FROM crm.forecast_accuracy('tap', '2025-01-01', '2025-03-01', 'year')$$, '22023');
+SELECT throws_ok($$SELECT * FROM crm.forecast_as_of('tap', '2025-01-01', 0)$$, '22023');
 SELECT throws_ok($$SELECT * FROM crm.opportunities_as_of('infinity')$$, '22008');
 SELECT throws_ok($$SELECT * FROM crm.pipeline_changes(NULL, now())$$, '22004');
 SELECT throws_ok($$SELECT * FROM crm.pipeline_changes('infinity', 'infinity')$$, '22008');

@@ -95,6 +95,8 @@ SELECT pg_temp.digest('empirical_funnel', $$SELECT * FROM crm.empirical_funnel('
 SELECT pg_temp.digest('opportunities_as_of', $$SELECT * FROM crm.opportunities_as_of('2025-10-01 00:00+00')$$);
 SELECT pg_temp.digest('pipeline_changes', $$SELECT * FROM crm.pipeline_changes('2025-10-01 00:00+00', '2026-01-01 00:00+00')$$);
 SELECT pg_temp.digest('pipeline_waterfall', $$SELECT * FROM crm.pipeline_waterfall('2025-10-01 00:00+00', '2026-01-01 00:00+00')$$);
+SELECT pg_temp.digest('forecast_as_of', $$SELECT * FROM crm.forecast_as_of('project', '2025-10-01 00:00+00')$$);
+SELECT pg_temp.digest('forecast_accuracy', $$SELECT * FROM crm.forecast_accuracy('project', '2025-07-01', '2025-12-31', 'quarter')$$);
 -- a function that reads crm tables runs on the coordinator: called with ids
 -- gathered first, not per row of a distributed table (README, Scale-out)
 SELECT pg_temp.digest('stage_entered_at',
