@@ -168,6 +168,35 @@ SELECT try($$SELECT * FROM crm.forecast_accuracy('pc', '2025-03-31', '2025-01-01
 SELECT try($$SELECT * FROM crm.forecast_accuracy('pc', '2025-01-01', 'infinity')$$) AS infinite_end;
 SELECT count(*) AS null_pipeline FROM crm.forecast_accuracy(NULL, '2025-01-01', '2025-03-31');
 
+-- Hygiene as of May 20 with 45 idle days (cutoff Apr 5), by hand, on the
+-- open deals 1, 4, 5, 6, 7, 8 (1 expected to close May 15; 5 moved s1 -> s3
+-- on Mar 21 and back on Mar 22; 8 with its own probability 0.9, 4 with 0.3):
+--   1 past close date (5 days), no activity (last change Mar 20: 61 days)
+--   5 no activity (Mar 22: 59 days), skipped stages (s1 -> s3, s2 skipped)
+--   7 no activity (Mar 18: 63 days)
+--   8 amount far from stage: s1 holds 4, 5, 6, 7, 8 (4400, 5000, 6000, 7000,
+--     900), median 5000, 900 < 5000 / 3; probability far from stage: 0.9
+--     against s1's 0.5 * 0.5 * 0.8 = 0.2
+--   4 (Apr 10: 40 days, 0.3 against 0.2) and 6 (created Apr 15) are fine
+UPDATE crm.opportunities SET expected_close = '2025-05-15' WHERE id = 710001;
+UPDATE crm.opportunities SET expected_close = '2025-07-01' WHERE id = 710005;
+UPDATE crm.opportunities SET win_probability = 0.9 WHERE id = 710008;
+UPDATE crm.opportunities SET win_probability = 0.3 WHERE id = 710004;
+INSERT INTO crm.opportunity_history (opportunity_id, changed_at, old_stage, new_stage, old_status, new_status) VALUES
+	(710005, '2025-03-21', 's1', 's3', 'open', 'open'), (710005, '2025-03-22', 's3', 's1', 'open', 'open');
+SELECT opportunity_id, owner, stage, amount, issue, detail
+  FROM crm.pipeline_issues('2025-05-20', 45) WHERE pipeline = 'pc';
+-- the thresholds: with 30 idle days 4 (40 days) and 6 (35 days) are idle
+-- too; with amount_factor 6 the 900 is fine (above 5000 / 6); a gap of 0.05
+-- flags 4's 0.3
+SELECT opportunity_id, issue FROM crm.pipeline_issues('2025-05-20', 30, 6, 0.05) WHERE pipeline = 'pc';
+SELECT count(*) > 0 AS view_reads FROM crm.pipeline_hygiene WHERE pipeline = 'pc';
+SELECT try($$SELECT * FROM crm.pipeline_issues('infinity')$$) AS infinite_as_of;
+SELECT try($$SELECT * FROM crm.pipeline_issues(now(), 0)$$) AS idle_zero;
+SELECT try($$SELECT * FROM crm.pipeline_issues(now(), 30, 1)$$) AS factor_one;
+SELECT try($$SELECT * FROM crm.pipeline_issues(now(), 30, 'NaN')$$) AS factor_nan;
+SELECT try($$SELECT * FROM crm.pipeline_issues(now(), 30, 3, 1)$$) AS gap_one;
+
 -- Row security: a rep's changes and waterfall are those of the deals it
 -- sees.  rep2 sees 3, 4, 7 (its customer): open at start 7 = 7000 (4 was
 -- suspended); changes 3 new +3000, 4 reopened +4000, 7 transferred 0,
@@ -182,6 +211,7 @@ SELECT count(*) AS rep2_as_of FROM crm.opportunities_as_of('2025-04-01') WHERE p
 -- since Mar 28, 4 days = 0.13142: 0.85421 + 1.97125 = 2.82546 -> month 3,
 -- 4000 * 0.2 = 800)
 SELECT * FROM crm.forecast_as_of('pc', '2025-04-01');
+SELECT opportunity_id, issue FROM crm.pipeline_issues('2025-05-20', 45) WHERE pipeline = 'pc';
 SET ROLE regress_crm_pc_rep1;
 SELECT count(*) AS rep1_as_of FROM crm.opportunities_as_of('2025-04-01') WHERE pipeline = 'pc';
 SET ROLE regress_crm_pc_boss;

@@ -407,3 +407,111 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.forecast_accuracy(text, date, date, text) IS
 	'Forecast accuracy of a pipeline per period and rep: for every month (period ''month'') or quarter (''quarter'') starting from from_date up to to_date (first days in the session time zone), forecast = what crm.forecast_as_of said at the period''s start for its months 1..1 or 1..3, per owner as of then; won = the amounts won in the period (start excluded, end included; crm.pipeline_changes), per owner at the win; error = forecast - won (positive: over-forecast; its sum over periods over the sum won is the bias); abs_pct_error = |error| / won (NULL when nothing was won), to 4 places. A row per period and owner with a forecast or a win other than 0, and a total row per period with owner NULL (every period has one). Errors: unknown period (22023), from_date after to_date or infinite (22023), unknown pipeline (22023), a distributed crm (0A000)';
+
+--------------------------------------------------------------------------
+-- Pipeline hygiene
+--------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.pipeline_issues(as_of timestamptz DEFAULT pg_catalog.now(), idle_days integer DEFAULT 30,
+											amount_factor float8 DEFAULT 3, probability_gap float8 DEFAULT 0.3)
+RETURNS TABLE (opportunity_id bigint, customer_id bigint, name text, owner text, pipeline text, stage text,
+			   amount numeric, issue text, detail text)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	IF NOT isfinite(as_of) THEN
+		RAISE EXCEPTION 'pipeline_issues: as_of must be a finite point in time, got %', as_of
+			USING ERRCODE = 'datetime_field_overflow',
+				  HINT = 'Pass the moment the ages are measured from, e.g. now() (the default).';
+	END IF;
+	IF idle_days < 1 THEN
+		RAISE EXCEPTION 'pipeline_issues: idle_days must be at least 1, got %', idle_days
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A deal without a change for idle_days days (30 by default) is reported as without activity.';
+	END IF;
+	IF NOT amount_factor > 1 OR amount_factor IN ('Infinity', 'NaN') THEN
+		RAISE EXCEPTION 'pipeline_issues: amount_factor must be a finite number above 1, got %', amount_factor
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'An amount above amount_factor times or below 1/amount_factor of its stage''s median is reported; 3 by default.';
+	END IF;
+	IF NOT (probability_gap > 0 AND probability_gap < 1) THEN
+		RAISE EXCEPTION 'pipeline_issues: probability_gap must be between 0 and 1 (both excluded), got %', probability_gap
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'An own win probability further than probability_gap from its stage''s is reported; 0.3 by default.';
+	END IF;
+	IF @extschema@.is_distributed() THEN
+		RAISE EXCEPTION 'crm.pipeline_issues is not available on a distributed crm yet'
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'Run it on a single-node copy; crm.funnel and crm.handover work distributed.';
+	END IF;
+	RETURN QUERY
+	WITH o AS (
+		SELECT o.id, o.customer_id, o.name, o.owner, o.pipeline, o.stage, o.amount, o.expected_close,
+			   o.win_probability, o.created_at, s.position
+		  FROM @extschema@.opportunities o
+		  JOIN @extschema@.pipeline_stages s ON s.pipeline = o.pipeline AND s.stage = o.stage
+		 WHERE o.status = 'open'),
+	-- per deal: its last change and the forward moves that skipped a stage
+	h AS (
+		SELECT x.customer_id, x.opportunity_id, max(x.changed_at) AS last_change,
+			   string_agg(format('%s -> %s on %s', x.old_stage, x.new_stage, to_char(x.changed_at, 'YYYY-MM-DD')), '; '
+						  ORDER BY x.changed_at, x.id) FILTER (WHERE sn.position > so.position + 1) AS skips
+		  FROM @extschema@.opportunity_history x
+		  JOIN o ON o.customer_id = x.customer_id AND o.id = x.opportunity_id
+		  LEFT JOIN @extschema@.pipeline_stages so ON so.pipeline = o.pipeline AND so.stage = x.old_stage
+		  LEFT JOIN @extschema@.pipeline_stages sn ON sn.pipeline = o.pipeline AND sn.stage = x.new_stage
+		 GROUP BY x.customer_id, x.opportunity_id),
+	-- per open stage: the median amount of its open deals (3 at least)
+	m AS (
+		SELECT o.pipeline, o.stage, count(*) AS deals,
+			   percentile_cont(0.5) WITHIN GROUP (ORDER BY o.amount::float8) AS median
+		  FROM o GROUP BY o.pipeline, o.stage HAVING count(*) >= 3),
+	-- per pipeline: the stages' win probabilities (crm.win_probability; the
+	-- final stage 1), when every open stage has its rate
+	f AS (
+		SELECT s.pipeline, pf.stages, pf.conversion
+		  FROM (SELECT DISTINCT x.pipeline FROM @extschema@.pipeline_stages x) s
+		 CROSS JOIN LATERAL @extschema@.pipeline_funnel(s.pipeline) pf
+		 WHERE array_position(pf.conversion, NULL) IS NULL)
+	SELECT o.id, o.customer_id, o.name, o.owner, o.pipeline, o.stage, o.amount, i.issue, i.detail
+	  FROM o
+	  LEFT JOIN h ON h.customer_id = o.customer_id AND h.opportunity_id = o.id
+	  LEFT JOIN m ON m.pipeline = o.pipeline AND m.stage = o.stage
+	  LEFT JOIN f ON f.pipeline = o.pipeline
+	 CROSS JOIN LATERAL (SELECT greatest(o.created_at, h.last_change) AS last_activity,
+								CASE WHEN array_position(f.stages, o.stage) IS NOT NULL
+									 THEN @extschema@.win_probability(array_position(f.stages, o.stage), f.conversion)
+									 WHEN f.pipeline IS NOT NULL THEN 1::float8 END AS stage_probability) a
+	 CROSS JOIN LATERAL (VALUES
+			('past close date',
+			 format('expected close %s, %s days before as_of', to_char(o.expected_close, 'YYYY-MM-DD'), as_of::date - o.expected_close),
+			 o.expected_close < as_of::date),
+			('no activity',
+			 format('last change %s, %s days before as_of', to_char(a.last_activity, 'YYYY-MM-DD'),
+					floor(date_part('epoch', as_of - a.last_activity) / 86400)),
+			 a.last_activity < as_of - idle_days * interval '1 day'),
+			('skipped stages', h.skips, h.skips IS NOT NULL),
+			('amount far from stage',
+			 format('amount %s is %s x the median %s of the %s open deals in %s', o.amount,
+					round((o.amount::float8 / nullif(m.median, 0))::numeric, 2), round(m.median::numeric, 2), m.deals, o.stage),
+			 o.amount::float8 > amount_factor * m.median OR o.amount::float8 < m.median / amount_factor),
+			('probability far from stage',
+			 format('own win probability %s, the stage''s %s', o.win_probability, round(a.stage_probability::numeric, 2)),
+			 abs(o.win_probability - a.stage_probability) > probability_gap))
+			AS i(issue, detail, found)
+	 WHERE i.found
+	 ORDER BY o.owner, o.id, i.issue;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.pipeline_issues(timestamptz, integer, float8, float8) IS
+	'Pipeline hygiene: one row per open deal (status open) and issue, with a readable detail: past close date (expected_close before as_of''s date), no activity (no history row and no creation for more than idle_days days before as_of; default 30), skipped stages (a recorded forward move past at least one stage of the pipeline), amount far from stage (above amount_factor times or below 1/amount_factor of the median amount of the open deals in its stage, when it has 3 at least; default 3), probability far from stage (own win_probability further than probability_gap from the stage''s funnel win probability, crm.win_probability; default 0.3). Current state of the deals; as_of (default now()) is the moment ages are measured from. Ordered by owner and deal. Errors: infinite as_of (22008), idle_days < 1, amount_factor not above 1 or infinite, probability_gap outside (0, 1) (22023), a distributed crm (0A000)';
+
+CREATE VIEW @extschema@.pipeline_hygiene AS
+SELECT i.opportunity_id, i.customer_id, i.name, i.owner, i.pipeline, i.stage, i.amount, i.issue, i.detail
+  FROM @extschema@.pipeline_issues() i;
+-- with the querying role's rights, like every view of crm (security.sql)
+ALTER VIEW @extschema@.pipeline_hygiene SET (security_invoker = true);
+COMMENT ON VIEW @extschema@.pipeline_hygiene IS
+	'crm.pipeline_issues() with its default thresholds as of now: open deals past their expected close date, without a change for 30 days, that skipped stages, with an amount more than 3 times off their stage''s median or an own win probability more than 0.3 off their stage''s';

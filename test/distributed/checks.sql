@@ -96,6 +96,7 @@ SELECT pg_temp.digest('opportunities_as_of', $$SELECT * FROM crm.opportunities_a
 SELECT pg_temp.digest('pipeline_changes', $$SELECT * FROM crm.pipeline_changes('2025-10-01 00:00+00', '2026-01-01 00:00+00')$$);
 SELECT pg_temp.digest('pipeline_waterfall', $$SELECT * FROM crm.pipeline_waterfall('2025-10-01 00:00+00', '2026-01-01 00:00+00')$$);
 SELECT pg_temp.digest('forecast_as_of', $$SELECT * FROM crm.forecast_as_of('project', '2025-10-01 00:00+00')$$);
+SELECT pg_temp.digest('pipeline_issues', $$SELECT * FROM crm.pipeline_issues('2026-01-01', 60)$$);
 SELECT pg_temp.digest('forecast_accuracy', $$SELECT * FROM crm.forecast_accuracy('project', '2025-07-01', '2025-12-31', 'quarter')$$);
 -- a function that reads crm tables runs on the coordinator: called with ids
 -- gathered first, not per row of a distributed table (README, Scale-out)
