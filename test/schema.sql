@@ -430,6 +430,8 @@ SELECT functions_are('crm', ARRAY[
 	'funnel_forecast_combine', 'funnel_forecast_final', 'pipeline_funnel', 'known_pipeline', 'stage_entered_at',
 	'pipeline_forecast', 'empirical_funnel', 'apply_empirical_funnel', 'handover',
 	'opportunities_as_of', 'check_period', 'pipeline_changes', 'pipeline_waterfall', 'forecast_as_of', 'forecast_accuracy', 'pipeline_issues',
+	'nb_train', 'nb_train_trans', 'nb_train_combine', 'nb_train_serialize', 'nb_train_deserialize', 'nb_train_final',
+	'nb_score', 'nb_factors', 'nb_bin', 'nb_merge', 'deal_snapshots',
 	'allocate', 'sales_share', 'allocate_quotas', 'seasonal_forecast', 'seasonal_forecast_trans',
 	'seasonal_forecast_combine', 'seasonal_forecast_final',
 	'roi', 'spend_band', 'campaigns_in_period', 'campaign_rollup', 'campaign_sales_lift',

@@ -147,6 +147,18 @@ SELECT pg_temp.digest('auc and lift_table',
 	  UNION ALL
 	  SELECT l::text FROM crm.lift_table('SELECT crm.tree_score(m.model, o), o.uses_offer FROM offer_customers o, crm.models m WHERE m.name = ''offer''', 5) l$$);
 
+SELECT pg_temp.digest('nb_train',
+	$$SELECT (crm.nb_train(ARRAY['stage=' || stage, 'product=' || split_part(name, ' ', 1)], status = 'won')).*
+		FROM crm.opportunities WHERE status IN ('won', 'lost', 'terminated')$$);
+SELECT pg_temp.digest('nb_score on a distributed table',
+	$$SELECT o.id, pg_temp.r(crm.nb_score(m.model, ARRAY['stage=' || o.stage, 'product=' || split_part(o.name, ' ', 1)])),
+			 crm.nb_factors(m.model, ARRAY['stage=' || o.stage, 'product=' || split_part(o.name, ' ', 1)])
+		FROM crm.opportunities o,
+			 (SELECT crm.nb_train(ARRAY['stage=' || stage, 'product=' || split_part(name, ' ', 1)], status = 'won') AS model
+				FROM crm.opportunities WHERE status IN ('won', 'lost', 'terminated')) m
+	   WHERE o.status = 'open'$$);
+SELECT pg_temp.digest('deal_snapshots', $$SELECT * FROM crm.deal_snapshots('project')$$);
+
 --------------------------------------------------------------------------
 -- The workflow: state machines, history, grades, governance
 --------------------------------------------------------------------------
