@@ -355,64 +355,65 @@ AS $$
 #variable_conflict use_column
 BEGIN
 	PERFORM @extschema@.check_period('pipeline_changes', from_at, to_at, pipeline_changes.pipeline_name);
+	-- One pass over the history of the deals that existed by to_at, sorted
+	-- by deal and time (joined on customer_id and the opportunity, as the
+	-- keys are): each row's before-state is the previous row's after-state
+	-- (or its own old values), and the first row after created_at carries
+	-- the state at creation in its before-state (the last row's after-state
+	-- when every row is at or before created_at).  Each row gives up to two
+	-- events: the deal's creation, when it falls in the period, and its own
+	-- change, when that does.  Deals without history add their creation.
 	RETURN QUERY
-	WITH o AS (
-		SELECT o.id, o.customer_id, o.pipeline, o.stage, o.status, o.amount, o.owner, o.created_at
-		  FROM @extschema@.opportunities o
-		 WHERE o.created_at <= pipeline_changes.to_at
-		   AND (pipeline_changes.pipeline_name IS NULL OR o.pipeline = pipeline_changes.pipeline_name)),
-	-- every history row of those deals with its before-state (the previous
-	-- row's after-state, or its own old values) and its after-state
-	h AS (
-		SELECT x.customer_id, x.opportunity_id, x.id, x.changed_at, x.changed_by, o.created_at,
-			   coalesce(lag(x.new_stage, 1, x.old_stage) OVER w, o.stage) AS b_stage,
-			   coalesce(lag(x.new_status, 1, x.old_status) OVER w, o.status) AS b_status,
-			   coalesce(lag(x.new_amount, 1, x.old_amount) OVER w, o.amount) AS b_amount,
-			   coalesce(lag(x.new_owner, 1, x.old_owner) OVER w, o.owner) AS b_owner,
-			   coalesce(x.new_stage, o.stage) AS a_stage,
-			   coalesce(x.new_status, o.status) AS a_status,
-			   coalesce(x.new_amount, o.amount) AS a_amount,
-			   coalesce(x.new_owner, o.owner) AS a_owner,
-			   lag(x.changed_at) OVER w AS prev_at,
-			   lead(x.id) OVER w IS NULL AS is_last
-		  FROM @extschema@.opportunity_history x
-		  JOIN o ON o.customer_id = x.customer_id AND o.id = x.opportunity_id
-		WINDOW w AS (PARTITION BY x.customer_id, x.opportunity_id ORDER BY x.changed_at, x.id)),
-	ev AS (
-		-- creations in the period, in the state as of created_at: the
-		-- before-state of the first row after created_at, else the last
-		-- row's after-state, else the current values
-		SELECT o.customer_id, o.id AS opportunity_id, o.created_at AS changed_at, 0::bigint AS hid,
-			   NULL::text AS changed_by, true AS is_new,
-			   NULL::text AS b_stage, NULL::@extschema@.opportunity_status AS b_status,
-			   NULL::numeric AS b_amount, NULL::text AS b_owner,
-			   coalesce(c.stage, o.stage) AS a_stage, coalesce(c.status, o.status) AS a_status,
-			   coalesce(c.amount, o.amount) AS a_amount, coalesce(c.owner, o.owner) AS a_owner
-		  FROM o
-		  LEFT JOIN (SELECT h.customer_id, h.opportunity_id,
-							CASE WHEN h.changed_at > h.created_at THEN h.b_stage ELSE h.a_stage END AS stage,
-							CASE WHEN h.changed_at > h.created_at THEN h.b_status ELSE h.a_status END AS status,
-							CASE WHEN h.changed_at > h.created_at THEN h.b_amount ELSE h.a_amount END AS amount,
-							CASE WHEN h.changed_at > h.created_at THEN h.b_owner ELSE h.a_owner END AS owner
-					   FROM h
-					  WHERE (h.changed_at > h.created_at AND (h.prev_at IS NULL OR h.prev_at <= h.created_at))
-						 OR (h.is_last AND h.changed_at <= h.created_at)) c
-			ON c.customer_id = o.customer_id AND c.opportunity_id = o.id
-		 WHERE o.created_at > pipeline_changes.from_at
-		UNION ALL
-		-- the history rows of the period (rows at or before created_at are
-		-- part of the creation's state)
-		SELECT h.customer_id, h.opportunity_id, h.changed_at, h.id, h.changed_by, false,
-			   h.b_stage, h.b_status, h.b_amount, h.b_owner, h.a_stage, h.a_status, h.a_amount, h.a_owner
-		  FROM h
-		 WHERE h.changed_at > pipeline_changes.from_at AND h.changed_at <= pipeline_changes.to_at
-		   AND h.changed_at > h.created_at)
-	SELECT e.opportunity_id, e.customer_id, o.pipeline, e.changed_at, e.changed_by, k.change,
+	SELECT e.opportunity_id, e.customer_id, e.pipeline, e.changed_at, e.changed_by, k.change,
 		   e.b_stage, e.a_stage, e.b_status, e.a_status, e.b_amount, e.a_amount, e.a_owner, k.delta
-	  FROM ev e
-	  JOIN o ON o.customer_id = e.customer_id AND o.id = e.opportunity_id
-	  LEFT JOIN @extschema@.pipeline_stages sb ON sb.pipeline = o.pipeline AND sb.stage = e.b_stage
-	  LEFT JOIN @extschema@.pipeline_stages sa ON sa.pipeline = o.pipeline AND sa.stage = e.a_stage
+	  FROM (
+		SELECT h.opportunity_id, h.customer_id, h.pipeline, ev.*
+		  FROM (SELECT x.customer_id, x.opportunity_id, x.id, x.changed_at, x.changed_by, o.pipeline, o.created_at,
+					   coalesce(lag(x.new_stage, 1, x.old_stage) OVER w, o.stage) AS b_stage,
+					   coalesce(lag(x.new_status, 1, x.old_status) OVER w, o.status) AS b_status,
+					   coalesce(lag(x.new_amount, 1, x.old_amount) OVER w, o.amount) AS b_amount,
+					   coalesce(lag(x.new_owner, 1, x.old_owner) OVER w, o.owner) AS b_owner,
+					   coalesce(x.new_stage, o.stage) AS a_stage,
+					   coalesce(x.new_status, o.status) AS a_status,
+					   coalesce(x.new_amount, o.amount) AS a_amount,
+					   coalesce(x.new_owner, o.owner) AS a_owner,
+					   lag(x.changed_at) OVER w AS prev_at,
+					   lead(x.id) OVER w IS NULL AS is_last
+				  FROM @extschema@.opportunity_history x
+				  JOIN @extschema@.opportunities o ON o.customer_id = x.customer_id AND o.id = x.opportunity_id
+				 WHERE o.created_at <= pipeline_changes.to_at
+				   AND (pipeline_changes.pipeline_name IS NULL OR o.pipeline = pipeline_changes.pipeline_name)
+				WINDOW w AS (PARTITION BY x.customer_id, x.opportunity_id ORDER BY x.changed_at, x.id)) h
+		 CROSS JOIN LATERAL (
+				-- the creation, in the state at created_at
+				SELECT h.created_at, 0::bigint, NULL::text, true,
+					   NULL::text, NULL::@extschema@.opportunity_status, NULL::numeric, NULL::text,
+					   CASE WHEN h.changed_at > h.created_at THEN h.b_stage ELSE h.a_stage END,
+					   CASE WHEN h.changed_at > h.created_at THEN h.b_status ELSE h.a_status END,
+					   CASE WHEN h.changed_at > h.created_at THEN h.b_amount ELSE h.a_amount END,
+					   CASE WHEN h.changed_at > h.created_at THEN h.b_owner ELSE h.a_owner END
+				 WHERE h.created_at > pipeline_changes.from_at
+				   AND ((h.changed_at > h.created_at AND (h.prev_at IS NULL OR h.prev_at <= h.created_at))
+						OR (h.is_last AND h.changed_at <= h.created_at))
+				UNION ALL
+				-- the row's own change (rows at or before created_at are part
+				-- of the state at creation)
+				SELECT h.changed_at, h.id, h.changed_by, false,
+					   h.b_stage, h.b_status, h.b_amount, h.b_owner, h.a_stage, h.a_status, h.a_amount, h.a_owner
+				 WHERE h.changed_at > pipeline_changes.from_at AND h.changed_at <= pipeline_changes.to_at
+				   AND h.changed_at > h.created_at)
+			AS ev(changed_at, hid, changed_by, is_new, b_stage, b_status, b_amount, b_owner,
+				  a_stage, a_status, a_amount, a_owner)
+		UNION ALL
+		SELECT o.id, o.customer_id, o.pipeline, o.created_at, 0, NULL, true, NULL, NULL, NULL, NULL,
+			   o.stage, o.status, o.amount, o.owner
+		  FROM @extschema@.opportunities o
+		 WHERE o.created_at > pipeline_changes.from_at AND o.created_at <= pipeline_changes.to_at
+		   AND (pipeline_changes.pipeline_name IS NULL OR o.pipeline = pipeline_changes.pipeline_name)
+		   AND NOT EXISTS (SELECT FROM @extschema@.opportunity_history x
+							WHERE x.customer_id = o.customer_id AND x.opportunity_id = o.id)) e
+	  LEFT JOIN @extschema@.pipeline_stages sb ON sb.pipeline = e.pipeline AND sb.stage = e.b_stage
+	  LEFT JOIN @extschema@.pipeline_stages sa ON sa.pipeline = e.pipeline AND sa.stage = e.a_stage
 	 CROSS JOIN LATERAL (VALUES
 			(1, 'new', CASE WHEN e.a_status = 'open' THEN e.a_amount ELSE 0 END, e.is_new),
 			(2, CASE WHEN e.a_amount > e.b_amount THEN 'amount up' ELSE 'amount down' END,
