@@ -35,7 +35,7 @@ SELECT t AS table_name, crm_md5 FROM (VALUES
 									  ORDER BY q.period_start, q.owner, q.region)) FROM crm.quotas q))) AS v(t, crm_md5);
 CREATE TEMP TABLE first_run AS SELECT * FROM fingerprints;
 SET client_min_messages = warning;
-TRUNCATE crm.customers, crm.campaigns, crm.quotas CASCADE;
+TRUNCATE crm.customers, crm.campaigns, crm.quotas, crm.forecast_adjustments CASCADE;
 SELECT sum(row_count) AS rows_again FROM crm.generate_demo_data(2000, 7);
 SELECT f.table_name, f.crm_md5 = v.crm_md5 AS same_rows
   FROM first_run f JOIN fingerprints v USING (table_name)
@@ -93,4 +93,4 @@ SELECT period,
 			   ('a day', '2024-06-30 00:00+00', '2024-07-01 00:00+00')) p(period, f, t);
 
 SET client_min_messages = warning;
-TRUNCATE crm.customers, crm.campaigns, crm.quotas CASCADE;
+TRUNCATE crm.customers, crm.campaigns, crm.quotas, crm.forecast_adjustments CASCADE;

@@ -6,7 +6,7 @@
  * coordinator after the workers were added creates it on them too), makes
  *   - the shared, small tables reference tables, copied to every node:
  *     status_transitions, pipeline_stages, campaigns, quotas, models,
- *     row_security_state;
+ *     row_security_state, forecast_adjustments;
  *   - every table of per-customer rows a distributed table: customers by id,
  *     all the others by customer_id, co-located with it.  One customer's
  *     rows (orders, opportunities and their history, contracts, grades,
@@ -87,21 +87,22 @@ BEGIN ATOMIC
 		(4, 'quotas', 'reference', NULL),
 		(5, 'models', 'reference', NULL),
 		(6, 'row_security_state', 'reference', NULL),
-		(7, 'customers', 'distributed', 'id'),
-		(8, 'contacts', 'distributed', 'customer_id'),
-		(9, 'orders', 'distributed', 'customer_id'),
-		(10, 'service_costs', 'distributed', 'customer_id'),
-		(11, 'campaign_members', 'distributed', 'customer_id'),
-		(12, 'opportunities', 'distributed', 'customer_id'),
-		(13, 'opportunity_owners', 'distributed', 'customer_id'),
-		(14, 'opportunity_history', 'distributed', 'customer_id'),
-		(15, 'quotes', 'distributed', 'customer_id'),
-		(16, 'contracts', 'distributed', 'customer_id'),
-		(17, 'contract_versions', 'distributed', 'customer_id'),
-		(18, 'contract_history', 'distributed', 'customer_id'),
-		(19, 'customer_grades', 'distributed', 'customer_id'),
-		(20, 'grade_history', 'distributed', 'customer_id'),
-		(21, 'audit_log', 'distributed', 'customer_id'))
+		(7, 'forecast_adjustments', 'reference', NULL),
+		(8, 'customers', 'distributed', 'id'),
+		(9, 'contacts', 'distributed', 'customer_id'),
+		(10, 'orders', 'distributed', 'customer_id'),
+		(11, 'service_costs', 'distributed', 'customer_id'),
+		(12, 'campaign_members', 'distributed', 'customer_id'),
+		(13, 'opportunities', 'distributed', 'customer_id'),
+		(14, 'opportunity_owners', 'distributed', 'customer_id'),
+		(15, 'opportunity_history', 'distributed', 'customer_id'),
+		(16, 'quotes', 'distributed', 'customer_id'),
+		(17, 'contracts', 'distributed', 'customer_id'),
+		(18, 'contract_versions', 'distributed', 'customer_id'),
+		(19, 'contract_history', 'distributed', 'customer_id'),
+		(20, 'customer_grades', 'distributed', 'customer_id'),
+		(21, 'grade_history', 'distributed', 'customer_id'),
+		(22, 'audit_log', 'distributed', 'customer_id'))
 		AS t(n, table_name, kind, distribution_column)
 	 ORDER BY t.n;
 END;

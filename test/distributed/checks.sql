@@ -158,6 +158,9 @@ SELECT pg_temp.digest('nb_score on a distributed table',
 				FROM crm.opportunities WHERE status IN ('won', 'lost', 'terminated')) m
 	   WHERE o.status = 'open'$$);
 SELECT pg_temp.digest('deal_snapshots', $$SELECT * FROM crm.deal_snapshots('project')$$);
+SELECT pg_temp.digest('forecast_rollup', $$SELECT level, name, category, deals, amount, adjusted_amount, adjusted_by FROM crm.forecast_rollup('project', '2026-01-01', 'quarter')$$);
+SELECT pg_temp.digest('default_forecast_category',
+	'SELECT id, crm.default_forecast_category(status, win_probability) FROM crm.opportunities');
 
 --------------------------------------------------------------------------
 -- The workflow: state machines, history, grades, governance
