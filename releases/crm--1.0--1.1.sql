@@ -245,6 +245,8 @@ COMMENT ON FUNCTION @extschema@.gain_curve(text, integer) IS
 
 
 
+
+
 -- Pipeline management: the state of every opportunity as of a moment,
 -- what changed in the pipeline and the waterfall (src/pipeline.sql)
 
@@ -387,6 +389,12 @@ BEGIN
 				  JOIN @extschema@.opportunities o ON o.customer_id = x.customer_id AND o.id = x.opportunity_id
 				 WHERE o.created_at <= pipeline_changes.to_at
 				   AND (pipeline_changes.pipeline_name IS NULL OR o.pipeline = pipeline_changes.pipeline_name)
+				   -- only the deals with an event: created in the period, or
+				   -- with a history row in it
+				   AND (o.created_at > pipeline_changes.from_at
+						OR (x.customer_id, x.opportunity_id) IN
+						   (SELECT y.customer_id, y.opportunity_id FROM @extschema@.opportunity_history y
+							 WHERE y.changed_at > pipeline_changes.from_at AND y.changed_at <= pipeline_changes.to_at))
 				WINDOW w AS (PARTITION BY x.customer_id, x.opportunity_id ORDER BY x.changed_at, x.id)) h
 		 CROSS JOIN LATERAL (
 				-- the creation, in the state at created_at
@@ -1469,8 +1477,7 @@ BEGIN
 				   ('@extschema@.contacts', (SELECT max(id) FROM @extschema@.contacts)),
 				   ('@extschema@.campaigns', (SELECT max(id) FROM @extschema@.campaigns)),
 				   ('@extschema@.opportunities', (SELECT max(id) FROM @extschema@.opportunities)),
-				   ('@extschema@.contracts', (SELECT max(id) FROM @extschema@.contracts)),
-				   ('@extschema@.forecast_adjustments', (SELECT max(id) FROM @extschema@.forecast_adjustments))) AS v(t, m);
+				   ('@extschema@.contracts', (SELECT max(id) FROM @extschema@.contracts))) AS v(t, m);
 
 	-- (On Citus, the workers' autovacuum analyzes the shards: an ANALYZE of
 	-- the distributed tables here would need connections that the local

@@ -561,8 +561,7 @@ BEGIN
 				   ('@extschema@.contacts', (SELECT max(id) FROM @extschema@.contacts)),
 				   ('@extschema@.campaigns', (SELECT max(id) FROM @extschema@.campaigns)),
 				   ('@extschema@.opportunities', (SELECT max(id) FROM @extschema@.opportunities)),
-				   ('@extschema@.contracts', (SELECT max(id) FROM @extschema@.contracts)),
-				   ('@extschema@.forecast_adjustments', (SELECT max(id) FROM @extschema@.forecast_adjustments))) AS v(t, m);
+				   ('@extschema@.contracts', (SELECT max(id) FROM @extschema@.contracts))) AS v(t, m);
 
 	-- (On Citus, the workers' autovacuum analyzes the shards: an ANALYZE of
 	-- the distributed tables here would need connections that the local

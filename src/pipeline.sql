@@ -199,6 +199,12 @@ BEGIN
 				  JOIN @extschema@.opportunities o ON o.customer_id = x.customer_id AND o.id = x.opportunity_id
 				 WHERE o.created_at <= pipeline_changes.to_at
 				   AND (pipeline_changes.pipeline_name IS NULL OR o.pipeline = pipeline_changes.pipeline_name)
+				   -- only the deals with an event: created in the period, or
+				   -- with a history row in it
+				   AND (o.created_at > pipeline_changes.from_at
+						OR (x.customer_id, x.opportunity_id) IN
+						   (SELECT y.customer_id, y.opportunity_id FROM @extschema@.opportunity_history y
+							 WHERE y.changed_at > pipeline_changes.from_at AND y.changed_at <= pipeline_changes.to_at))
 				WINDOW w AS (PARTITION BY x.customer_id, x.opportunity_id ORDER BY x.changed_at, x.id)) h
 		 CROSS JOIN LATERAL (
 				-- the creation, in the state at created_at
