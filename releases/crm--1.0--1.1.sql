@@ -241,12 +241,6 @@ $$;
 COMMENT ON FUNCTION @extschema@.gain_curve(text, integer) IS
 	'Cumulative gain chart of a scoring, chart-ready (one row per point, from point 0 at the origin): source as crm.lift_table (a table or view with columns score and label, or a query of (score, label) rows); the rows are ranked by score descending into points groups of equal size (ties shared pro rata); population_share (0..1) of rows up to the point, gain (0..1) the share of all positives they hold, lift the cumulative lift gain / population_share, min_score the lowest score of the point''s group; gain and lift NULL without positives';
 
-
-
-
-
-
-
 -- Pipeline management: the state of every opportunity as of a moment,
 -- what changed in the pipeline and the waterfall (src/pipeline.sql)
 
