@@ -151,7 +151,7 @@ SELECT pg_temp.digest('nb_train',
 	$$SELECT (crm.nb_train(ARRAY['stage=' || stage, 'product=' || split_part(name, ' ', 1)], status = 'won')).*
 		FROM crm.opportunities WHERE status IN ('won', 'lost', 'terminated')$$);
 SELECT pg_temp.digest('nb_score on a distributed table',
-	$$SELECT o.id, pg_temp.r(crm.nb_score(m.model, ARRAY['stage=' || o.stage, 'product=' || split_part(o.name, ' ', 1)])),
+	$$SELECT o.id, round(crm.nb_score(m.model, ARRAY['stage=' || o.stage, 'product=' || split_part(o.name, ' ', 1)])::numeric, 9),
 			 crm.nb_factors(m.model, ARRAY['stage=' || o.stage, 'product=' || split_part(o.name, ' ', 1)])
 		FROM crm.opportunities o,
 			 (SELECT crm.nb_train(ARRAY['stage=' || stage, 'product=' || split_part(name, ' ', 1)], status = 'won') AS model
