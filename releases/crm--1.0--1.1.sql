@@ -258,11 +258,6 @@ BEGIN
 			USING ERRCODE = 'datetime_field_overflow',
 				  HINT = 'Pass the moment whose pipeline you want, e.g. ''2025-12-31 24:00+00''.';
 	END IF;
-	IF @extschema@.is_distributed() THEN
-		RAISE EXCEPTION 'crm.opportunities_as_of is not available on a distributed crm yet'
-			USING ERRCODE = 'feature_not_supported',
-				  HINT = 'Run it on a single-node copy; crm.funnel and crm.pipeline_forecast work distributed.';
-	END IF;
 	-- One sort of the history by opportunity: the row that gives the state
 	-- first (applied rows latest first, then pending rows earliest first),
 	-- the window over the whole partition for the times.  Joined on
@@ -302,7 +297,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.opportunities_as_of(timestamptz) IS
-	'Every opportunity that existed at the moment at (created_at <= at) with its stage, status, amount and owner as of then, reconstructed from crm.opportunity_history: the new values of its last history row at or before at (by changed_at, then id), else the old values of its first row, else its current values (a NULL in a history column stands for the current value); the pipeline is the current one; stage_entered_at = its last stage change at or before at, else created_at; last_change_at = its last history row at or before at (NULL: none). expected_close and win_probability have no history and are not given. Deleted opportunities are gone from the past too. Errors: infinite at (22008); a distributed crm (0A000)';
+	'Every opportunity that existed at the moment at (created_at <= at) with its stage, status, amount and owner as of then, reconstructed from crm.opportunity_history: the new values of its last history row at or before at (by changed_at, then id), else the old values of its first row, else its current values (a NULL in a history column stands for the current value); the pipeline is the current one; stage_entered_at = its last stage change at or before at, else created_at; last_change_at = its last history row at or before at (NULL: none). expected_close and win_probability have no history and are not given. Deleted opportunities are gone from the past too. Errors: infinite at (22008)';
 
 --------------------------------------------------------------------------
 -- What changed in the pipeline
@@ -334,15 +329,10 @@ BEGIN
 	IF pipeline_name IS NOT NULL THEN
 		PERFORM @extschema@.known_pipeline(pipeline_name);
 	END IF;
-	IF @extschema@.is_distributed() THEN
-		RAISE EXCEPTION 'crm.% is not available on a distributed crm yet', fn
-			USING ERRCODE = 'feature_not_supported',
-				  HINT = 'Run it on a single-node copy; crm.funnel and crm.pipeline_forecast work distributed.';
-	END IF;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.check_period(text, timestamptz, timestamptz, text) IS
-	'Argument check of crm.pipeline_changes and crm.pipeline_waterfall (fn names the caller in the messages): NULL ends (22004), an infinite end (22008), from_at after to_at (22023), an unknown pipeline (22023, crm.known_pipeline), a distributed crm (0A000)';
+	'Argument check of crm.pipeline_changes and crm.pipeline_waterfall (fn names the caller in the messages): NULL ends (22004), an infinite end (22008), from_at after to_at (22023), an unknown pipeline (22023, crm.known_pipeline)';
 
 CREATE FUNCTION @extschema@.pipeline_changes(from_at timestamptz, to_at timestamptz, pipeline_name text DEFAULT NULL)
 RETURNS TABLE (opportunity_id bigint, customer_id bigint, pipeline text, changed_at timestamptz,
@@ -355,19 +345,49 @@ AS $$
 #variable_conflict use_column
 BEGIN
 	PERFORM @extschema@.check_period('pipeline_changes', from_at, to_at, pipeline_changes.pipeline_name);
-	-- One pass over the history of the deals that existed by to_at, sorted
-	-- by deal and time (joined on customer_id and the opportunity, as the
-	-- keys are): each row's before-state is the previous row's after-state
-	-- (or its own old values), and the first row after created_at carries
-	-- the state at creation in its before-state (the last row's after-state
-	-- when every row is at or before created_at).  Each row gives up to two
-	-- events: the deal's creation, when it falls in the period, and its own
-	-- change, when that does.  Deals without history add their creation.
+	-- One pass over the history of the deals with an event in the period
+	-- (created in it, or with a history row in it), sorted by deal and
+	-- time, joined on customer_id and the opportunity as the keys are (so
+	-- that under Citus it runs on the shards): each row's before-state is
+	-- the previous row's after-state (or its own old values), and the first
+	-- row after created_at carries the state at creation in its
+	-- before-state (the last row's after-state when every row is at or
+	-- before created_at).  Each row gives up to two events: the deal's
+	-- creation, when it falls in the period, and its own change, when that
+	-- does.  Deals without history add their creation.
 	RETURN QUERY
-	SELECT e.opportunity_id, e.customer_id, e.pipeline, e.changed_at, e.changed_by, k.change,
-		   e.b_stage, e.a_stage, e.b_status, e.a_status, e.b_amount, e.a_amount, e.a_owner, k.delta
+	SELECT e.opportunity_id, e.customer_id, e.pipeline, e.changed_at, e.changed_by,
+		   CASE n.ord
+			   WHEN 1 THEN 'new'
+			   WHEN 2 THEN CASE WHEN e.a_amount > e.b_amount THEN 'amount up' ELSE 'amount down' END
+			   WHEN 3 THEN CASE e.a_status WHEN 'open' THEN 'reopened' ELSE e.a_status::text END
+			   WHEN 4 THEN CASE WHEN sa.position > sb.position THEN 'stage forward'
+								WHEN sa.position < sb.position THEN 'stage back'
+								ELSE 'stage changed' END
+			   ELSE 'transferred' END,
+		   e.b_stage, e.a_stage, e.b_status, e.a_status, e.b_amount, e.a_amount, e.a_owner,
+		   CASE n.ord
+			   WHEN 1 THEN CASE WHEN e.a_status = 'open' THEN e.a_amount ELSE 0 END
+			   WHEN 2 THEN CASE WHEN e.b_status = 'open' THEN e.a_amount - e.b_amount ELSE 0 END
+			   WHEN 3 THEN CASE WHEN e.a_status = 'open' THEN e.a_amount ELSE 0 END
+						   - CASE WHEN e.b_status = 'open' THEN e.a_amount ELSE 0 END
+			   ELSE 0 END
 	  FROM (
-		SELECT h.opportunity_id, h.customer_id, h.pipeline, ev.*
+		SELECT h.opportunity_id, h.customer_id, h.pipeline,
+			   CASE WHEN ev.is_new THEN h.created_at ELSE h.changed_at END AS changed_at,
+			   CASE WHEN ev.is_new THEN 0 ELSE h.id END AS hid,
+			   CASE WHEN NOT ev.is_new THEN h.changed_by END AS changed_by,
+			   ev.is_new,
+			   CASE WHEN NOT ev.is_new THEN h.b_stage END AS b_stage,
+			   CASE WHEN NOT ev.is_new THEN h.b_status END AS b_status,
+			   CASE WHEN NOT ev.is_new THEN h.b_amount END AS b_amount,
+			   CASE WHEN NOT ev.is_new THEN h.b_owner END AS b_owner,
+			   -- the creation's state at created_at: the first row after
+			   -- created_at holds it as its before-state
+			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_stage ELSE h.b_stage END AS a_stage,
+			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_status ELSE h.b_status END AS a_status,
+			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_amount ELSE h.b_amount END AS a_amount,
+			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_owner ELSE h.b_owner END AS a_owner
 		  FROM (SELECT x.customer_id, x.opportunity_id, x.id, x.changed_at, x.changed_by, o.pipeline, o.created_at,
 					   coalesce(lag(x.new_stage, 1, x.old_stage) OVER w, o.stage) AS b_stage,
 					   coalesce(lag(x.new_status, 1, x.old_status) OVER w, o.status) AS b_status,
@@ -381,35 +401,28 @@ BEGIN
 					   lead(x.id) OVER w IS NULL AS is_last
 				  FROM @extschema@.opportunity_history x
 				  JOIN @extschema@.opportunities o ON o.customer_id = x.customer_id AND o.id = x.opportunity_id
+				  -- only the deals with an event: created in the period, or
+				  -- with a history row in it
+				  JOIN (SELECT y.customer_id, y.opportunity_id FROM @extschema@.opportunity_history y
+						 WHERE y.changed_at > pipeline_changes.from_at AND y.changed_at <= pipeline_changes.to_at
+						UNION
+						SELECT z.customer_id, z.id FROM @extschema@.opportunities z
+						 WHERE z.created_at > pipeline_changes.from_at AND z.created_at <= pipeline_changes.to_at) t
+					ON t.customer_id = x.customer_id AND t.opportunity_id = x.opportunity_id
 				 WHERE o.created_at <= pipeline_changes.to_at
 				   AND (pipeline_changes.pipeline_name IS NULL OR o.pipeline = pipeline_changes.pipeline_name)
-				   -- only the deals with an event: created in the period, or
-				   -- with a history row in it
-				   AND (o.created_at > pipeline_changes.from_at
-						OR (x.customer_id, x.opportunity_id) IN
-						   (SELECT y.customer_id, y.opportunity_id FROM @extschema@.opportunity_history y
-							 WHERE y.changed_at > pipeline_changes.from_at AND y.changed_at <= pipeline_changes.to_at))
 				WINDOW w AS (PARTITION BY x.customer_id, x.opportunity_id ORDER BY x.changed_at, x.id)) h
-		 CROSS JOIN LATERAL (
-				-- the creation, in the state at created_at
-				SELECT h.created_at, 0::bigint, NULL::text, true,
-					   NULL::text, NULL::@extschema@.opportunity_status, NULL::numeric, NULL::text,
-					   CASE WHEN h.changed_at > h.created_at THEN h.b_stage ELSE h.a_stage END,
-					   CASE WHEN h.changed_at > h.created_at THEN h.b_status ELSE h.a_status END,
-					   CASE WHEN h.changed_at > h.created_at THEN h.b_amount ELSE h.a_amount END,
-					   CASE WHEN h.changed_at > h.created_at THEN h.b_owner ELSE h.a_owner END
-				 WHERE h.created_at > pipeline_changes.from_at
-				   AND ((h.changed_at > h.created_at AND (h.prev_at IS NULL OR h.prev_at <= h.created_at))
-						OR (h.is_last AND h.changed_at <= h.created_at))
-				UNION ALL
-				-- the row's own change (rows at or before created_at are part
-				-- of the state at creation)
-				SELECT h.changed_at, h.id, h.changed_by, false,
-					   h.b_stage, h.b_status, h.b_amount, h.b_owner, h.a_stage, h.a_status, h.a_amount, h.a_owner
-				 WHERE h.changed_at > pipeline_changes.from_at AND h.changed_at <= pipeline_changes.to_at
-				   AND h.changed_at > h.created_at)
-			AS ev(changed_at, hid, changed_by, is_new, b_stage, b_status, b_amount, b_owner,
-				  a_stage, a_status, a_amount, a_owner)
+		 -- each row gives up to two events: the deal's creation (on the row
+		 -- that holds the state at created_at, when created_at falls in the
+		 -- period) and its own change (rows at or before created_at are part
+		 -- of the state at creation)
+		 CROSS JOIN (VALUES (true), (false)) AS ev(is_new)
+		 WHERE CASE WHEN ev.is_new
+					THEN h.created_at > pipeline_changes.from_at
+						 AND ((h.changed_at > h.created_at AND (h.prev_at IS NULL OR h.prev_at <= h.created_at))
+							  OR (h.is_last AND h.changed_at <= h.created_at))
+					ELSE h.changed_at > pipeline_changes.from_at AND h.changed_at <= pipeline_changes.to_at
+						 AND h.changed_at > h.created_at END
 		UNION ALL
 		SELECT o.id, o.customer_id, o.pipeline, o.created_at, 0, NULL, true, NULL, NULL, NULL, NULL,
 			   o.stage, o.status, o.amount, o.owner
@@ -420,27 +433,20 @@ BEGIN
 							WHERE x.customer_id = o.customer_id AND x.opportunity_id = o.id)) e
 	  LEFT JOIN @extschema@.pipeline_stages sb ON sb.pipeline = e.pipeline AND sb.stage = e.b_stage
 	  LEFT JOIN @extschema@.pipeline_stages sa ON sa.pipeline = e.pipeline AND sa.stage = e.a_stage
-	 CROSS JOIN LATERAL (VALUES
-			(1, 'new', CASE WHEN e.a_status = 'open' THEN e.a_amount ELSE 0 END, e.is_new),
-			(2, CASE WHEN e.a_amount > e.b_amount THEN 'amount up' ELSE 'amount down' END,
-			 CASE WHEN e.b_status = 'open' THEN e.a_amount - e.b_amount ELSE 0 END,
-			 NOT e.is_new AND e.a_amount IS DISTINCT FROM e.b_amount),
-			(3, CASE e.a_status WHEN 'open' THEN 'reopened' ELSE e.a_status::text END,
-			 CASE WHEN e.a_status = 'open' THEN e.a_amount ELSE 0 END
-			 - CASE WHEN e.b_status = 'open' THEN e.a_amount ELSE 0 END,
-			 NOT e.is_new AND e.a_status IS DISTINCT FROM e.b_status),
-			(4, CASE WHEN sa.position > sb.position THEN 'stage forward'
-					 WHEN sa.position < sb.position THEN 'stage back'
-					 ELSE 'stage changed' END,
-			 0::numeric, NOT e.is_new AND e.a_stage IS DISTINCT FROM e.b_stage),
-			(5, 'transferred', 0::numeric, NOT e.is_new AND e.a_owner IS DISTINCT FROM e.b_owner))
-			AS k(ord, change, delta, happened)
-	 WHERE k.happened
-	 ORDER BY e.changed_at, e.opportunity_id, e.hid, k.ord;
+	 -- one row per aspect that changed: new; the amount; the status; the
+	 -- stage; the owner
+	 CROSS JOIN (VALUES (1), (2), (3), (4), (5)) AS n(ord)
+	 WHERE CASE n.ord
+			   WHEN 1 THEN e.is_new
+			   WHEN 2 THEN NOT e.is_new AND e.a_amount IS DISTINCT FROM e.b_amount
+			   WHEN 3 THEN NOT e.is_new AND e.a_status IS DISTINCT FROM e.b_status
+			   WHEN 4 THEN NOT e.is_new AND e.a_stage IS DISTINCT FROM e.b_stage
+			   ELSE NOT e.is_new AND e.a_owner IS DISTINCT FROM e.b_owner END
+	 ORDER BY e.changed_at, e.opportunity_id, e.hid, n.ord;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.pipeline_changes(timestamptz, timestamptz, text) IS
-	'What changed in the open pipeline (status open) from from_at (excluded) to to_at (included), reconstructed from crm.opportunity_history, one row per deal, event and aspect: change is new, amount up, amount down, won, lost, terminated, suspended, reopened, archived, stage forward, stage back, stage changed (a stage not in the pipeline any more) or transferred; amount_delta its effect on the open pipeline, so that the open amount of crm.opportunities_as_of(from_at) plus the sum of amount_delta equals that of crm.opportunities_as_of(to_at) exactly; old_/new_ stage, status and amount around the event (NULL old values for new), owner after it; NULL pipeline_name = all pipelines. Close-date moves (pulled in, pushed out) are not in the history. Errors: NULL ends (22004), infinite ends (22008), from_at after to_at (22023), unknown pipeline (22023), a distributed crm (0A000)';
+	'What changed in the open pipeline (status open) from from_at (excluded) to to_at (included), reconstructed from crm.opportunity_history, one row per deal, event and aspect: change is new, amount up, amount down, won, lost, terminated, suspended, reopened, archived, stage forward, stage back, stage changed (a stage not in the pipeline any more) or transferred; amount_delta its effect on the open pipeline, so that the open amount of crm.opportunities_as_of(from_at) plus the sum of amount_delta equals that of crm.opportunities_as_of(to_at) exactly; old_/new_ stage, status and amount around the event (NULL old values for new), owner after it; NULL pipeline_name = all pipelines. Close-date moves (pulled in, pushed out) are not in the history. Errors: NULL ends (22004), infinite ends (22008), from_at after to_at (22023), unknown pipeline (22023)';
 
 CREATE FUNCTION @extschema@.pipeline_waterfall(from_at timestamptz, to_at timestamptz, pipeline_name text DEFAULT NULL)
 RETURNS TABLE (step integer, change text, deals bigint, amount numeric)
@@ -503,11 +509,6 @@ BEGIN
 				  HINT = 'Give the number of months after as_of to forecast, e.g. 3.';
 	END IF;
 	PERFORM @extschema@.known_pipeline(forecast_as_of.pipeline);
-	IF @extschema@.is_distributed() THEN
-		RAISE EXCEPTION 'crm.forecast_as_of is not available on a distributed crm yet'
-			USING ERRCODE = 'feature_not_supported',
-				  HINT = 'Run it on a single-node copy; crm.funnel and crm.pipeline_forecast work distributed.';
-	END IF;
 	SELECT * INTO p FROM @extschema@.pipeline_funnel(forecast_as_of.pipeline);
 	IF NOT FOUND THEN
 		RETURN;
@@ -536,7 +537,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.forecast_as_of(text, timestamptz, integer) IS
-	'What crm.pipeline_forecast would have said at the past moment as_of, per rep: the expected revenue of the pipeline''s deals open at as_of (crm.opportunities_as_of) per owner as of then and month 1..horizon after as_of (months of 30.4375 days), with the time each had spent in its stage by then; the pipeline''s current stage rates and durations (they have no history); the deals'' own win probabilities are not used (no history either); a deal open at the final stage closes in month 1 with probability 1. No rows without open deals or without open stages. Errors: unknown pipeline (22023), horizon outside 1..1200 (22023), infinite as_of (22008), a distributed crm (0A000), those of crm.funnel_forecast when a stage lacks its rate or duration';
+	'What crm.pipeline_forecast would have said at the past moment as_of, per rep: the expected revenue of the pipeline''s deals open at as_of (crm.opportunities_as_of) per owner as of then and month 1..horizon after as_of (months of 30.4375 days), with the time each had spent in its stage by then; the pipeline''s current stage rates and durations (they have no history); the deals'' own win probabilities are not used (no history either); a deal open at the final stage closes in month 1 with probability 1. No rows without open deals or without open stages. Errors: unknown pipeline (22023), horizon outside 1..1200 (22023), infinite as_of (22008); those of crm.funnel_forecast when a stage lacks its rate or duration';
 
 CREATE FUNCTION @extschema@.forecast_accuracy(pipeline text, from_date date, to_date date, period text DEFAULT 'month')
 RETURNS TABLE (period_start date, owner text, forecast numeric, won numeric, error numeric, abs_pct_error numeric)
@@ -559,11 +560,6 @@ BEGIN
 				  HINT = 'Give two finite dates, the first not after the second: every period that starts from from_date up to to_date is measured.';
 	END IF;
 	PERFORM @extschema@.known_pipeline(forecast_accuracy.pipeline);
-	IF @extschema@.is_distributed() THEN
-		RAISE EXCEPTION 'crm.forecast_accuracy is not available on a distributed crm yet'
-			USING ERRCODE = 'feature_not_supported',
-				  HINT = 'Run it on a single-node copy; crm.funnel and crm.pipeline_forecast work distributed.';
-	END IF;
 	-- periods start on the first day of a month or quarter in the session's
 	-- time zone; each is measured on (start, end]
 	RETURN QUERY
@@ -597,7 +593,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.forecast_accuracy(text, date, date, text) IS
-	'Forecast accuracy of a pipeline per period and rep: for every month (period ''month'') or quarter (''quarter'') starting from from_date up to to_date (first days in the session time zone), forecast = what crm.forecast_as_of said at the period''s start for its months 1..1 or 1..3, per owner as of then; won = the amounts won in the period (start excluded, end included; crm.pipeline_changes), per owner at the win; error = forecast - won (positive: over-forecast; its sum over periods over the sum won is the bias); abs_pct_error = |error| / won (NULL when nothing was won), to 4 places. A row per period and owner with a forecast or a win other than 0, and a total row per period with owner NULL (every period has one). Errors: unknown period (22023), from_date after to_date or infinite (22023), unknown pipeline (22023), a distributed crm (0A000)';
+	'Forecast accuracy of a pipeline per period and rep: for every month (period ''month'') or quarter (''quarter'') starting from from_date up to to_date (first days in the session time zone), forecast = what crm.forecast_as_of said at the period''s start for its months 1..1 or 1..3, per owner as of then; won = the amounts won in the period (start excluded, end included; crm.pipeline_changes), per owner at the win; error = forecast - won (positive: over-forecast; its sum over periods over the sum won is the bias); abs_pct_error = |error| / won (NULL when nothing was won), to 4 places. A row per period and owner with a forecast or a win other than 0, and a total row per period with owner NULL (every period has one). Errors: unknown period (22023), from_date after to_date or infinite (22023), unknown pipeline (22023)';
 
 --------------------------------------------------------------------------
 -- Pipeline hygiene
@@ -631,11 +627,6 @@ BEGIN
 		RAISE EXCEPTION 'pipeline_issues: probability_gap must be between 0 and 1 (both excluded), got %', probability_gap
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'An own win probability further than probability_gap from its stage''s is reported; 0.3 by default.';
-	END IF;
-	IF @extschema@.is_distributed() THEN
-		RAISE EXCEPTION 'crm.pipeline_issues is not available on a distributed crm yet'
-			USING ERRCODE = 'feature_not_supported',
-				  HINT = 'Run it on a single-node copy; crm.funnel and crm.handover work distributed.';
 	END IF;
 	RETURN QUERY
 	WITH o AS (
@@ -697,7 +688,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.pipeline_issues(timestamptz, integer, float8, float8) IS
-	'Pipeline hygiene: one row per open deal (status open) and issue, with a readable detail: past close date (expected_close before as_of''s date), no activity (no history row and no creation for more than idle_days days before as_of; default 30), skipped stages (a recorded forward move past at least one stage of the pipeline), amount far from stage (above amount_factor times or below 1/amount_factor of the median amount of the open deals in its stage, when it has 3 at least; default 3), probability far from stage (own win_probability further than probability_gap from the stage''s funnel win probability, crm.win_probability; default 0.3). Current state of the deals; as_of (default now()) is the moment ages are measured from. Ordered by owner and deal. Errors: infinite as_of (22008), idle_days < 1, amount_factor not above 1 or infinite, probability_gap outside (0, 1) (22023), a distributed crm (0A000)';
+	'Pipeline hygiene: one row per open deal (status open) and issue, with a readable detail: past close date (expected_close before as_of''s date), no activity (no history row and no creation for more than idle_days days before as_of; default 30), skipped stages (a recorded forward move past at least one stage of the pipeline), amount far from stage (above amount_factor times or below 1/amount_factor of the median amount of the open deals in its stage, when it has 3 at least; default 3), probability far from stage (own win_probability further than probability_gap from the stage''s funnel win probability, crm.win_probability; default 0.3). Current state of the deals; as_of (default now()) is the moment ages are measured from. Ordered by owner and deal. Errors: infinite as_of (22008), idle_days < 1, amount_factor not above 1 or infinite, probability_gap outside (0, 1) (22023)';
 
 CREATE VIEW @extschema@.pipeline_hygiene AS
 SELECT i.opportunity_id, i.customer_id, i.name, i.owner, i.pipeline, i.stage, i.amount, i.issue, i.detail
@@ -814,11 +805,6 @@ AS $$
 #variable_conflict use_column
 BEGIN
 	PERFORM @extschema@.known_pipeline(deal_snapshots.pipeline);
-	IF @extschema@.is_distributed() THEN
-		RAISE EXCEPTION 'crm.deal_snapshots is not available on a distributed crm yet'
-			USING ERRCODE = 'feature_not_supported',
-				  HINT = 'Run it on a single-node copy; crm.nb_train and crm.nb_score work on any rows.';
-	END IF;
 	RETURN QUERY
 	WITH o AS (
 		SELECT o.id, o.customer_id, o.stage, o.status, o.created_at, o.closed_at
@@ -859,7 +845,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.deal_snapshots(text) IS
-	'Training rows for crm.nb_train: every closed deal of the pipeline once per open stage it was in before it closed (the first stage from created_at, then each stage change of crm.opportunity_history), with when it entered the stage, when it closed (its first change to won, lost or terminated; for a deal closed without such history, its status and closed_at) and whether it was won. Stages are matched by name in the pipeline; the final stage is left out (reached on winning). Errors: unknown pipeline (22023), a distributed crm (0A000)';
+	'Training rows for crm.nb_train: every closed deal of the pipeline once per open stage it was in before it closed (the first stage from created_at, then each stage change of crm.opportunity_history), with when it entered the stage, when it closed (its first change to won, lost or terminated; for a deal closed without such history, its status and closed_at) and whether it was won. Stages are matched by name in the pipeline; the final stage is left out (reached on winning). Errors: unknown pipeline (22023)';
 
 -- Forecast categories on opportunities, kept in their history
 -- (src/schema.sql, src/states.sql), the demo's forecast adjustment
@@ -1630,7 +1616,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.forecast_rollup(text, date, text) IS
-	'The forecast of a pipeline for the month or quarter starting period_start, by level (rep: the deal''s owner; team: each role the owner''s role is a direct member of, other than crm_* and pg_*; all: name NULL) and forecast category: deals and amount of the open and suspended deals expected to close in the period and of the deals closed in it (closed_at), each in its category (set by the rep, else crm.default_forecast_category with its own win probability or its stage''s; won = closed, lost, terminated, suspended, archived = omitted); adjusted_amount = the latest manager adjustment (crm.forecast_adjustments) of that figure, else amount, with who and when. Rows with deals or an adjustment; rep, team, all, then by name and category from closed down. Errors as crm.adjust_forecast for the pipeline and period; a distributed crm (0A000)';
+	'The forecast of a pipeline for the month or quarter starting period_start, by level (rep: the deal''s owner; team: each role the owner''s role is a direct member of, other than crm_* and pg_*; all: name NULL) and forecast category: deals and amount of the open and suspended deals expected to close in the period and of the deals closed in it (closed_at), each in its category (set by the rep, else crm.default_forecast_category with its own win probability or its stage''s; won = closed, lost, terminated, suspended, archived = omitted); adjusted_amount = the latest manager adjustment (crm.forecast_adjustments) of that figure, else amount, with who and when. Rows with deals or an adjustment; rep, team, all, then by name and category from closed down. Errors as crm.adjust_forecast for the pipeline and period';
 
 -- The checks of a pipeline and period, shared by the roll-up and the
 -- adjustments.
@@ -1653,15 +1639,10 @@ BEGIN
 				  HINT = format('Give the first day of the %s, e.g. %s.', period,
 								coalesce(to_char(date_trunc(period, period_start::timestamp), 'YYYY-MM-DD'), '2026-01-01'));
 	END IF;
-	IF @extschema@.is_distributed() THEN
-		RAISE EXCEPTION 'crm.% is not available on a distributed crm yet', fn
-			USING ERRCODE = 'feature_not_supported',
-				  HINT = 'Run it on a single-node copy; crm.funnel and crm.pipeline_forecast work distributed.';
-	END IF;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.check_forecast_period(text, text, date, text) IS
-	'Argument check of crm.forecast_rollup and crm.adjust_forecast (fn names the caller): unknown pipeline (22023, crm.known_pipeline), period other than month or quarter (22023), period_start not the first day of one (22023), a distributed crm (0A000)';
+	'Argument check of crm.forecast_rollup and crm.adjust_forecast (fn names the caller): unknown pipeline (22023, crm.known_pipeline), period other than month or quarter (22023), period_start not the first day of one (22023)';
 
 CREATE FUNCTION @extschema@.adjust_forecast(pipeline text, period_start date, period text, level text, name text,
 											category @extschema@.forecast_category, amount numeric, note text DEFAULT NULL)
@@ -1707,7 +1688,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.adjust_forecast(text, date, text, text, text, @extschema@.forecast_category, numeric, text) IS
-	'A manager''s adjustment of one figure of crm.forecast_rollup: records in crm.forecast_adjustments who (current role), when, from what (the roll-up''s figure now, adjusted or computed) to what (amount, rounded to cents) and why (note); returns the row. crm_manager and up. Errors (22023): unknown pipeline, period other than month or quarter, period_start not its first day, level other than rep, team or all, a name for all or none for rep or team, category other than pipeline, best_case or commit, amount NULL, negative or from 10^12; 0A000 on a distributed crm; 42501 without the privilege';
+	'A manager''s adjustment of one figure of crm.forecast_rollup: records in crm.forecast_adjustments who (current role), when, from what (the roll-up''s figure now, adjusted or computed) to what (amount, rounded to cents) and why (note); returns the row. crm_manager and up. Errors (22023): unknown pipeline, period other than month or quarter, period_start not its first day, level other than rep, team or all, a name for all or none for rep or team, category other than pipeline, best_case or commit, amount NULL, negative or from 10^12; 42501 without the privilege';
 
 -- what src/roles.sql grants on the new tables, views and functions
 GRANT SELECT ON @extschema@.pipeline_hygiene, @extschema@.forecast_adjustments TO crm_reader;

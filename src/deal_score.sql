@@ -118,11 +118,6 @@ AS $$
 #variable_conflict use_column
 BEGIN
 	PERFORM @extschema@.known_pipeline(deal_snapshots.pipeline);
-	IF @extschema@.is_distributed() THEN
-		RAISE EXCEPTION 'crm.deal_snapshots is not available on a distributed crm yet'
-			USING ERRCODE = 'feature_not_supported',
-				  HINT = 'Run it on a single-node copy; crm.nb_train and crm.nb_score work on any rows.';
-	END IF;
 	RETURN QUERY
 	WITH o AS (
 		SELECT o.id, o.customer_id, o.stage, o.status, o.created_at, o.closed_at
@@ -163,4 +158,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.deal_snapshots(text) IS
-	'Training rows for crm.nb_train: every closed deal of the pipeline once per open stage it was in before it closed (the first stage from created_at, then each stage change of crm.opportunity_history), with when it entered the stage, when it closed (its first change to won, lost or terminated; for a deal closed without such history, its status and closed_at) and whether it was won. Stages are matched by name in the pipeline; the final stage is left out (reached on winning). Errors: unknown pipeline (22023), a distributed crm (0A000)';
+	'Training rows for crm.nb_train: every closed deal of the pipeline once per open stage it was in before it closed (the first stage from created_at, then each stage change of crm.opportunity_history), with when it entered the stage, when it closed (its first change to won, lost or terminated; for a deal closed without such history, its status and closed_at) and whether it was won. Stages are matched by name in the pipeline; the final stage is left out (reached on winning). Errors: unknown pipeline (22023)';

@@ -139,7 +139,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.forecast_rollup(text, date, text) IS
-	'The forecast of a pipeline for the month or quarter starting period_start, by level (rep: the deal''s owner; team: each role the owner''s role is a direct member of, other than crm_* and pg_*; all: name NULL) and forecast category: deals and amount of the open and suspended deals expected to close in the period and of the deals closed in it (closed_at), each in its category (set by the rep, else crm.default_forecast_category with its own win probability or its stage''s; won = closed, lost, terminated, suspended, archived = omitted); adjusted_amount = the latest manager adjustment (crm.forecast_adjustments) of that figure, else amount, with who and when. Rows with deals or an adjustment; rep, team, all, then by name and category from closed down. Errors as crm.adjust_forecast for the pipeline and period; a distributed crm (0A000)';
+	'The forecast of a pipeline for the month or quarter starting period_start, by level (rep: the deal''s owner; team: each role the owner''s role is a direct member of, other than crm_* and pg_*; all: name NULL) and forecast category: deals and amount of the open and suspended deals expected to close in the period and of the deals closed in it (closed_at), each in its category (set by the rep, else crm.default_forecast_category with its own win probability or its stage''s; won = closed, lost, terminated, suspended, archived = omitted); adjusted_amount = the latest manager adjustment (crm.forecast_adjustments) of that figure, else amount, with who and when. Rows with deals or an adjustment; rep, team, all, then by name and category from closed down. Errors as crm.adjust_forecast for the pipeline and period';
 
 -- The checks of a pipeline and period, shared by the roll-up and the
 -- adjustments.
@@ -162,15 +162,10 @@ BEGIN
 				  HINT = format('Give the first day of the %s, e.g. %s.', period,
 								coalesce(to_char(date_trunc(period, period_start::timestamp), 'YYYY-MM-DD'), '2026-01-01'));
 	END IF;
-	IF @extschema@.is_distributed() THEN
-		RAISE EXCEPTION 'crm.% is not available on a distributed crm yet', fn
-			USING ERRCODE = 'feature_not_supported',
-				  HINT = 'Run it on a single-node copy; crm.funnel and crm.pipeline_forecast work distributed.';
-	END IF;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.check_forecast_period(text, text, date, text) IS
-	'Argument check of crm.forecast_rollup and crm.adjust_forecast (fn names the caller): unknown pipeline (22023, crm.known_pipeline), period other than month or quarter (22023), period_start not the first day of one (22023), a distributed crm (0A000)';
+	'Argument check of crm.forecast_rollup and crm.adjust_forecast (fn names the caller): unknown pipeline (22023, crm.known_pipeline), period other than month or quarter (22023), period_start not the first day of one (22023)';
 
 CREATE FUNCTION @extschema@.adjust_forecast(pipeline text, period_start date, period text, level text, name text,
 											category @extschema@.forecast_category, amount numeric, note text DEFAULT NULL)
@@ -216,4 +211,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.adjust_forecast(text, date, text, text, text, @extschema@.forecast_category, numeric, text) IS
-	'A manager''s adjustment of one figure of crm.forecast_rollup: records in crm.forecast_adjustments who (current role), when, from what (the roll-up''s figure now, adjusted or computed) to what (amount, rounded to cents) and why (note); returns the row. crm_manager and up. Errors (22023): unknown pipeline, period other than month or quarter, period_start not its first day, level other than rep, team or all, a name for all or none for rep or team, category other than pipeline, best_case or commit, amount NULL, negative or from 10^12; 0A000 on a distributed crm; 42501 without the privilege';
+	'A manager''s adjustment of one figure of crm.forecast_rollup: records in crm.forecast_adjustments who (current role), when, from what (the roll-up''s figure now, adjusted or computed) to what (amount, rounded to cents) and why (note); returns the row. crm_manager and up. Errors (22023): unknown pipeline, period other than month or quarter, period_start not its first day, level other than rep, team or all, a name for all or none for rep or team, category other than pipeline, best_case or commit, amount NULL, negative or from 10^12; 42501 without the privilege';

@@ -157,7 +157,8 @@ SELECT pg_temp.digest('nb_score on a distributed table',
 			 (SELECT crm.nb_train(ARRAY['stage=' || stage, 'product=' || split_part(name, ' ', 1)], status = 'won') AS model
 				FROM crm.opportunities WHERE status IN ('won', 'lost', 'terminated')) m
 	   WHERE o.status = 'open'$$);
-SELECT pg_temp.digest('deal_snapshots', $$SELECT * FROM crm.deal_snapshots('project')$$);
+-- (the closing times of deals won by the workflow below are transaction times)
+SELECT pg_temp.digest('deal_snapshots', $$SELECT opportunity_id, customer_id, stage, entered_at, won FROM crm.deal_snapshots('project')$$);
 SELECT pg_temp.digest('forecast_rollup', $$SELECT level, name, category, deals, amount, adjusted_amount, adjusted_by FROM crm.forecast_rollup('project', '2026-01-01', 'quarter')$$);
 SELECT pg_temp.digest('default_forecast_category',
 	'SELECT id, crm.default_forecast_category(status, win_probability) FROM crm.opportunities');
@@ -184,6 +185,13 @@ SELECT pg_temp.digest('contract_history after the workflow',
 	'SELECT customer_id, contract_id, changed_by, old_status, new_status, old_percent, new_percent FROM crm.contract_history');
 SELECT pg_temp.digest('contract_versions after the workflow',
 	'SELECT customer_id, contract_id, version, amount, starts_on, ends_on, terms FROM crm.contract_versions');
+SELECT pg_temp.step('adjust_forecast',
+	$$SELECT crm.adjust_forecast('project', '2026-01-01', 'quarter', 'all', NULL, 'best_case', 100000, 'distributed test')$$);
+SELECT pg_temp.digest('forecast_rollup after adjust_forecast',
+	$$SELECT level, name, category, deals, amount, adjusted_amount, adjusted_by FROM crm.forecast_rollup('project', '2026-01-01', 'quarter')$$);
+SELECT pg_temp.digest('pipeline_changes after the workflow',
+	$$SELECT opportunity_id, customer_id, change, old_stage, new_stage, old_status, new_status, amount_delta
+		FROM crm.pipeline_changes('2025-01-01 00:00+00', '2100-01-01 00:00+00')$$);
 SELECT pg_temp.step('refresh_grades', $$SELECT crm.refresh_grades('2025-12-31')$$);
 SELECT pg_temp.digest('customer_grades', 'SELECT customer_id, as_of, lifecycle_stage, round(value_score::numeric, 9), segment, relationship, pareto_class, revenue, net_value, volume, arrears FROM crm.customer_grades');
 SELECT pg_temp.digest('grade_history', 'SELECT customer_id, as_of, old_lifecycle_stage, new_lifecycle_stage, old_segment, new_segment, old_relationship, new_relationship, old_pareto_class, new_pareto_class, reason FROM crm.grade_history');
