@@ -44,6 +44,44 @@ SELECT stage, open_count, amount, round(win_probability::numeric, 3) AS win_prob
   FROM crm.funnel WHERE pipeline = 'project' ORDER BY position;
 SELECT month, expected_revenue FROM crm.pipeline_forecast('project', 3, '2025-12-31 24:00+00');
 
+\echo '== What changed in the pipeline in the last quarter of 2025 (crm.pipeline_waterfall: start + changes = end)'
+SELECT step, change, deals, amount
+  FROM crm.pipeline_waterfall('2025-10-01 00:00+00', '2026-01-01 00:00+00', 'project')
+ WHERE deals > 0 OR step IN (1, 15);
+
+\echo '== Forecast accuracy by quarter of 2025: the forecast at the start against what was won (crm.forecast_accuracy)'
+SELECT period_start, forecast, won, error, abs_pct_error
+  FROM crm.forecast_accuracy('project', '2025-01-01', '2025-12-31', 'quarter') WHERE owner IS NULL;
+
+\echo '== Forecast roll-up of the first quarter of 2026 with the manager''s adjustment (crm.forecast_rollup)'
+SELECT level, name, category, deals, amount, adjusted_amount, adjusted_by
+  FROM crm.forecast_rollup('project', '2026-01-01', 'quarter') WHERE level = 'all';
+SELECT name AS rep, sum(amount) FILTER (WHERE category = 'commit') AS commit,
+	   sum(amount) FILTER (WHERE category = 'best_case') AS best_case, sum(amount) FILTER (WHERE category = 'pipeline') AS pipeline
+  FROM crm.forecast_rollup('project', '2026-01-01', 'quarter') WHERE level = 'rep'
+ GROUP BY name ORDER BY coalesce(sum(amount) FILTER (WHERE category = 'commit'), 0) DESC, name LIMIT 5;
+
+\echo '== Pipeline hygiene on 2026-01-01 (crm.pipeline_issues, 60 days without a change)'
+SELECT issue, count(*) AS deals, sum(amount) AS amount FROM crm.pipeline_issues('2026-01-01 00:00+00', 60) GROUP BY issue ORDER BY issue;
+
+\echo '== The ten best open deals with their reasons (naive Bayes trained on the closed deals: crm.nb_train, crm.nb_score, crm.nb_factors)'
+\set QUIET on
+CREATE TEMP VIEW deal_features AS
+SELECT o.customer_id, o.id, ARRAY['product=' || split_part(o.name, ' ', 1),
+	   crm.nb_bin('amount', o.amount::float8, '{10000,50000,200000}'), 'size=' || (c.attributes #>> '{characteristics,size}'),
+	   'industry=' || c.industry, 'region=' || c.region] AS features
+  FROM crm.opportunities o JOIN crm.customers c ON c.id = o.customer_id;
+CREATE TEMP TABLE deal_model AS
+SELECT crm.nb_train(f.features || ('stage=' || s.stage), s.won) AS model
+  FROM crm.deal_snapshots('project') s JOIN deal_features f ON f.customer_id = s.customer_id AND f.id = s.opportunity_id;
+\set QUIET off
+SELECT o.id, o.stage, o.amount, round(crm.nb_score(m.model, x.f)::numeric, 3) AS score,
+	   crm.nb_factors(m.model, x.f, 'up', 2) AS raised_by, crm.nb_factors(m.model, x.f, 'down', 2) AS lowered_by
+  FROM crm.opportunities o JOIN deal_features f ON f.customer_id = o.customer_id AND f.id = o.id
+ CROSS JOIN LATERAL (SELECT f.features || ('stage=' || o.stage)) x(f), deal_model m
+ WHERE o.status = 'open' AND o.pipeline = 'project'
+ ORDER BY score DESC, o.amount DESC, o.id LIMIT 10;
+
 \echo '== Opportunities by status'
 SELECT status, count(*), sum(amount) AS amount, round(avg(cost), 0) AS avg_cost
   FROM crm.opportunities GROUP BY status ORDER BY status;

@@ -32,6 +32,9 @@ SELECT id AS cust_b FROM crm.customers WHERE name = 'Matrix B' \gset
 INSERT INTO crm.campaigns (name, method, budget) VALUES ('Matrix campaign', 'seminar', 1000);
 INSERT INTO crm.quotas (period_start, period_end, owner, target) VALUES
 	('2025-01-01', '2025-12-31', 'regress_am_rep1', 50000), ('2025-01-01', '2025-12-31', 'regress_am_rep2', 50000);
+INSERT INTO crm.forecast_adjustments (pipeline, period, period_start, level, name, category, from_amount, amount) VALUES
+	('project', 'month', '2025-03-01', 'rep', 'regress_am_rep1', 'commit', 1000, 900),
+	('project', 'month', '2025-03-01', 'rep', 'regress_am_rep2', 'commit', 1000, 800);
 INSERT INTO crm.contacts (customer_id, name) SELECT id, 'Contact ' || name FROM crm.customers WHERE name LIKE 'Matrix _';
 INSERT INTO crm.orders (customer_id, ordered_at, amount) SELECT id, '2025-03-01', 100 FROM crm.customers WHERE name LIKE 'Matrix _';
 INSERT INTO crm.service_costs (customer_id, incurred_on, kind, amount) SELECT id, '2025-03-02', 'support', 10 FROM crm.customers WHERE name LIKE 'Matrix _';
@@ -254,5 +257,6 @@ DELETE FROM crm.customers WHERE name LIKE 'Matrix _';
 DELETE FROM crm.models WHERE name IN ('matrix_rep1', 'matrix_rep2', 'leak');
 DELETE FROM crm.campaigns WHERE name = 'Matrix campaign';
 DELETE FROM crm.quotas WHERE owner LIKE 'regress_am_%';
+DELETE FROM crm.forecast_adjustments WHERE name LIKE 'regress_am_%';
 DROP ROLE regress_am_reader, regress_am_rep1, regress_am_rep2, regress_am_manager, regress_am_admin,
 	regress_am_cleared_rep, regress_am_granted_all;

@@ -35,7 +35,7 @@ SELECT t AS table_name, crm_md5 FROM (VALUES
 									  ORDER BY q.period_start, q.owner, q.region)) FROM crm.quotas q))) AS v(t, crm_md5);
 CREATE TEMP TABLE first_run AS SELECT * FROM fingerprints;
 SET client_min_messages = warning;
-TRUNCATE crm.customers, crm.campaigns, crm.quotas CASCADE;
+TRUNCATE crm.customers, crm.campaigns, crm.quotas, crm.forecast_adjustments CASCADE;
 SELECT sum(row_count) AS rows_again FROM crm.generate_demo_data(2000, 7);
 SELECT f.table_name, f.crm_md5 = v.crm_md5 AS same_rows
   FROM first_run f JOIN fingerprints v USING (table_name)
@@ -76,5 +76,21 @@ SELECT count(*) AS won_without_contract
 -- New rows continue after the generated keys.
 INSERT INTO crm.customers (name) VALUES ('after the demo') RETURNING id > 2000 AS new_id_after_demo;
 
+-- The pipeline waterfall adds up on the demo's history: the open pipeline
+-- at the start plus every change's amount_delta is the open pipeline at the
+-- end (crm.pipeline_changes), for the last quarter, a year, the whole
+-- history and a day, and step 1 + steps 2..14 = step 15 of the waterfall.
+SELECT period,
+	   (SELECT coalesce(sum(amount), 0) FROM crm.opportunities_as_of(f) WHERE status = 'open')
+	   + (SELECT coalesce(sum(amount_delta), 0) FROM crm.pipeline_changes(f, t))
+	   = (SELECT coalesce(sum(amount), 0) FROM crm.opportunities_as_of(t) WHERE status = 'open') AS adds_up,
+	   (SELECT sum(amount) FILTER (WHERE step < 15) = sum(amount) FILTER (WHERE step = 15)
+		  FROM crm.pipeline_waterfall(f, t, 'project')) AS waterfall_adds_up,
+	   (SELECT count(*) FROM crm.pipeline_changes(f, t)) > 0 AS has_changes
+  FROM (VALUES ('last quarter', timestamptz '2025-10-01 00:00+00', timestamptz '2026-01-01 00:00+00'),
+			   ('2025', '2025-01-01 00:00+00', '2026-01-01 00:00+00'),
+			   ('all', '2015-01-01 00:00+00', '2026-01-01 00:00+00'),
+			   ('a day', '2024-06-30 00:00+00', '2024-07-01 00:00+00')) p(period, f, t);
+
 SET client_min_messages = warning;
-TRUNCATE crm.customers, crm.campaigns, crm.quotas CASCADE;
+TRUNCATE crm.customers, crm.campaigns, crm.quotas, crm.forecast_adjustments CASCADE;

@@ -86,7 +86,7 @@ BEGIN
 	IF n > 0 THEN
 		RAISE EXCEPTION 'crm.customers is not empty: demo data is generated only into empty CRM tables'
 			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'Use a fresh database, or remove the existing data first with TRUNCATE crm.customers, crm.campaigns, crm.quotas CASCADE.';
+				  HINT = 'Use a fresh database, or remove the existing data first with TRUNCATE crm.customers, crm.campaigns, crm.quotas, crm.forecast_adjustments CASCADE.';
 	END IF;
 
 	-- Campaigns: one per 5,000 customers, at least 10, spread over the
@@ -550,6 +550,22 @@ BEGIN
 			('2025-12-15 10:00+00', 'demo', '{8,8,8,7,8,10,10,10,6,9,5,8}', 'forecasts at any time');
 	END IF;
 
+	-- A manager's adjustment of the forecast roll-up of the first quarter
+	-- of 2026 (crm.forecast_rollup): the commit of all reps, 10 % held
+	-- back; from_amount as the roll-up computes it (the open deals expected
+	-- to close in the quarter whose default category is commit).
+	INSERT INTO @extschema@.forecast_adjustments
+		(pipeline, period, period_start, level, name, category, from_amount, amount, note, adjusted_by, adjusted_at)
+	SELECT 'project', 'quarter', '2026-01-01', 'all', NULL, 'commit', x.total, round(x.total * 0.9, -2),
+		   '10 % held back: deals slip in January', 'demo_manager', '2026-01-02 09:00+00'
+	  FROM (SELECT coalesce(sum(o.amount), 0) AS total
+			  FROM @extschema@.opportunities o, @extschema@.pipeline_funnel('project') f
+			 WHERE o.pipeline = 'project' AND o.status = 'open' AND o.forecast_category IS NULL
+			   AND o.expected_close >= '2026-01-01' AND o.expected_close < '2026-04-01'
+			   AND @extschema@.default_forecast_category(o.status, coalesce(o.win_probability,
+					   CASE WHEN array_position(f.stages, o.stage) IS NULL THEN 1
+							ELSE @extschema@.win_probability(array_position(f.stages, o.stage), f.conversion) END)) = 'commit') x;
+
 	-- Identity sequences continue after the generated keys.
 	PERFORM setval(pg_get_serial_sequence(t, 'id'), m, m IS NOT NULL)
 	  FROM (VALUES ('@extschema@.customers', (SELECT max(id) FROM @extschema@.customers)),
@@ -566,7 +582,7 @@ BEGIN
 				@extschema@.campaigns, @extschema@.campaign_members, @extschema@.opportunities,
 				@extschema@.opportunity_owners, @extschema@.opportunity_history, @extschema@.quotes,
 				@extschema@.contracts, @extschema@.contract_versions, @extschema@.contract_history,
-				@extschema@.quotas, @extschema@.assessments;
+				@extschema@.quotas, @extschema@.assessments, @extschema@.forecast_adjustments;
 	END IF;
 
 	IF clock_timestamp() - started >= interval '5 seconds' THEN
@@ -590,7 +606,8 @@ BEGIN
 		('contract_versions', (SELECT count(*) FROM @extschema@.contract_versions)),
 		('contract_history', (SELECT count(*) FROM @extschema@.contract_history)),
 		('quotas', (SELECT count(*) FROM @extschema@.quotas)),
-		('assessments', (SELECT count(*) FROM @extschema@.assessments))) AS v(t, n);
+		('assessments', (SELECT count(*) FROM @extschema@.assessments)),
+		('forecast_adjustments', (SELECT count(*) FROM @extschema@.forecast_adjustments))) AS v(t, n);
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.generate_demo_data(integer, integer) IS

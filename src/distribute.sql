@@ -6,7 +6,8 @@
  * coordinator after the workers were added creates it on them too), makes
  *   - the shared, small tables reference tables, copied to every node:
  *     status_transitions, pipeline_stages, campaigns, quotas, models,
- *     row_security_state, assessment_questions, assessments;
+ *     row_security_state, assessment_questions, assessments,
+ *     forecast_adjustments;
  *   - every table of per-customer rows a distributed table: customers by id,
  *     all the others by customer_id, co-located with it.  One customer's
  *     rows (orders, opportunities and their history, contracts, grades,
@@ -89,21 +90,22 @@ BEGIN ATOMIC
 		(6, 'row_security_state', 'reference', NULL),
 		(7, 'assessment_questions', 'reference', NULL),
 		(8, 'assessments', 'reference', NULL),
-		(9, 'customers', 'distributed', 'id'),
-		(10, 'contacts', 'distributed', 'customer_id'),
-		(11, 'orders', 'distributed', 'customer_id'),
-		(12, 'service_costs', 'distributed', 'customer_id'),
-		(13, 'campaign_members', 'distributed', 'customer_id'),
-		(14, 'opportunities', 'distributed', 'customer_id'),
-		(15, 'opportunity_owners', 'distributed', 'customer_id'),
-		(16, 'opportunity_history', 'distributed', 'customer_id'),
-		(17, 'quotes', 'distributed', 'customer_id'),
-		(18, 'contracts', 'distributed', 'customer_id'),
-		(19, 'contract_versions', 'distributed', 'customer_id'),
-		(20, 'contract_history', 'distributed', 'customer_id'),
-		(21, 'customer_grades', 'distributed', 'customer_id'),
-		(22, 'grade_history', 'distributed', 'customer_id'),
-		(23, 'audit_log', 'distributed', 'customer_id'))
+		(9, 'forecast_adjustments', 'reference', NULL),
+		(10, 'customers', 'distributed', 'id'),
+		(11, 'contacts', 'distributed', 'customer_id'),
+		(12, 'orders', 'distributed', 'customer_id'),
+		(13, 'service_costs', 'distributed', 'customer_id'),
+		(14, 'campaign_members', 'distributed', 'customer_id'),
+		(15, 'opportunities', 'distributed', 'customer_id'),
+		(16, 'opportunity_owners', 'distributed', 'customer_id'),
+		(17, 'opportunity_history', 'distributed', 'customer_id'),
+		(18, 'quotes', 'distributed', 'customer_id'),
+		(19, 'contracts', 'distributed', 'customer_id'),
+		(20, 'contract_versions', 'distributed', 'customer_id'),
+		(21, 'contract_history', 'distributed', 'customer_id'),
+		(22, 'customer_grades', 'distributed', 'customer_id'),
+		(23, 'grade_history', 'distributed', 'customer_id'),
+		(24, 'audit_log', 'distributed', 'customer_id'))
 		AS t(n, table_name, kind, distribution_column)
 	 ORDER BY t.n;
 END;

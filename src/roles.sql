@@ -12,7 +12,8 @@
  *                opportunities, credit splits, quotes, contracts), imports
  *                and tags customers, trains and stores models;
  *   crm_manager  also writes campaigns, refreshes grades, merges duplicate
- *                customers and moves customers between reps; under row
+ *                customers, moves customers between reps and adjusts the
+ *                forecast roll-up (crm.adjust_forecast); under row
  *                security it sees and edits every customer;
  *   crm_admin    also writes the configuration: pipeline stages, status
  *                transitions, quotas (and allocates them).
@@ -65,9 +66,11 @@ GRANT INSERT, UPDATE, DELETE ON
 	TO crm_rep;
 
 -- crm_manager: campaigns; self-assessments, of which the database sets
--- the time and the role
+-- the time and the role; adjustments of the forecast (append-only: no
+-- UPDATE or DELETE, the history of adjustments stays)
 GRANT INSERT, UPDATE, DELETE ON @extschema@.campaigns TO crm_manager;
 GRANT INSERT (scores, note) ON @extschema@.assessments TO crm_manager;
+GRANT INSERT ON @extschema@.forecast_adjustments TO crm_manager;
 
 -- crm_admin: the configuration
 GRANT INSERT, UPDATE, DELETE ON @extschema@.pipeline_stages, @extschema@.status_transitions, @extschema@.quotas
@@ -85,6 +88,7 @@ REVOKE EXECUTE ON FUNCTION
 	@extschema@.merge_customers(bigint, bigint),
 	@extschema@.transfer_owner(text, text, bigint[]),
 	@extschema@.allocate_quotas(integer, numeric, text, text, text, date, numeric),
+	@extschema@.adjust_forecast(text, date, text, text, text, @extschema@.forecast_category, numeric, text),
 	@extschema@.generate_demo_data(integer, integer),
 	@extschema@.distribute(),
 	@extschema@.undistribute(),
@@ -99,7 +103,8 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION
 	@extschema@.refresh_grades(date),
 	@extschema@.merge_customers(bigint, bigint),
-	@extschema@.transfer_owner(text, text, bigint[])
+	@extschema@.transfer_owner(text, text, bigint[]),
+	@extschema@.adjust_forecast(text, date, text, text, text, @extschema@.forecast_category, numeric, text)
 	TO crm_manager;
 GRANT EXECUTE ON FUNCTION
 	@extschema@.allocate_quotas(integer, numeric, text, text, text, date, numeric)

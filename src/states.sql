@@ -163,7 +163,8 @@ CREATE TRIGGER opportunities_before
 	BEFORE INSERT OR UPDATE ON @extschema@.opportunities
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.opportunities_before();
 
--- Record every stage, status, amount, owner or cost change; a stage rename
+-- Record every stage, status, amount, owner, cost or forecast category
+-- change; a stage rename
 -- alone is not a change of the opportunity.
 CREATE FUNCTION @extschema@.opportunities_history()
 RETURNS trigger
@@ -171,21 +172,23 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF (NEW.status, NEW.amount, NEW.owner, NEW.cost) IS NOT DISTINCT FROM (OLD.status, OLD.amount, OLD.owner, OLD.cost)
+	IF (NEW.status, NEW.amount, NEW.owner, NEW.cost, NEW.forecast_category)
+	   IS NOT DISTINCT FROM (OLD.status, OLD.amount, OLD.owner, OLD.cost, OLD.forecast_category)
 	   AND @extschema@.stage_renamed(OLD.pipeline, OLD.stage) THEN
 		RETURN NULL;
 	END IF;
 	INSERT INTO @extschema@.opportunity_history
 		(customer_id, opportunity_id, changed_at, old_stage, new_stage, old_status, new_status,
-		 old_amount, new_amount, old_owner, new_owner, cost)
+		 old_amount, new_amount, old_owner, new_owner, cost, old_forecast_category, new_forecast_category)
 	VALUES
 		(NEW.customer_id, NEW.id, NEW.updated_at, OLD.stage, NEW.stage, OLD.status, NEW.status,
-		 OLD.amount, NEW.amount, OLD.owner, NEW.owner, greatest(NEW.cost - OLD.cost, 0));
+		 OLD.amount, NEW.amount, OLD.owner, NEW.owner, greatest(NEW.cost - OLD.cost, 0),
+		 OLD.forecast_category, NEW.forecast_category);
 	RETURN NULL;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.opportunities_history() IS
-	'Trigger (SECURITY DEFINER: no role but the extension owner writes history): writes a crm.opportunity_history row for a change of stage, status, amount, owner or cost';
+	'Trigger (SECURITY DEFINER: no role but the extension owner writes history): writes a crm.opportunity_history row for a change of stage, status, amount, owner, cost or forecast category';
 
 CREATE TRIGGER opportunities_history
 	AFTER UPDATE ON @extschema@.opportunities
@@ -194,7 +197,8 @@ CREATE TRIGGER opportunities_history
 		  OR OLD.status IS DISTINCT FROM NEW.status
 		  OR OLD.amount IS DISTINCT FROM NEW.amount
 		  OR OLD.owner IS DISTINCT FROM NEW.owner
-		  OR OLD.cost IS DISTINCT FROM NEW.cost)
+		  OR OLD.cost IS DISTINCT FROM NEW.cost
+		  OR OLD.forecast_category IS DISTINCT FROM NEW.forecast_category)
 	EXECUTE FUNCTION @extschema@.opportunities_history();
 
 -- The credit shares of an opportunity that has split owners sum to 100 %.

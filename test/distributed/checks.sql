@@ -117,6 +117,12 @@ SELECT pg_temp.digest('funnel', 'SELECT * FROM crm.funnel');
 SELECT pg_temp.digest('pipeline_funnel', $$SELECT * FROM crm.pipeline_funnel('project')$$);
 SELECT pg_temp.digest('pipeline_forecast', $$SELECT * FROM crm.pipeline_forecast('project', 3, '2025-12-31 24:00+00')$$);
 SELECT pg_temp.digest('empirical_funnel', $$SELECT * FROM crm.empirical_funnel('project')$$);
+SELECT pg_temp.digest('opportunities_as_of', $$SELECT * FROM crm.opportunities_as_of('2025-10-01 00:00+00')$$);
+SELECT pg_temp.digest('pipeline_changes', $$SELECT * FROM crm.pipeline_changes('2025-10-01 00:00+00', '2026-01-01 00:00+00')$$);
+SELECT pg_temp.digest('pipeline_waterfall', $$SELECT * FROM crm.pipeline_waterfall('2025-10-01 00:00+00', '2026-01-01 00:00+00')$$);
+SELECT pg_temp.digest('forecast_as_of', $$SELECT * FROM crm.forecast_as_of('project', '2025-10-01 00:00+00')$$);
+SELECT pg_temp.digest('pipeline_issues', $$SELECT * FROM crm.pipeline_issues('2026-01-01', 60)$$);
+SELECT pg_temp.digest('forecast_accuracy', $$SELECT * FROM crm.forecast_accuracy('project', '2025-07-01', '2025-12-31', 'quarter')$$);
 -- a function that reads crm tables runs on the coordinator: called with ids
 -- gathered first, not per row of a distributed table (README, Scale-out)
 SELECT pg_temp.digest('stage_entered_at',
@@ -167,6 +173,22 @@ SELECT pg_temp.digest('auc and lift_table',
 	  UNION ALL
 	  SELECT l::text FROM crm.lift_table('SELECT crm.tree_score(m.model, o), o.uses_offer FROM offer_customers o, crm.models m WHERE m.name = ''offer''', 5) l$$);
 
+SELECT pg_temp.digest('nb_train',
+	$$SELECT (crm.nb_train(ARRAY['stage=' || stage, 'product=' || split_part(name, ' ', 1)], status = 'won')).*
+		FROM crm.opportunities WHERE status IN ('won', 'lost', 'terminated')$$);
+SELECT pg_temp.digest('nb_score on a distributed table',
+	$$SELECT o.id, round(crm.nb_score(m.model, ARRAY['stage=' || o.stage, 'product=' || split_part(o.name, ' ', 1)])::numeric, 9),
+			 crm.nb_factors(m.model, ARRAY['stage=' || o.stage, 'product=' || split_part(o.name, ' ', 1)])
+		FROM crm.opportunities o,
+			 (SELECT crm.nb_train(ARRAY['stage=' || stage, 'product=' || split_part(name, ' ', 1)], status = 'won') AS model
+				FROM crm.opportunities WHERE status IN ('won', 'lost', 'terminated')) m
+	   WHERE o.status = 'open'$$);
+-- (the closing times of deals won by the workflow below are transaction times)
+SELECT pg_temp.digest('deal_snapshots', $$SELECT opportunity_id, customer_id, stage, entered_at, won FROM crm.deal_snapshots('project')$$);
+SELECT pg_temp.digest('forecast_rollup', $$SELECT level, name, category, deals, amount, adjusted_amount, adjusted_by FROM crm.forecast_rollup('project', '2026-01-01', 'quarter')$$);
+SELECT pg_temp.digest('default_forecast_category',
+	'SELECT id, crm.default_forecast_category(status, win_probability) FROM crm.opportunities');
+
 --------------------------------------------------------------------------
 -- The workflow: state machines, history, grades, governance
 --------------------------------------------------------------------------
@@ -189,6 +211,13 @@ SELECT pg_temp.digest('contract_history after the workflow',
 	'SELECT customer_id, contract_id, changed_by, old_status, new_status, old_percent, new_percent FROM crm.contract_history');
 SELECT pg_temp.digest('contract_versions after the workflow',
 	'SELECT customer_id, contract_id, version, amount, starts_on, ends_on, terms FROM crm.contract_versions');
+SELECT pg_temp.step('adjust_forecast',
+	$$SELECT crm.adjust_forecast('project', '2026-01-01', 'quarter', 'all', NULL, 'best_case', 100000, 'distributed test')$$);
+SELECT pg_temp.digest('forecast_rollup after adjust_forecast',
+	$$SELECT level, name, category, deals, amount, adjusted_amount, adjusted_by FROM crm.forecast_rollup('project', '2026-01-01', 'quarter')$$);
+SELECT pg_temp.digest('pipeline_changes after the workflow',
+	$$SELECT opportunity_id, customer_id, change, old_stage, new_stage, old_status, new_status, amount_delta
+		FROM crm.pipeline_changes('2025-01-01 00:00+00', '2100-01-01 00:00+00')$$);
 SELECT pg_temp.step('refresh_grades', $$SELECT crm.refresh_grades('2025-12-31')$$);
 SELECT pg_temp.digest('customer_grades', 'SELECT customer_id, as_of, lifecycle_stage, round(value_score::numeric, 9), segment, relationship, pareto_class, revenue, net_value, volume, arrears, customer_type, relationship_group, signed_amount, industry_grade FROM crm.customer_grades');
 SELECT pg_temp.digest('customer_type_summary', 'SELECT * FROM crm.customer_type_summary');
