@@ -375,20 +375,27 @@ COMMENT ON FUNCTION @extschema@.clv_net(@extschema@.bgnbd, @extschema@.gammagamm
 
 CREATE FUNCTION @extschema@.service_cost_per_purchase(calibration_end date)
 RETURNS TABLE (customer_id bigint, purchase_days integer, service_cost numeric, cost_per_purchase float8)
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT p.customer_id, p.days::integer, coalesce(c.cost, 0), (coalesce(c.cost, 0) OPERATOR(pg_catalog./) p.days)::float8
-	  FROM (SELECT o.customer_id, pg_catalog.count(DISTINCT (o.ordered_at)::date) AS days
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	-- plpgsql, not a SQL function body: Citus plans no query with the
+	-- parameters of a SQL function; here they are values
+	RETURN QUERY
+	SELECT p.customer_id, p.days::integer, coalesce(c.cost, 0), (coalesce(c.cost, 0) / p.days)::float8
+	  FROM (SELECT o.customer_id, count(DISTINCT (o.ordered_at)::date) AS days
 			  FROM @extschema@.orders o
-			 WHERE o.ordered_at OPERATOR(pg_catalog.<) (calibration_end OPERATOR(pg_catalog.+) 1)::timestamptz
+			 WHERE o.ordered_at < (service_cost_per_purchase.calibration_end + 1)::timestamptz
 			   AND o.amount IS NOT NULL
 			 GROUP BY o.customer_id) p
-	  LEFT JOIN (SELECT s.customer_id, pg_catalog.sum(s.amount) AS cost
+	  LEFT JOIN (SELECT s.customer_id, sum(s.amount) AS cost
 				   FROM @extschema@.service_costs s
-				  WHERE s.incurred_on OPERATOR(pg_catalog.<=) calibration_end
-				  GROUP BY s.customer_id) c ON c.customer_id OPERATOR(pg_catalog.=) p.customer_id
+				  WHERE s.incurred_on <= service_cost_per_purchase.calibration_end
+				  GROUP BY s.customer_id) c ON c.customer_id = p.customer_id
 	 ORDER BY p.customer_id;
 END;
+$$;
 COMMENT ON FUNCTION @extschema@.service_cost_per_purchase(date) IS
 	'Every customer with a purchase on or before calibration_end, by customer_id: her purchase days up to calibration_end (distinct dates of orders with an amount, in the session time zone, as crm.rfm_summary counts them), her service costs (crm.service_costs) incurred up to calibration_end, and their ratio, the cost to serve per purchase that crm.clv_net subtracts from the expected spend of each future purchase';
 

@@ -53,7 +53,8 @@ ev(i, n, t, alive) AS (
 	  FROM ev e JOIN c ON c.i = e.i, LATERAL (SELECT -ln(1 - random()) / c.lam AS gap) g
 	 WHERE e.alive AND e.t + g.gap <= c."T")
 SELECT i AS id, max(n) AS x, round(max(t)::numeric, 2)::float8 AS t_x, "T"
-  FROM ev JOIN c USING (i) GROUP BY i, "T";
+  FROM ev JOIN c USING (i) GROUP BY i, "T"
+ ORDER BY i;	-- the spends below are drawn row by row in this order, on every version
 -- Gamma(k, rate) for integer-free k by the sum of -ln(u) over floor(k)
 -- exponentials and a Beta-free remainder is not needed: p x and q are whole here
 CREATE FUNCTION pg_temp.rgamma(k integer, rate float8) RETURNS float8 LANGUAGE sql AS
