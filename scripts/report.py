@@ -318,7 +318,6 @@ def main():
     ap.add_argument("--output", required=True)
     args = ap.parse_args()
     conn = psycopg2.connect(dbname=args.dbname)
-    conn.set_session(readonly=False, autocommit=False)
     cur = conn.cursor()
     # the demo data is stamped in UTC: count its days in UTC (as scripts/demo.sql)
     cur.execute("SET TimeZone = 'UTC'")

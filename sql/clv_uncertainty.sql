@@ -53,15 +53,19 @@ ev(i, n, t, alive) AS (
 	  FROM ev e JOIN c ON c.i = e.i, LATERAL (SELECT -ln(1 - random()) / c.lam AS gap) g
 	 WHERE e.alive AND e.t + g.gap <= c."T")
 SELECT i AS id, max(n) AS x, round(max(t)::numeric, 2)::float8 AS t_x, "T"
-  FROM ev JOIN c USING (i) GROUP BY i, "T"
- ORDER BY i;	-- the spends below are drawn row by row in this order, on every version
+  FROM ev JOIN c USING (i) GROUP BY i, "T";
 -- Gamma(k, rate) for integer-free k by the sum of -ln(u) over floor(k)
 -- exponentials and a Beta-free remainder is not needed: p x and q are whole here
 CREATE FUNCTION pg_temp.rgamma(k integer, rate float8) RETURNS float8 LANGUAGE sql AS
 $$ SELECT sum(-ln(1 - random())) / rate FROM generate_series(1, k) $$;
+-- (drawn in one pass over the customers in id order, each customer's nu
+-- then m: the draws do not depend on where an UPDATE puts the rows)
+CREATE TEMP TABLE spend AS
+SELECT s.id, n.nu, CASE WHEN s.x > 0 THEN pg_temp.rgamma(4 * s.x, n.nu * s.x) END AS m
+  FROM (SELECT * FROM sim ORDER BY id OFFSET 0) s,
+	   LATERAL (SELECT CASE WHEN s.x > 0 THEN pg_temp.rgamma(3, 20) END AS nu) n;
 ALTER TABLE sim ADD COLUMN nu float8, ADD COLUMN m float8;
-UPDATE sim SET nu = pg_temp.rgamma(3, 20) WHERE x > 0;
-UPDATE sim SET m = pg_temp.rgamma(4 * x, nu * x) WHERE x > 0;
+UPDATE sim SET nu = p.nu, m = p.m FROM spend p WHERE p.id = sim.id;
 SELECT count(*) AS customers, sum(x) AS sum_x, count(*) FILTER (WHERE x > 0) AS repeat_buyers FROM sim;
 -- the fits print a progress NOTICE after 5 s, which a loaded machine reaches
 SET client_min_messages = warning;

@@ -13,9 +13,12 @@ fetched over the network; the screenshot is the whole page and not blank.
     /usr/bin/python3 test/report.py REPORT.html SCREENSHOT.png
 """
 import base64
+import io
 import json
 import os
 import sys
+
+import matplotlib.image as mpimg
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -132,8 +135,6 @@ def main(report, screenshot):
         driver.quit()
 
     # the screenshot: a PNG of the whole page, with something on it
-    import io
-    import matplotlib.image as mpimg
     pixels = mpimg.imread(io.BytesIO(data), format="png")
     tap(data[:8] == b"\x89PNG\r\n\x1a\n" and pixels.shape[0] >= height and pixels.shape[1] >= 1000,
         "the screenshot is the whole page (%d x %d pixels for a page %d high)" % (pixels.shape[1], pixels.shape[0], height))
