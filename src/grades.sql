@@ -142,6 +142,21 @@ COMMENT ON FUNCTION @extschema@.pareto_classes(date, text, numeric, numeric) IS
 -- the share of value of the top p of customers, interpolated linearly
 -- within a customer, so that it is exact at every customer and its area
 -- gives the Gini coefficient.
+-- The customers of crm.pareto_classes with a value, highest first, as both
+-- the curve and the concentration read them.
+CREATE FUNCTION @extschema@.value_ranking(as_of date, measure text DEFAULT 'net_value')
+RETURNS TABLE (rank bigint, value numeric, above numeric, customers bigint, total numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT v.i, v.v, sum(v.v) OVER (ORDER BY v.i) - v.v, count(*) OVER (), sum(v.v) OVER ()
+	  FROM (SELECT greatest(p.value, 0) AS v, row_number() OVER (ORDER BY p.value DESC) AS i
+			  FROM @extschema@.pareto_classes(as_of, measure) p
+			 WHERE p.value IS NOT NULL) v;
+$$;
+COMMENT ON FUNCTION @extschema@.value_ranking(date, text) IS
+	'The ranking crm.lorenz_curve and crm.value_concentration read: the customers of crm.pareto_classes(as_of, measure) with a value, highest first (rank 1, 2, ...; equal values in any order), value below 0 counted as 0, above = the value of the customers ranked before, customers = how many, total = their positive value. Errors: those of crm.pareto_classes';
+
 CREATE FUNCTION @extschema@.lorenz_curve(as_of date, measure text DEFAULT 'net_value', points integer DEFAULT 100)
 RETURNS TABLE (point integer, customer_share float8, value_share float8)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -153,23 +168,14 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Give the number of steps of the customer axis, e.g. 100 for percentiles.';
 	END IF;
+	-- each point falls within one customer: the one ranked after the
+	-- floor(customers * point / points) first
 	RETURN QUERY
-	WITH v AS (
-		SELECT greatest(p.value, 0) AS v, row_number() OVER (ORDER BY p.value DESC) AS i
-		  FROM @extschema@.pareto_classes(as_of, measure) p
-		 WHERE p.value IS NOT NULL
-	), c AS (
-		-- before: the value of the customers above this one
-		SELECT v.i, v.v, sum(v.v) OVER (ORDER BY v.i) - v.v AS before FROM v
-	), t AS (
-		SELECT count(*) AS n, sum(v.v) AS total FROM v
-	)
 	SELECT g.k, g.k::float8 / points,
-		   CASE WHEN t.total > 0
-				THEN ((c.before + (t.n::numeric * g.k / points - (c.i - 1)) * c.v) / t.total)::float8 END
-	  FROM t, generate_series(0, points) g(k),
-		   c
-	 WHERE t.n > 0 AND c.i = least(floor(t.n::numeric * g.k / points)::bigint + 1, t.n)
+		   CASE WHEN r.total > 0
+				THEN ((r.above + (r.customers::numeric * g.k / points - (r.rank - 1)) * r.value) / r.total)::float8 END
+	  FROM @extschema@.value_ranking(as_of, measure) r, generate_series(0, points) g(k)
+	 WHERE r.rank = least(floor(r.customers::numeric * g.k / points)::bigint + 1, r.customers)
 	 ORDER BY g.k;
 END;
 $$;
@@ -182,23 +188,20 @@ RETURNS TABLE (customers bigint, positive_value numeric, gini float8,
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	WITH v AS (
-		SELECT greatest(p.value, 0) AS v, row_number() OVER (ORDER BY p.value DESC) AS i
-		  FROM @extschema@.pareto_classes(as_of, measure) p
-		 WHERE p.value IS NOT NULL
-	), c AS (
-		SELECT v.i, v.v, sum(v.v) OVER (ORDER BY v.i) - v.v AS before FROM v
+	WITH r AS (
+		SELECT * FROM @extschema@.value_ranking(as_of, measure)
 	), t AS (
-		SELECT count(*) AS n, sum(v.v) AS total FROM v
+		-- one row even without customers
+		SELECT count(*) AS n, sum(r.value) AS total FROM r
 	)
 	SELECT t.n, t.total,
 		   -- G = sum over ranks i (highest first) of (n + 1 - 2i) v_i / (n * total)
-		   (sum((t.n + 1 - 2 * c.i) * c.v) / (t.n * t.total))::float8,
-		   (sum(c.before + (t.n * 0.2 - (c.i - 1)) * c.v)
-				FILTER (WHERE c.i = least(floor(t.n * 0.2)::bigint + 1, t.n)) / t.total)::float8,
-		   (sum((c.i - 1 + (0.8 * t.total - c.before) / c.v) / t.n)
-				FILTER (WHERE c.before < 0.8 * t.total AND c.before + c.v >= 0.8 * t.total))::float8
-	  FROM t LEFT JOIN c ON t.total > 0
+		   (sum((t.n + 1 - 2 * r.rank) * r.value) / (t.n * t.total))::float8,
+		   (sum(r.above + (t.n * 0.2 - (r.rank - 1)) * r.value)
+				FILTER (WHERE r.rank = least(floor(t.n * 0.2)::bigint + 1, t.n)) / t.total)::float8,
+		   (sum((r.rank - 1 + (0.8 * t.total - r.above) / r.value) / t.n)
+				FILTER (WHERE r.above < 0.8 * t.total AND r.above + r.value >= 0.8 * t.total))::float8
+	  FROM t LEFT JOIN r ON t.total > 0
 	 GROUP BY t.n, t.total;
 $$;
 COMMENT ON FUNCTION @extschema@.value_concentration(date, text) IS

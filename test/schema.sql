@@ -427,7 +427,7 @@ SELECT is_empty(
 --------------------------------------------------------------------------
 
 SELECT functions_are('crm', ARRAY[
-	'lorenz_curve', 'value_concentration', 'clv_calibration', 'clv_tracking', 'clv_tracking_cohorts',
+	'lorenz_curve', 'value_concentration', 'value_ranking', 'clv_calibration', 'clv_tracking', 'clv_tracking_cohorts',
 	'max_frequency_checked', 'p_alive_cells', 'p_alive_grid', 'time_unit_days', 'score_assessment', 'sales_report', 'customer_type', 'relationship_group',
 	'check_status_transition', 'opportunities_before', 'opportunities_history',
 	'opportunity_owners_check', 'quotes_version', 'parent_customer', 'opportunities_detach', 'campaigns_before',
