@@ -48,14 +48,24 @@ def img(chart_id, data, alt):
             % (chart_id, html.escape(alt), base64.b64encode(data).decode()))
 
 
+def html_table(headers, data):
+    """Rows as an HTML table."""
+    head = "".join("<th>%s</th>" % html.escape(h) for h in headers)
+    body = "".join("<tr>%s</tr>" % "".join(
+        "<td>%s</td>" % ("&ndash;" if v is None else html.escape(str(v))) for v in row)
+        for row in data)
+    return '<table><tr>%s</tr>%s</table>' % (head, body)
+
+
 def table(cur, sql, args=None):
     """The rows of a query as an HTML table."""
     cur.execute(sql, args)
-    head = "".join("<th>%s</th>" % html.escape(d.name) for d in cur.description)
-    body = "".join("<tr>%s</tr>" % "".join(
-        "<td>%s</td>" % ("&ndash;" if v is None else html.escape(str(v))) for v in row)
-        for row in cur.fetchall())
-    return '<table><tr>%s</tr>%s</table>' % (head, body)
+    return html_table([d.name for d in cur.description], cur.fetchall())
+
+
+def fixed(x, digits):
+    """A number shown with digits decimals, as SQL's round() would; None stays."""
+    return None if x is None else "%.*f" % (digits, x)
 
 
 def rows(cur, sql, args=None):
@@ -142,10 +152,9 @@ def lorenz(cur, as_of):
     fig.tight_layout()
     return section("80/20: Lorenz curve (crm.lorenz_curve, crm.value_concentration)",
                    img("chart-lorenz", png(fig), "Lorenz curve"),
-                   table(cur, "SELECT customers, positive_value, round(gini::numeric, 3) AS gini, "
-                              "round(100 * top_20_pct_value_share::numeric, 1) AS top_20_pct_bring_pct, "
-                              "round(100 * customer_share_for_80_pct::numeric, 1) AS pct_of_customers_for_80_pct "
-                              "FROM crm.value_concentration(%s)", (as_of,)))
+                   html_table(["customers", "positive_value", "gini", "top_20_pct_bring_pct", "pct_of_customers_for_80_pct"],
+                              [(n, total, fixed(gini, 3), fixed(None if top20 is None else 100 * top20, 1),
+                                fixed(None if for80 is None else 100 * for80, 1))]))
 
 
 def funnel(cur, as_of):
@@ -168,8 +177,7 @@ def funnel(cur, as_of):
                    img("chart-funnel", png(fig), "funnel and forecast"),
                    table(cur, "SELECT stage, open_count, amount, round(win_probability::numeric, 3) AS win_probability, "
                               "weighted_amount FROM crm.funnel WHERE pipeline = 'project' ORDER BY position"),
-                   table(cur, "SELECT month, expected_revenue FROM crm.pipeline_forecast('project', 3, %s)",
-                         (as_of + datetime.timedelta(days=1),)))
+                   html_table(["month", "expected_revenue"], forecast))
 
 
 def campaigns(cur):
@@ -259,15 +267,14 @@ def clv(cur, as_of):
     ax.set_title("Probability a customer is still active, by recency and frequency")
     fig.tight_layout()
     return (section("Lifetime value: calibration vs holdout (crm.clv_calibration)", calibration_chart,
-                    table(cur, "SELECT frequency, customers, round(actual_purchases::numeric, 3) AS actual, "
-                               "round(expected_purchases::numeric, 3) AS expected "
-                               "FROM report_fit, crm.clv_calibration(bg, %s, %s)", (cal_end, as_of)),
+                    html_table(["frequency", "customers", "actual", "expected"],
+                               [(f, c, fixed(a, 3), fixed(e, 3)) for f, c, a, e in calibration]),
                     table(cur, "SELECT round((bg).r::numeric, 3) AS r, round((bg).alpha::numeric, 3) AS alpha, "
                                "round((bg).a::numeric, 3) AS a, round((bg).b::numeric, 3) AS b FROM report_fit")) +
             section("Lifetime value: weekly tracking (crm.clv_tracking)", tracking_chart,
-                    table(cur, "SELECT in_holdout, sum(actual) AS actual, round(sum(expected)::numeric, 1) AS expected "
-                               "FROM report_fit, crm.clv_tracking(bg, %s, %s) GROUP BY 1 ORDER BY 1",
-                          (cal_end, as_of))) +
+                    html_table(["in_holdout", "actual", "expected"],
+                               [(h, sum(r[3] for r in tracking if r[2] == h),
+                                 fixed(sum(r[4] for r in tracking if r[2] == h), 1)) for h in sorted({r[2] for r in tracking})])) +
             section("Lifetime value: P(alive) (crm.p_alive_grid)",
                     img("chart-p-alive", png(fig), "P(alive) by recency and frequency")))
 
