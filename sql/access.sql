@@ -46,6 +46,12 @@ INSERT INTO crm.opportunity_owners (customer_id, opportunity_id, owner, share)
 SELECT customer_id, id, owner, 100 FROM crm.opportunities WHERE name LIKE 'Deal Matrix _';
 INSERT INTO crm.quotes (customer_id, opportunity_id, amount) SELECT customer_id, id, 900 FROM crm.opportunities WHERE name LIKE 'Deal Matrix _';
 UPDATE crm.opportunities SET stage = 'bid' WHERE name LIKE 'Deal Matrix _';
+-- (an approval already decided, as a restore writes it; archived deals, the
+-- only ones that may be deleted)
+INSERT INTO crm.opportunity_approvals (customer_id, opportunity_id, move, decision, decided_by, decided_at)
+SELECT customer_id, id, 'reactivation', 'approved', 'regress_am_manager', '2025-03-01' FROM crm.opportunities WHERE name LIKE 'Deal Matrix _';
+UPDATE crm.opportunities SET status = 'terminated', closing_summary = 'matrix done' WHERE name LIKE 'Deal Matrix _';
+UPDATE crm.opportunities SET status = 'archived' WHERE name LIKE 'Deal Matrix _';
 INSERT INTO crm.contracts (customer_id, title, amount) SELECT id, 'Contract ' || name, 500 FROM crm.customers WHERE name LIKE 'Matrix _';
 UPDATE crm.contracts SET amount = 600 WHERE title LIKE 'Contract Matrix _';
 UPDATE crm.contracts SET status = 'submitted' WHERE title LIKE 'Contract Matrix _';

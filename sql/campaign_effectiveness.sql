@@ -23,12 +23,12 @@ SELECT 740000 + i, 'Campaign test customer ' || i FROM generate_series(1, 10) i;
 -- 740003: a planned event without members: ratios NULL.
 -- 740004: direct mail in the same region as 740001, cost 2,000, 2
 -- attended, nothing won: ROI -1.
-INSERT INTO crm.campaigns (id, name, method, region, budget, actual_cost, status, started_on, ended_on, planned_start, planned_end)
+INSERT INTO crm.campaigns (id, name, method, region, budget, actual_cost, status, started_on, ended_on, planned_start, planned_end, approved_by)
 OVERRIDING SYSTEM VALUE VALUES
-	(740001, 'Crafted seminar', 'seminar', 'Test', 10000, 8000, 'completed', '2025-03-01', '2025-03-31', NULL, NULL),
-	(740002, 'Free mailing', 'email', 'Other', 0, 0, 'completed', '2025-06-01', '2025-06-30', NULL, NULL),
-	(740003, 'Planned event', 'event', NULL, 5000, NULL, 'approved', NULL, NULL, '2026-02-01', '2026-02-02'),
-	(740004, 'Crafted mailing', 'direct mail', 'Test', 3000, 2000, 'completed', '2024-11-20', '2025-01-10', NULL, NULL);
+	(740001, 'Crafted seminar', 'seminar', 'Test', 10000, 8000, 'completed', '2025-03-01', '2025-03-31', NULL, NULL, 'marketing_director'),
+	(740002, 'Free mailing', 'email', 'Other', 0, 0, 'completed', '2025-06-01', '2025-06-30', NULL, NULL, 'marketing_director'),
+	(740003, 'Planned event', 'event', NULL, 5000, NULL, 'approved', NULL, NULL, '2026-02-01', '2026-02-02', 'marketing_director'),
+	(740004, 'Crafted mailing', 'direct mail', 'Test', 3000, 2000, 'completed', '2024-11-20', '2025-01-10', NULL, NULL, 'marketing_director');
 INSERT INTO crm.campaign_members (campaign_id, customer_id, invited_at, attended, responded_at)
 SELECT 740001, 740000 + i, '2025-03-01 09:00+00', i <= 6, CASE WHEN i <= 4 THEN timestamptz '2025-03-10 09:00+00' END
   FROM generate_series(1, 10) i;

@@ -3,8 +3,9 @@
 
 -- one campaign per (from, to) pair, inserted in its from-status (inserts may
 -- carry any status); then each is moved to its to-status in turn
-INSERT INTO crm.campaigns (id, name, method, status, started_on, ended_on, actual_cost)
-SELECT 1000 + row_number() OVER (ORDER BY f, t), format('%s to %s', f, t), 'email', f, '2025-01-01', '2025-01-31', 100
+INSERT INTO crm.campaigns (id, name, method, status, started_on, ended_on, actual_cost, approved_by)
+SELECT 1000 + row_number() OVER (ORDER BY f, t), format('%s to %s', f, t), 'email', f, '2025-01-01', '2025-01-31', 100,
+	   CASE WHEN f IN ('approved', 'active', 'completed') THEN 'marketing_director' END
   FROM unnest(enum_range(NULL::crm.campaign_status)) f, unnest(enum_range(NULL::crm.campaign_status)) t
  WHERE f <> t;
 SELECT k.status AS from_status, t AS to_status,

@@ -150,7 +150,7 @@ OVERRIDING SYSTEM VALUE VALUES
 	(700003, 700001, 'three', 'crafted', 'a', 'lost', 3000, 'rep_a', '2025-01-01', '2025-01-15', 'no budget'),
 	(700004, 700001, 'four', 'crafted', 'b', 'open', 4000, 'rep_a', '2025-01-01', NULL, NULL),
 	(700005, 700001, 'five', 'crafted', 'a', 'suspended', 5000, 'rep_b', '2025-01-01', NULL, NULL),
-	(700006, 700001, 'six', 'crafted', 'c', 'terminated', 6000, 'rep_b', '2025-01-01', '2025-03-01', NULL);
+	(700006, 700001, 'six', 'crafted', 'c', 'terminated', 6000, 'rep_b', '2025-01-01', '2025-03-01', 'project stopped');
 INSERT INTO crm.opportunity_history (opportunity_id, changed_at, old_stage, new_stage, old_status, new_status) VALUES
 	(700001, '2025-01-11', 'a', 'b', 'open', 'open'),
 	(700001, '2025-01-31', 'b', 'c', 'open', 'open'),

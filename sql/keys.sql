@@ -68,6 +68,9 @@ SELECT try($$INSERT INTO crm.quotes (customer_id, opportunity_id, amount) VALUES
 INSERT INTO crm.quotes (opportunity_id, amount) VALUES (2, 500) RETURNING customer_id AS quote_customer_filled_in;
 -- a contract outlives the opportunity it closed
 INSERT INTO crm.contracts (id, customer_id, opportunity_id, title, amount) VALUES (2, 1, 2, 'Mailing deal', 500);
+-- (only archived deals are deleted)
+UPDATE crm.opportunities SET status = 'terminated', closing_summary = 'test over' WHERE id IN (1, 2) AND status = 'open';
+UPDATE crm.opportunities SET status = 'archived' WHERE id IN (1, 2);
 DELETE FROM crm.opportunities WHERE id = 2;
 SELECT opportunity_id AS detached_contract_opportunity, customer_id FROM crm.contracts WHERE id = 2;
 DELETE FROM crm.opportunities WHERE id = 1;

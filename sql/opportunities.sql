@@ -25,7 +25,15 @@ UPDATE crm.opportunities SET owner = 'rep_02' WHERE id = 100;            -- tran
 UPDATE crm.opportunities SET name = 'ERP rollout, phase 1' WHERE id = 100; -- not recorded
 UPDATE crm.opportunities SET status = 'suspended', cost = 450 WHERE id = 100;
 SELECT try($$UPDATE crm.opportunities SET stage = 'negotiation' WHERE id = 100$$) AS stage_while_suspended;
+-- reactivation needs a manager's approval (sql/approvals.sql has the rules)
+SELECT try($$UPDATE crm.opportunities SET status = 'open' WHERE id = 100$$) AS reactivate_unapproved;
+INSERT INTO crm.opportunity_approvals (opportunity_id, move, note) VALUES (100, 'reactivation', 'budget approved again');
+CREATE ROLE opportunities_manager IN ROLE crm_manager;
+SET ROLE opportunities_manager;
+UPDATE crm.opportunity_approvals SET decision = 'approved' WHERE opportunity_id = 100;
+RESET ROLE;
 UPDATE crm.opportunities SET status = 'open' WHERE id = 100;              -- reactivated
+SELECT move, decision, decided_by, used_at IS NOT NULL AS used FROM crm.opportunity_approvals WHERE opportunity_id = 100;
 UPDATE crm.opportunities SET stage = 'negotiation' WHERE id = 100;
 SELECT try($$UPDATE crm.opportunities SET status = 'won' WHERE id = 100$$) AS won_without_summary;
 SELECT try($$UPDATE crm.opportunities SET status = 'won', closing_summary = '  ' WHERE id = 100$$) AS won_blank_summary;
@@ -53,8 +61,10 @@ SELECT try($$INSERT INTO crm.opportunities (customer_id, name, stage, owner, cos
 SELECT try($$INSERT INTO crm.opportunities (customer_id, name, stage) VALUES (1, 'x', 'bid')$$) AS no_owner;
 SELECT try($$INSERT INTO crm.opportunities (customer_id, name, stage, owner, campaign_id) VALUES (1, 'x', 'bid', 'rep_01', 999)$$) AS unknown_campaign;
 SELECT try($$INSERT INTO crm.opportunities (customer_id, name, stage, owner, status, closed_at) VALUES (1, 'x', 'bid', 'rep_01', 'open', now())$$) AS open_with_closed_at;
--- a closed deal can be imported as it is; closed_at defaults to now
-SELECT try($$INSERT INTO crm.opportunities (id, customer_id, name, stage, owner, status) VALUES (102, 1, 'old deal', 'bid', 'rep_01', 'terminated')$$) AS import_terminated;
+-- a closed deal can be imported as it is; closed_at defaults to now; a
+-- terminated deal needs its summary too
+SELECT try($$INSERT INTO crm.opportunities (id, customer_id, name, stage, owner, status) VALUES (102, 1, 'old deal', 'bid', 'rep_01', 'terminated')$$) AS terminated_without_summary;
+SELECT try($$INSERT INTO crm.opportunities (id, customer_id, name, stage, owner, status, closing_summary) VALUES (102, 1, 'old deal', 'bid', 'rep_01', 'terminated', 'Project cancelled by the customer')$$) AS import_terminated;
 SELECT closed_at IS NOT NULL AS closed_at_set FROM crm.opportunities WHERE id = 102;
 
 -- Split credit: the shares of one opportunity sum to 100 at commit.
@@ -76,15 +86,21 @@ COMMIT;
 \set VERBOSITY default
 SELECT count(*) AS owners_of_101 FROM crm.opportunity_owners WHERE opportunity_id = 101;
 
--- Quotes are numbered per opportunity; approval needs who and when.
+-- Quotes are numbered per opportunity; a submitted quote is approved by a
+-- manager, and the database records who and when.
 INSERT INTO crm.quotes (opportunity_id, amount) VALUES (101, 50000);
 INSERT INTO crm.quotes (opportunity_id, amount, discount_pct) VALUES (101, 47500, 5);
 INSERT INTO crm.quotes (opportunity_id, amount) VALUES (100, 110000);
 SELECT opportunity_id, version, amount, discount_pct, status FROM crm.quotes ORDER BY opportunity_id, version;
-SELECT try($$UPDATE crm.quotes SET status = 'approved' WHERE opportunity_id = 101 AND version = 2$$) AS approved_without_approver;
-SELECT try($$UPDATE crm.quotes SET status = 'approved', approved_by = 'sales_manager', approved_at = now() WHERE opportunity_id = 101 AND version = 2$$) AS approved;
+SELECT try($$UPDATE crm.quotes SET status = 'approved' WHERE opportunity_id = 101 AND version = 2$$) AS approve_draft;
+UPDATE crm.quotes SET status = 'submitted' WHERE opportunity_id = 101 AND version = 2;
+SET ROLE opportunities_manager;
+SELECT try($$UPDATE crm.quotes SET status = 'approved', approved_by = 'someone_else' WHERE opportunity_id = 101 AND version = 2$$) AS approved;
+RESET ROLE;
+SELECT version, status, approved_by, approved_at IS NOT NULL AS approved_at_set FROM crm.quotes WHERE opportunity_id = 101 AND version = 2;
 SELECT try($$INSERT INTO crm.quotes (opportunity_id, version, amount) VALUES (101, 1, 1)$$) AS duplicate_version;
 SELECT try($$INSERT INTO crm.quotes (opportunity_id, amount, discount_pct) VALUES (101, 1, 120)$$) AS discount_above_100;
 
 SET client_min_messages = warning;
 TRUNCATE crm.customers CASCADE;
+DROP ROLE opportunities_manager;

@@ -4,9 +4,9 @@
  *
  * Every INSERT, UPDATE, DELETE (and TRUNCATE) of crm.customers,
  * crm.contacts, crm.orders, crm.service_costs, crm.campaign_members,
- * crm.opportunities, crm.quotes and crm.contracts writes rows into
- * crm.audit_log in the
- * same transaction, so a rolled-back change leaves none.  The triggers are
+ * crm.opportunities, crm.quotes, crm.opportunity_approvals and crm.contracts,
+ * and every DELETE of crm.opportunity_history (a deal's history deleted with
+ * it), writes rows into crm.audit_log in the same transaction, so a rolled-back change leaves none.  The triggers are
  * statement-level with transition tables: one set-based INSERT per
  * statement, not one per row, so bulk loads stay fast.  An audit row holds
  * the table, the row's key, the customer it belongs to, the operation, the
@@ -44,9 +44,9 @@ CREATE INDEX audit_log_customer_idx ON @extschema@.audit_log (customer_id, at);
 CREATE INDEX audit_log_at_idx ON @extschema@.audit_log (at);
 
 COMMENT ON TABLE @extschema@.audit_log IS
-	'Audit trail: one row per inserted, updated or deleted row of crm.customers, crm.contacts, crm.orders, crm.service_costs, crm.campaign_members, crm.opportunities, crm.quotes and crm.contracts, written by trigger in the same transaction; append-only (see crm.audit_purge)';
+	'Audit trail: one row per inserted, updated or deleted row of crm.customers, crm.contacts, crm.orders, crm.service_costs, crm.campaign_members, crm.opportunities, crm.quotes, crm.opportunity_approvals and crm.contracts, and per deleted row of crm.opportunity_history, written by trigger in the same transaction; append-only (see crm.audit_purge)';
 COMMENT ON COLUMN @extschema@.audit_log.id IS 'Audit entry identifier, increasing with time';
-COMMENT ON COLUMN @extschema@.audit_log.table_name IS 'Table changed: customers, contacts, orders, service_costs, campaign_members, opportunities, quotes or contracts';
+COMMENT ON COLUMN @extschema@.audit_log.table_name IS 'Table changed: customers, contacts, orders, service_costs, campaign_members, opportunities, quotes, opportunity_approvals, contracts, or opportunity_history (deleted rows only)';
 COMMENT ON COLUMN @extschema@.audit_log.row_key IS 'id of the row changed (campaign_id for campaign_members, whose key is the campaign and the customer); NULL for TRUNCATE';
 COMMENT ON COLUMN @extschema@.audit_log.customer_id IS 'Customer the row belongs to (the row itself for customers); 0 for a TRUNCATE, which is about no one customer. The distribution column under Citus';
 COMMENT ON COLUMN @extschema@.audit_log.operation IS 'INSERT, UPDATE, DELETE or TRUNCATE';
@@ -247,6 +247,18 @@ CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.quotes
 	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('quotes');
 CREATE TRIGGER audit_truncate AFTER TRUNCATE ON @extschema@.quotes
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('quotes');
+CREATE TRIGGER audit_insert AFTER INSERT ON @extschema@.opportunity_approvals
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('opportunity_approvals');
+CREATE TRIGGER audit_update AFTER UPDATE ON @extschema@.opportunity_approvals
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('opportunity_approvals');
+CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.opportunity_approvals
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('opportunity_approvals');
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON @extschema@.opportunity_approvals
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('opportunity_approvals');
+-- the history of a deal is deleted with it (a purge of archived deals, or
+-- the deletion of its customer): the audit log keeps it
+CREATE TRIGGER audit_delete AFTER DELETE ON @extschema@.opportunity_history
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.audit_changes('opportunity_history');
 
 -- The audit log is append-only: UPDATE, DELETE and TRUNCATE fail for every
 -- role, the owner included, unless crm.audit_purge is running.

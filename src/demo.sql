@@ -406,7 +406,8 @@ BEGIN
 			   CASE WHEN w.outcome = 'lost' AND @extschema@.demo_uniform(s, 94, w.id) < 0.6
 					THEN @extschema@.demo_pick(s, 95, w.id, '{Globex,Initech,Umbrella,Hooli}') END,
 			   CASE w.outcome WHEN 'won' THEN 'Won: signed after negotiation'
-							  WHEN 'lost' THEN format('Lost at the %s stage', w.stage) END,
+							  WHEN 'lost' THEN format('Lost at the %s stage', w.stage)
+							  WHEN 'terminated' THEN format('Terminated at the %s stage: the customer dropped the project', w.stage) END,
 			   w.created, coalesce(w.archived, w.closed, w.entered),
 			   CASE WHEN w.outcome IS NOT NULL THEN w.closed END
 		  FROM pg_temp.demo_opportunity_walk w

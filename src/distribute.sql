@@ -100,12 +100,13 @@ BEGIN ATOMIC
 		(16, 'opportunity_owners', 'distributed', 'customer_id'),
 		(17, 'opportunity_history', 'distributed', 'customer_id'),
 		(18, 'quotes', 'distributed', 'customer_id'),
-		(19, 'contracts', 'distributed', 'customer_id'),
-		(20, 'contract_versions', 'distributed', 'customer_id'),
-		(21, 'contract_history', 'distributed', 'customer_id'),
-		(22, 'customer_grades', 'distributed', 'customer_id'),
-		(23, 'grade_history', 'distributed', 'customer_id'),
-		(24, 'audit_log', 'distributed', 'customer_id'))
+		(19, 'opportunity_approvals', 'distributed', 'customer_id'),
+		(20, 'contracts', 'distributed', 'customer_id'),
+		(21, 'contract_versions', 'distributed', 'customer_id'),
+		(22, 'contract_history', 'distributed', 'customer_id'),
+		(23, 'customer_grades', 'distributed', 'customer_id'),
+		(24, 'grade_history', 'distributed', 'customer_id'),
+		(25, 'audit_log', 'distributed', 'customer_id'))
 		AS t(n, table_name, kind, distribution_column)
 	 ORDER BY t.n;
 END;

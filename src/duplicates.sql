@@ -127,7 +127,7 @@ DECLARE
 	tab		text;
 	cols	text;
 	vals	text;
-	tables	text[] := '{contacts,orders,service_costs,campaign_members,opportunities,opportunity_owners,opportunity_history,quotes,contracts,contract_versions,contract_history,grade_history}';
+	tables	text[] := '{contacts,orders,service_costs,campaign_members,opportunities,opportunity_owners,opportunity_history,quotes,opportunity_approvals,contracts,contract_versions,contract_history,grade_history}';
 BEGIN
 	IF keep IS NULL OR drop IS NULL THEN
 		RAISE EXCEPTION 'keep and drop must not be NULL'

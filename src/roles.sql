@@ -65,10 +65,14 @@ GRANT INSERT, UPDATE, DELETE ON
 	@extschema@.quotes, @extschema@.contracts, @extschema@.models
 	TO crm_rep;
 
--- crm_manager: campaigns; self-assessments, of which the database sets
+-- crm_manager: campaigns; decisions on approval requests; self-assessments, of which the database sets
 -- the time and the role; adjustments of the forecast (append-only: no
 -- UPDATE or DELETE, the history of adjustments stays)
 GRANT INSERT, UPDATE, DELETE ON @extschema@.campaigns TO crm_manager;
+-- approvals of opportunities: a rep asks (the database stamps who and when),
+-- a manager decides; nobody deletes a request (it goes with its deal)
+GRANT INSERT (customer_id, opportunity_id, move, note) ON @extschema@.opportunity_approvals TO crm_rep;
+GRANT UPDATE (decision, note) ON @extschema@.opportunity_approvals TO crm_manager;
 GRANT INSERT (scores, note) ON @extschema@.assessments TO crm_manager;
 GRANT INSERT ON @extschema@.forecast_adjustments TO crm_manager;
 

@@ -75,7 +75,8 @@ COMMENT ON FUNCTION @extschema@.can_edit(text) IS
 --   customer           the customer's owner (and managers)
 --   customer data      rows of a customer: whoever may edit the customer
 --   opportunity        the deal's owner, or whoever may edit its customer
---   opportunity data   split credit and quotes: whoever may edit the deal
+--   opportunity data   split credit, quotes and approval requests: whoever may
+--                      edit the deal
 --   history            written by the extension's own triggers and functions
 --                      only (opportunity and contract history, contract
 --                      versions, grades, grade history, audit rows): their
@@ -93,6 +94,7 @@ BEGIN ATOMIC
 		('campaign_members', 'customer data'), ('contracts', 'customer data'),
 		('opportunities', 'opportunity'),
 		('opportunity_owners', 'opportunity data'), ('quotes', 'opportunity data'),
+		('opportunity_approvals', 'opportunity data'),
 		('opportunity_history', 'history'), ('contract_versions', 'history'), ('contract_history', 'history'),
 		('customer_grades', 'history'), ('grade_history', 'history'), ('audit_log', 'history'),
 		('campaigns', 'campaigns'),

@@ -8,6 +8,11 @@
  * - History written by trigger: opportunity stage / status / amount / owner /
  *   cost changes, contract status and progress changes, and earlier versions
  *   of a contract's terms.
+ * - Approvals: a stage with an approval_role and the reactivation of a
+ *   suspended deal need an approved crm.opportunity_approvals row; a quote
+ *   is approved by a member of crm_manager, a campaign by a named role.
+ * - Only archived opportunities are deleted (purged) by hand; their history
+ *   goes with them into the audit log.
  * - Credit shares of an opportunity's owners sum to 100 % at commit.
  * - Contacts' reports_to chains have no cycles.
  *
@@ -28,8 +33,8 @@ CREATE TABLE @extschema@.status_transitions (
 	PRIMARY KEY (object, from_status)
 );
 COMMENT ON TABLE @extschema@.status_transitions IS
-	'The state machines of opportunities, campaigns and contracts: for each status the statuses it may move to (empty = final). Part of the extension, not user data';
-COMMENT ON COLUMN @extschema@.status_transitions.object IS 'opportunity, campaign or contract';
+	'The state machines of opportunities, quotes, campaigns and contracts: for each status the statuses it may move to (empty = final). Part of the extension, not user data';
+COMMENT ON COLUMN @extschema@.status_transitions.object IS 'opportunity, quote, campaign or contract';
 COMMENT ON COLUMN @extschema@.status_transitions.from_status IS 'Current status';
 COMMENT ON COLUMN @extschema@.status_transitions.allowed IS 'Statuses it may move to, in lifecycle order; empty = final state';
 
@@ -40,6 +45,10 @@ INSERT INTO @extschema@.status_transitions (object, from_status, allowed) VALUES
 	('opportunity', 'won',         '{archived}'),
 	('opportunity', 'lost',        '{archived}'),
 	('opportunity', 'archived',    '{}'),
+	('quote',       'draft',       '{submitted}'),
+	('quote',       'submitted',   '{draft,approved,rejected}'),
+	('quote',       'approved',    '{}'),
+	('quote',       'rejected',    '{}'),
 	('campaign',    'planned',     '{submitted,cancelled}'),
 	('campaign',    'submitted',   '{planned,approved,cancelled}'),
 	('campaign',    'approved',    '{active,cancelled}'),
@@ -98,7 +107,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.check_status_transition(text, bigint, text, text) IS
-	'Returns nothing when object (opportunity, campaign, contract) may move from old_status to new_status; raises SQLSTATE 55000 naming both states and the allowed ones otherwise; an unknown object or old_status is error 22023 listing the known ones';
+	'Returns nothing when object (opportunity, quote, campaign, contract) may move from old_status to new_status; raises SQLSTATE 55000 naming both states and the allowed ones otherwise; an unknown object or old_status is error 22023 listing the known ones';
 
 --------------------------------------------------------------------------
 -- Opportunities
@@ -120,6 +129,128 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.stage_renamed(text, text) IS
 	'True when the pipeline has no such stage (any more): used by the opportunity triggers to tell a stage rename from a stage move';
+
+-- Use the oldest approved, unused approval of one move of an opportunity,
+-- or refuse the move.  SECURITY DEFINER: the rep making the move may not
+-- write approvals.
+CREATE FUNCTION @extschema@.use_approval(customer_id bigint, opportunity_id bigint, move text)
+RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	approver text;
+	approval bigint;
+BEGIN
+	SELECT a.id, a.decided_by INTO approval, approver
+	  FROM @extschema@.opportunity_approvals a
+	 WHERE a.customer_id = use_approval.customer_id AND a.opportunity_id = use_approval.opportunity_id
+	   AND a.move = use_approval.move AND a.decision = 'approved' AND a.used_at IS NULL
+	 ORDER BY a.decided_at, a.id
+	 LIMIT 1
+	   FOR UPDATE;
+	IF approval IS NULL THEN
+		RAISE EXCEPTION 'opportunity % needs an approval for %', opportunity_id,
+			CASE WHEN move = 'reactivation' THEN 'its reactivation' ELSE format('stage "%s"', move) END
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = format('Ask with INSERT INTO crm.opportunity_approvals (opportunity_id, move) VALUES (%s, %L); once a member of %s approves it, make the move again.',
+								opportunity_id, move,
+								CASE WHEN move = 'reactivation' THEN 'crm_manager'
+									 ELSE coalesce((SELECT s.approval_role FROM @extschema@.opportunities o
+													  JOIN @extschema@.pipeline_stages s ON s.pipeline = o.pipeline AND s.stage = move
+													 WHERE o.customer_id = use_approval.customer_id AND o.id = use_approval.opportunity_id),
+												   'the approval role') END);
+	END IF;
+	UPDATE @extschema@.opportunity_approvals a SET used_at = now()
+	 WHERE a.customer_id = use_approval.customer_id AND a.id = approval;
+	RETURN approver;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.use_approval(bigint, bigint, text) IS
+	'Marks the oldest approved, unused crm.opportunity_approvals row of the move (a stage, or reactivation) used and returns its approver; raises 55000 with the way to ask when there is none. Called by the opportunity trigger (SECURITY DEFINER: reps cannot write approvals)';
+
+-- A request names a move that needs approval; a decision is made once, by
+-- a member of the role that approves the move, who is not the requester;
+-- the database stamps who and when.  An INSERT that carries a decision
+-- (pg_restore, or the extension owner importing history) is taken as it
+-- is: only the owner can write those columns.
+CREATE FUNCTION @extschema@.opportunity_approvals_before()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	approver_role text;
+BEGIN
+	SELECT CASE WHEN NEW.move = 'reactivation' THEN 'crm_manager' ELSE s.approval_role END INTO approver_role
+	  FROM @extschema@.opportunities o
+	  LEFT JOIN @extschema@.pipeline_stages s ON s.pipeline = o.pipeline AND s.stage = NEW.move
+	 WHERE o.customer_id = NEW.customer_id AND o.id = NEW.opportunity_id;
+	IF TG_OP = 'INSERT' THEN
+		IF NEW.decision IS NULL THEN
+			IF approver_role IS NULL THEN
+				RAISE EXCEPTION 'opportunity %: "%" needs no approval', NEW.opportunity_id, NEW.move
+					USING ERRCODE = 'invalid_parameter_value',
+						  HINT = 'move is reactivation or a stage of the deal''s pipeline that has an approval_role (crm.pipeline_stages).';
+			END IF;
+			NEW.requested_by := current_user;
+			NEW.requested_at := now();
+			NEW.used_at := NULL;
+		END IF;
+		RETURN NEW;
+	END IF;
+	IF (NEW.customer_id, NEW.opportunity_id, NEW.move, NEW.requested_by, NEW.requested_at)
+	   IS DISTINCT FROM (OLD.customer_id, OLD.opportunity_id, OLD.move, OLD.requested_by, OLD.requested_at) THEN
+		RAISE EXCEPTION 'approval request % cannot change what it asks for', OLD.id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Ask again with a new row of crm.opportunity_approvals.';
+	END IF;
+	IF NEW.decision IS DISTINCT FROM OLD.decision THEN
+		IF OLD.decision IS NOT NULL THEN
+			RAISE EXCEPTION 'approval request % was already % by %', OLD.id, OLD.decision, OLD.decided_by
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'A decision is final: ask again with a new row of crm.opportunity_approvals.';
+		END IF;
+		IF NOT pg_has_role(current_user, approver_role, 'MEMBER') THEN
+			RAISE EXCEPTION 'role % cannot decide approval request %: % approves "%"', current_user, OLD.id, approver_role, OLD.move
+				USING ERRCODE = 'insufficient_privilege',
+					  HINT = format('Ask a member of %s.', approver_role);
+		END IF;
+		IF current_user = OLD.requested_by THEN
+			RAISE EXCEPTION 'role % cannot decide its own approval request %', current_user, OLD.id
+				USING ERRCODE = 'insufficient_privilege',
+					  HINT = format('Another member of %s decides it.', approver_role);
+		END IF;
+		NEW.decided_by := current_user;
+		NEW.decided_at := now();
+	ELSE
+		NEW.decided_by := OLD.decided_by;
+		NEW.decided_at := OLD.decided_at;
+	END IF;
+	RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.opportunity_approvals_before() IS
+	'Trigger: checks that a new crm.opportunity_approvals request names a move that needs approval and stamps requester and time; a decision is made once, by a member of the approving role other than the requester, and stamped';
+
+-- A terminated deal needs its closing summary, like a won or lost one (a
+-- trigger rule, not a CHECK: deals terminated before crm 1.1 keep theirs
+-- as they were).
+CREATE FUNCTION @extschema@.require_summary(opportunity_id bigint, closing_summary text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF btrim(coalesce(closing_summary, '')) = '' THEN
+		RAISE EXCEPTION 'opportunity % cannot be terminated without a closing summary', opportunity_id
+			USING ERRCODE = 'check_violation',
+				  HINT = 'Set closing_summary (why the deal was terminated) in the same statement.';
+	END IF;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.require_summary(bigint, text) IS
+	'Raises 23514 when the closing summary of an opportunity being terminated is missing or blank; called by the trigger opportunities_before';
 
 -- Keep closed_at and updated_at right, enforce the state machine, and allow
 -- stage changes only while the opportunity is open (renames always).
@@ -144,20 +275,39 @@ BEGIN
 								  THEN 'Reactivate the opportunity (status open) before moving it to another stage.'
 								  ELSE 'A closed opportunity keeps the stage it closed in; enter a new opportunity for new business.' END;
 		END IF;
+		-- approval points: entering a stage that has an approval role, and
+		-- reactivating a suspended deal
+		IF NEW.stage IS DISTINCT FROM OLD.stage
+		   AND NOT @extschema@.stage_renamed(OLD.pipeline, OLD.stage)
+		   AND EXISTS (SELECT FROM @extschema@.pipeline_stages s
+						WHERE s.pipeline = NEW.pipeline AND s.stage = NEW.stage AND s.approval_role IS NOT NULL) THEN
+			PERFORM @extschema@.use_approval(NEW.customer_id, NEW.id, NEW.stage);
+		END IF;
+		IF OLD.status = 'suspended' AND NEW.status = 'open' THEN
+			PERFORM @extschema@.use_approval(NEW.customer_id, NEW.id, 'reactivation');
+		END IF;
 		NEW.updated_at := now();
+		IF NEW.status = 'terminated' AND OLD.status <> 'terminated' THEN
+			PERFORM @extschema@.require_summary(NEW.id, NEW.closing_summary);
+		END IF;
 		IF NEW.status IN ('open', 'suspended') THEN
 			NEW.closed_at := NULL;
 		ELSIF OLD.status IN ('open', 'suspended') THEN
 			NEW.closed_at := now();
 		END IF;
-	ELSIF NEW.status NOT IN ('open', 'suspended') AND NEW.closed_at IS NULL THEN
-		NEW.closed_at := now();
+	ELSE
+		IF NEW.status = 'terminated' THEN
+			PERFORM @extschema@.require_summary(NEW.id, NEW.closing_summary);
+		END IF;
+		IF NEW.status NOT IN ('open', 'suspended') AND NEW.closed_at IS NULL THEN
+			NEW.closed_at := now();
+		END IF;
 	END IF;
 	RETURN NEW;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.opportunities_before() IS
-	'Trigger: checks status moves and stage changes of crm.opportunities and that its customer stays, sets updated_at and closed_at';
+	'Trigger: checks status moves and stage changes of crm.opportunities, their approvals (crm.use_approval), the summary of a terminated deal (crm.require_summary) and that its customer stays, sets updated_at and closed_at';
 
 CREATE TRIGGER opportunities_before
 	BEFORE INSERT OR UPDATE ON @extschema@.opportunities
@@ -263,6 +413,47 @@ CREATE TRIGGER quotes_version
 	BEFORE INSERT ON @extschema@.quotes
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.quotes_version();
 
+-- A quote follows its state machine (draft, submitted, then approved or
+-- rejected: final, a new version for new terms); its terms change only as a
+-- draft; a member of crm_manager approves it, and the database stamps who
+-- and when.
+CREATE FUNCTION @extschema@.quotes_before()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM @extschema@.check_status_transition('quote', OLD.id, OLD.status::text, NEW.status::text);
+	IF (NEW.customer_id, NEW.opportunity_id, NEW.version, NEW.amount, NEW.discount_pct, NEW.valid_until, NEW.created_at)
+	   IS DISTINCT FROM (OLD.customer_id, OLD.opportunity_id, OLD.version, OLD.amount, OLD.discount_pct, OLD.valid_until, OLD.created_at)
+	   AND OLD.status <> 'draft' THEN
+		RAISE EXCEPTION 'quote % is %: its terms cannot change', OLD.id, OLD.status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = CASE WHEN OLD.status = 'submitted' THEN 'Move it back to draft first, or write a new version.'
+							  ELSE 'Write a new version of the quote.' END;
+	END IF;
+	IF NEW.status = 'approved' AND OLD.status <> 'approved' THEN
+		IF NOT pg_has_role(current_user, 'crm_manager', 'MEMBER') THEN
+			RAISE EXCEPTION 'role % cannot approve quote %', current_user, OLD.id
+				USING ERRCODE = 'insufficient_privilege',
+					  HINT = 'A member of crm_manager approves quotes.';
+		END IF;
+		NEW.approved_by := current_user;
+		NEW.approved_at := now();
+	ELSE
+		NEW.approved_by := OLD.approved_by;
+		NEW.approved_at := OLD.approved_at;
+	END IF;
+	RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.quotes_before() IS
+	'Trigger: checks status moves of crm.quotes (draft -> submitted -> approved or rejected; submitted -> draft), keeps the terms of a quote that is no longer a draft, lets a member of crm_manager approve and stamps approved_by and approved_at';
+
+CREATE TRIGGER quotes_before
+	BEFORE UPDATE ON @extschema@.quotes
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.quotes_before();
+
 -- Rows that belong to an opportunity or a contract carry its customer_id
 -- (the key they share with it); on a single node it may be left out and is
 -- filled in.  Under Citus the coordinator needs it to route the row, and
@@ -291,7 +482,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.parent_customer() IS
-	'Trigger: fills in customer_id of a new row of crm.opportunity_owners, crm.opportunity_history, crm.quotes, crm.contract_versions or crm.contract_history from its opportunity or contract when it was left out';
+	'Trigger: fills in customer_id of a new row of crm.opportunity_owners, crm.opportunity_history, crm.quotes, crm.opportunity_approvals, crm.contract_versions or crm.contract_history from its opportunity or contract when it was left out';
 
 CREATE TRIGGER opportunity_owners_customer
 	BEFORE INSERT ON @extschema@.opportunity_owners
@@ -306,6 +497,14 @@ CREATE TRIGGER quotes_customer
 	BEFORE INSERT ON @extschema@.quotes
 	FOR EACH ROW WHEN (NEW.customer_id IS NULL)
 	EXECUTE FUNCTION @extschema@.parent_customer('opportunity');
+-- before opportunity_approvals_stamp, which needs it
+CREATE TRIGGER opportunity_approvals_customer
+	BEFORE INSERT ON @extschema@.opportunity_approvals
+	FOR EACH ROW WHEN (NEW.customer_id IS NULL)
+	EXECUTE FUNCTION @extschema@.parent_customer('opportunity');
+CREATE TRIGGER opportunity_approvals_stamp
+	BEFORE INSERT OR UPDATE ON @extschema@.opportunity_approvals
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.opportunity_approvals_before();
 CREATE TRIGGER contract_versions_customer
 	BEFORE INSERT ON @extschema@.contract_versions
 	FOR EACH ROW WHEN (NEW.customer_id IS NULL)
@@ -315,26 +514,35 @@ CREATE TRIGGER contract_history_customer
 	FOR EACH ROW WHEN (NEW.customer_id IS NULL)
 	EXECUTE FUNCTION @extschema@.parent_customer('contract');
 
--- A contract outlives the opportunity it closed: deleting the opportunity
--- detaches its contracts (the foreign key includes customer_id, so ON
--- DELETE SET NULL would clear that too).
-CREATE FUNCTION @extschema@.opportunities_detach()
+-- Only an archived opportunity is purged by hand (its history goes with it
+-- and is kept in the audit log); deleting its customer deletes every deal
+-- (a cascade: trigger depth above 1).  A contract outlives the opportunity
+-- it closed: deleting the opportunity detaches its contracts (the foreign
+-- key includes customer_id, so ON DELETE SET NULL would clear that too).
+CREATE FUNCTION @extschema@.opportunities_delete()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	IF OLD.status <> 'archived' AND pg_trigger_depth() = 1 THEN
+		RAISE EXCEPTION 'opportunity % is %: only archived opportunities can be deleted', OLD.id, OLD.status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = CASE WHEN OLD.status IN ('open', 'suspended')
+							  THEN 'Close it (won, lost or terminated, with a closing summary), archive it, then delete it.'
+							  ELSE 'Archive it first (status archived), then delete it.' END;
+	END IF;
 	UPDATE @extschema@.contracts k SET opportunity_id = NULL
 	 WHERE k.customer_id = OLD.customer_id AND k.opportunity_id = OLD.id;
 	RETURN OLD;
 END;
 $$;
-COMMENT ON FUNCTION @extschema@.opportunities_detach() IS
-	'Trigger: before an opportunity is deleted, its contracts lose their opportunity_id';
+COMMENT ON FUNCTION @extschema@.opportunities_delete() IS
+	'Trigger: refuses to delete an opportunity that is not archived (55000) unless its customer is deleted; before an opportunity is deleted, its contracts lose their opportunity_id';
 
-CREATE TRIGGER opportunities_detach
+CREATE TRIGGER opportunities_delete
 	BEFORE DELETE ON @extschema@.opportunities
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.opportunities_detach();
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.opportunities_delete();
 
 --------------------------------------------------------------------------
 -- Campaigns
@@ -346,15 +554,27 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	IF TG_OP = 'INSERT' THEN
+		IF NEW.status IN ('approved', 'active', 'completed') AND NEW.approved_by IS NULL THEN
+			RAISE EXCEPTION 'campaign % is % but names no approver', NEW.name, NEW.status
+				USING ERRCODE = 'check_violation',
+					  HINT = 'Set approved_by, or enter the campaign as planned or submitted and approve it with an UPDATE of its status.';
+		END IF;
+		RETURN NEW;
+	END IF;
 	PERFORM @extschema@.check_status_transition('campaign', OLD.id, OLD.status::text, NEW.status::text);
+	-- the approver: the role named, or the role approving
+	IF NEW.status = 'approved' AND OLD.status <> 'approved' AND NEW.approved_by IS NULL THEN
+		NEW.approved_by := current_user;
+	END IF;
 	RETURN NEW;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.campaigns_before() IS
-	'Trigger: checks status moves of crm.campaigns';
+	'Trigger: checks status moves of crm.campaigns; a campaign approved without approved_by is approved by the role making the change; a campaign entered approved, active or completed must name its approver (23514)';
 
 CREATE TRIGGER campaigns_before
-	BEFORE UPDATE OF status ON @extschema@.campaigns
+	BEFORE INSERT OR UPDATE OF status ON @extschema@.campaigns
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.campaigns_before();
 
 --------------------------------------------------------------------------

@@ -32,10 +32,10 @@ INSERT INTO crm.customers (id, name) OVERRIDING SYSTEM VALUE
 SELECT 760000 + i, 'Tap campaign customer ' || i FROM generate_series(1, 4) i;
 -- cost 4,000; 4 invited, 2 attended, 1 responded; 2 opportunities, one won
 -- for 10,000; one contract of 9,000: ROI (10,000 - 4,000) / 4,000 = 1.5
-INSERT INTO crm.campaigns (id, name, method, region, budget, actual_cost, status, started_on, ended_on)
+INSERT INTO crm.campaigns (id, name, method, region, budget, actual_cost, status, started_on, ended_on, approved_by)
 OVERRIDING SYSTEM VALUE VALUES
-	(760001, 'Tap seminar', 'seminar', 'North', 5000, 4000, 'completed', '2025-05-01', '2025-05-02'),
-	(760002, 'Tap nothing', 'email', 'North', 0, 0, 'completed', '2025-05-01', '2025-05-02');
+	(760001, 'Tap seminar', 'seminar', 'North', 5000, 4000, 'completed', '2025-05-01', '2025-05-02', 'marketing_director'),
+	(760002, 'Tap nothing', 'email', 'North', 0, 0, 'completed', '2025-05-01', '2025-05-02', 'marketing_director');
 INSERT INTO crm.campaign_members (campaign_id, customer_id, invited_at, attended, responded_at)
 SELECT 760001, 760000 + i, '2025-05-01 09:00+00', i <= 2, CASE WHEN i = 1 THEN timestamptz '2025-05-03 09:00+00' END
   FROM generate_series(1, 4) i;

@@ -164,12 +164,12 @@ run_distributed_checks() {
 	check "worker2 runs in a time zone of its own (postgresql.conf)" America/New_York -p "$CRM_CITUS_WORKER2_PORT" -c "SHOW TimeZone"
 
 	# distributed first, then the demo data generated into the shards
-	check "crm.distribute() lays out the 24 tables (of an empty crm)" \
-		"$(printf '%s\n' 9 15)" \
+	check "crm.distribute() lays out the 25 tables (of an empty crm)" \
+		"$(printf '%s\n' 9 16)" \
 		-c "SELECT count(*) FROM crm.distribute() GROUP BY kind ORDER BY kind DESC"
 	compare "generate_demo_data on the distributed crm: the same row counts as on a single node" \
 		"SELECT * FROM crm.generate_demo_data($customers, 42)"
-	check "the 15 distributed tables are co-located, 32 shards each" "1|32" \
+	check "the 16 distributed tables are co-located, 32 shards each" "1|32" \
 		-c "SELECT count(DISTINCT p.colocationid), min(s.n) FROM pg_dist_partition p JOIN (SELECT logicalrelid, count(*) AS n FROM pg_dist_shard GROUP BY 1) s USING (logicalrelid) WHERE p.partmethod = 'h' AND p.logicalrelid::text LIKE 'crm.%'"
 	check "crm.distribute() refuses to run twice" \
 		"ERROR:  the tables of crm are distributed already" \
@@ -254,15 +254,15 @@ run_distributed_checks() {
 	check "DROP EXTENSION crm refused while distributed" \
 		"ERROR:  cannot drop extension crm while its tables are distributed" \
 		-c "\\set VERBOSITY terse" -c "DROP EXTENSION crm CASCADE"
-	check "crm.undistribute() brings the 24 tables back" "$(printf '%s\n' 24 f)" \
+	check "crm.undistribute() brings the 25 tables back" "$(printf '%s\n' 25 f)" \
 		-c "SELECT count(*) FROM crm.undistribute()" -c "SELECT crm.is_distributed()"
 	for node in coordinator:$CRM_CITUS_COORD_PORT worker1:$CRM_CITUS_WORKER1_PORT worker2:$CRM_CITUS_WORKER2_PORT; do
 		got=$(crm_left_on "${node#*:}")
-		[ "$got" = "24|0|0" ] && tap_ok "after crm.undistribute(): 24 tables of crm, no shard or Citus metadata on the ${node%:*}" ||
-			tap_not_ok "after crm.undistribute(): 24 tables of crm, no shard or Citus metadata on the ${node%:*}" "got: $got"
+		[ "$got" = "25|0|0" ] && tap_ok "after crm.undistribute(): 25 tables of crm, no shard or Citus metadata on the ${node%:*}" ||
+			tap_not_ok "after crm.undistribute(): 25 tables of crm, no shard or Citus metadata on the ${node%:*}" "got: $got"
 	done
 	compare_checks undistributed no
-	check "crm.distribute() again, with the rows" "$(printf '%s\n' 9 15)" \
+	check "crm.distribute() again, with the rows" "$(printf '%s\n' 9 16)" \
 		-c "SELECT count(*) FROM crm.distribute() GROUP BY kind ORDER BY kind DESC"
 	compare_checks "distributed again" yes
 

@@ -34,8 +34,9 @@ SELECT results_eq(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
 	   WHERE p.pronamespace = 'crm'::regnamespace AND p.prosecdef ORDER BY 1$$,
 	$$VALUES ('crm.audit_changes()'), ('crm.contracts_before()'), ('crm.contracts_history()'),
-			 ('crm.merge_customers(bigint,bigint)'), ('crm.opportunities_history()'), ('crm.refresh_grades(date)')$$,
-	'SECURITY DEFINER: only the functions that write history, grades and audit rows, which no role of the model may write'
+			 ('crm.merge_customers(bigint,bigint)'), ('crm.opportunities_history()'), ('crm.refresh_grades(date)'),
+			 ('crm.use_approval(bigint,bigint,text)')$$,
+	'SECURITY DEFINER: only the functions that write history, grades, audit rows and the use of an approval, which no role of the model may write'
 );
 SELECT is_empty(
 	$$SELECT c.relname::text FROM pg_catalog.pg_class c
@@ -143,7 +144,7 @@ GRANT USAGE ON SCHEMA crm TO tap_crm_rep;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA crm TO tap_crm_rep;
 UPDATE crm.customers SET owner = 'tap_crm_rep' WHERE id = 900001;
 UPDATE crm.customers SET owner = 'tap_crm_other' WHERE id IN (900003, 900004, 900005);
-SELECT is((SELECT count(*) FROM crm.enable_row_security()), 17::bigint, 'enable_row_security protects 17 tables');
+SELECT is((SELECT count(*) FROM crm.enable_row_security()), 18::bigint, 'enable_row_security protects 18 tables');
 SELECT policies_are('crm', 'customers', ARRAY['crm_read', 'crm_insert', 'crm_update', 'crm_delete'],
 	'customers has the four policies');
 SET LOCAL ROLE tap_crm_rep;
@@ -157,14 +158,14 @@ SELECT is((SELECT count(*) FROM crm.customer_history(900003)), 0::bigint,
 	'customer_history of an invisible customer is empty');
 RESET ROLE;
 SELECT is((SELECT enabled FROM crm.row_security_state), true, 'row_security_state records that row security is on');
-SELECT is((SELECT count(*) FROM crm.disable_row_security()), 17::bigint, 'disable_row_security unprotects them');
+SELECT is((SELECT count(*) FROM crm.disable_row_security()), 18::bigint, 'disable_row_security unprotects them');
 SELECT is((SELECT enabled FROM crm.row_security_state), false, 'row_security_state records that row security is off');
 -- a restored state row (pg_restore) switches row security on again
 DELETE FROM crm.row_security_state;
 INSERT INTO crm.row_security_state (enabled) VALUES (true);
 SELECT is((SELECT count(*) FROM pg_catalog.pg_class WHERE relnamespace = 'crm'::regnamespace AND relrowsecurity),
-	17::bigint, 'inserting the state row with enabled = true (as pg_restore does) enables row security');
-SELECT is((SELECT count(*) FROM crm.disable_row_security()), 17::bigint, 'and it can be disabled again');
+	18::bigint, 'inserting the state row with enabled = true (as pg_restore does) enables row security');
+SELECT is((SELECT count(*) FROM crm.disable_row_security()), 18::bigint, 'and it can be disabled again');
 SELECT is((SELECT count(*) FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
 			WHERE c.relnamespace = 'crm'::regnamespace), 0::bigint, 'no policy is left');
 

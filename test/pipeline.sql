@@ -62,6 +62,9 @@ SELECT throws_ok($$SELECT * FROM crm.forecast_as_of('tap', '2025-01-01', 0)$$, '
 -- hygiene on Apr 15: y (open? no: suspended) is left out; x is won: no open deal of tap
 SELECT is((SELECT count(*)::integer FROM crm.pipeline_issues('2025-04-15 00:00+00') WHERE pipeline = 'tap'), 0,
 	'pipeline_issues: closed and suspended deals are not checked');
+-- (its reactivation, approved by a manager)
+INSERT INTO crm.opportunity_approvals (opportunity_id, move, decision, decided_by, decided_at)
+VALUES (720002, 'reactivation', 'approved', 'tap_manager', now());
 UPDATE crm.opportunities SET status = 'open', expected_close = '2025-03-01' WHERE id = 720002;
 SELECT results_eq($$SELECT issue, detail FROM crm.pipeline_issues('2025-04-15 12:00+00', 30) WHERE pipeline = 'tap'$$,
 	$$VALUES ('past close date', 'expected close 2025-03-01, 45 days before as_of')$$,

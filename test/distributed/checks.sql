@@ -204,9 +204,33 @@ SELECT pg_temp.step('contracts advance',
 	$$UPDATE crm.contracts SET status = 'submitted' WHERE status = 'draft'$$);
 SELECT pg_temp.step('contract terms change',
 	$$UPDATE crm.contracts SET amount = amount + 100 WHERE status = 'executing' AND id % 3 = 0$$);
+-- approvals: the opportunity trigger on a shard uses the approval on its
+-- shard (crm.use_approval); a move without one is refused
+SELECT pg_temp.step('approval point on negotiation',
+	$$UPDATE crm.pipeline_stages SET approval_role = 'crm_manager' WHERE pipeline = 'project' AND stage = 'negotiation'$$);
+SELECT pg_temp.step('approvals decided',
+	$$INSERT INTO crm.opportunity_approvals (customer_id, opportunity_id, move, decision, decided_by, decided_at)
+	  SELECT customer_id, id, 'negotiation', 'approved', 'manager_01', '2025-06-01' FROM crm.opportunities
+	   WHERE status = 'open' AND stage = 'bid' AND id % 13 = 0$$);
+SELECT pg_temp.step('approved moves',
+	$$UPDATE crm.opportunities SET stage = 'negotiation' WHERE status = 'open' AND stage = 'bid' AND id % 13 = 0$$);
+SELECT pg_temp.step('unapproved move',
+	$$UPDATE crm.opportunities SET stage = 'negotiation' WHERE id = (SELECT min(id) FROM crm.opportunities WHERE status = 'open' AND stage = 'bid')$$);
+SELECT pg_temp.step('approval request',
+	$$INSERT INTO crm.opportunity_approvals (opportunity_id, customer_id, move)
+	  SELECT id, customer_id, 'negotiation' FROM crm.opportunities WHERE status = 'open' AND stage = 'bid' AND id % 17 = 0$$);
+SELECT pg_temp.step('no approval point any more',
+	$$UPDATE crm.pipeline_stages SET approval_role = NULL WHERE pipeline = 'project' AND stage = 'negotiation'$$);
+SELECT pg_temp.digest('opportunity_approvals after the workflow',
+	'SELECT customer_id, opportunity_id, move, requested_by, decision, decided_by, used_at IS NOT NULL FROM crm.opportunity_approvals');
+SELECT pg_temp.step('quotes submitted', $$UPDATE crm.quotes SET status = 'submitted' WHERE status = 'draft'$$);
+SELECT pg_temp.step('quotes approved', $$UPDATE crm.quotes SET status = 'approved' WHERE status = 'submitted' AND amount > 50000$$);
+SELECT pg_temp.step('approved quote back to draft', $$UPDATE crm.quotes SET status = 'draft' WHERE status = 'approved'$$);
+SELECT pg_temp.step('purge of an open deal', $$DELETE FROM crm.opportunities WHERE id = (SELECT min(id) FROM crm.opportunities WHERE status = 'open')$$);
+SELECT pg_temp.step('purge of archived deals', $$DELETE FROM crm.opportunities WHERE status = 'archived' AND id % 3 = 0$$);
 SELECT pg_temp.digest('opportunity_history after the workflow',
 	'SELECT customer_id, opportunity_id, changed_by, old_stage, new_stage, old_status, new_status, old_amount, new_amount, cost FROM crm.opportunity_history');
-SELECT pg_temp.digest('quotes after the workflow', 'SELECT customer_id, opportunity_id, version, amount, status FROM crm.quotes');
+SELECT pg_temp.digest('quotes after the workflow', 'SELECT customer_id, opportunity_id, version, amount, status, approved_by FROM crm.quotes');
 SELECT pg_temp.digest('contract_history after the workflow',
 	'SELECT customer_id, contract_id, changed_by, old_status, new_status, old_percent, new_percent FROM crm.contract_history');
 SELECT pg_temp.digest('contract_versions after the workflow',
