@@ -76,6 +76,40 @@ SELECT sum(target) AS total_is_10500, count(*) AS quotas FROM crm.quotas WHERE p
 SELECT period_start, period_end, region, target, note
   FROM crm.allocate_quotas(2026, 10000, 'half', 'region', 'qtd', '2025-09-30', -10)
  ORDER BY period_start, region;
+-- Adjustments per key (seed: "adjusted up or down, 5 %, 10 %"): North +10 %
+-- alone: H1 1620 -> 1782.00, H2 3780 -> 4158.00; South unchanged
+SELECT period_start, region, target
+  FROM crm.adjust_quotas('2026-01-01', '2026-12-31', 'region', '{"North": 10}')
+ ORDER BY period_start, region;
+-- South -5 % keeping H1's total 1782 + 1080 = 2862: weights 1782 and
+-- 1080 * 0.95 = 1026 -> 2862 * 1782 / 2808 = 1816.269..., 2862 * 1026 / 2808 =
+-- 1045.730...: 1816.26 + 1045.73 = 2861.99, the cent left to the larger
+-- remainder (North): 1816.27 and 1045.73
+SELECT period_start, region, target, note LIKE '%adjust_quotas by % {"South": -5}, total kept' AS noted
+  FROM crm.adjust_quotas('2026-01-01', '2026-06-30', 'region', '{"South": -5}', keep_total => true)
+ ORDER BY period_start, region;
+SELECT period_start, sum(target) AS total FROM crm.quotas WHERE region IS NOT NULL GROUP BY 1 ORDER BY 1;
+SELECT try($$SELECT crm.adjust_quotas('2026-01-01', '2026-12-31', 'region', '{"West": 5}')$$) AS key_without_targets;
+SELECT try($$SELECT crm.adjust_quotas('2026-01-01', '2026-12-31', 'region', '{"North": -100, "South": "x"}')$$) AS bad_percent;
+SELECT try($$SELECT crm.adjust_quotas('2026-01-01', '2026-12-31', 'region', '[5]')$$) AS not_an_object;
+SELECT try($$SELECT crm.adjust_quotas('2026-01-01', '2026-12-31', 'colour', '{"North": 5}')$$) AS bad_dimension;
+SELECT try($$SELECT crm.adjust_quotas('2026-12-31', '2026-01-01', 'region', '{"North": 5}')$$) AS reversed_range;
+-- Short-term targets from the forecast of monthly sales before April 2026
+-- (2025-02 .. 2026-03): naive = March 2026, 500 a month, +10 % = 550, by
+-- region's YTD share as of 2026-03-31 (North 150, East 500 of 650):
+-- 550 * 150 / 650 = 126.923..., 550 * 500 / 650 = 423.076...: 126.92 +
+-- 423.07 = 549.99, the cent to East: 126.92 and 423.08
+SELECT period_start, period_end, region, target
+  FROM crm.forecast_quotas('2026-04-01', 3, 'naive', 'region', 'ytd', 10)
+ ORDER BY period_start, region;
+-- seasonal naive (12 months): April, May, June 2025 = 0, 500, 0
+SELECT period_start, target, note
+  FROM crm.forecast_quotas('2026-04-01', 3, 'seasonal_naive')
+ ORDER BY period_start;
+SELECT try($$SELECT crm.forecast_quotas('2026-04-15')$$) AS not_a_first_day;
+SELECT try($$SELECT crm.forecast_quotas('2026-04-01', 0)$$) AS no_months;
+SELECT try($$SELECT crm.forecast_quotas('2026-04-01', 3, 'holt_winters')$$) AS series_too_short;
+SELECT try($$SELECT crm.forecast_quotas('2020-01-01')$$) AS no_sales_before;
 -- months without a dimension: last year's months weigh; again replaces
 SELECT count(*) AS months, sum(target) AS total, count(*) FILTER (WHERE target = 0) AS months_without_sales_last_year,
 	   max(target) FILTER (WHERE period_start = '2026-11-01') AS november

@@ -88,6 +88,58 @@ $$;
 COMMENT ON FUNCTION @extschema@.sales_share(text, text, date) IS
 	'Each product, region, channel or owner (dimension) with its sales from the start of the month (basis mtd), quarter (qtd) or year (ytd) of as_of up to as_of included, and its share of their total (0..1). Keys that are NULL or without positive sales are left out. Errors (22023): bad dimension or basis, as_of NULL or infinite';
 
+-- Write the targets of consecutive periods (starts, each step long) into
+-- crm.quotas: each period's target as it is, or, with a dimension, split
+-- exactly by the keys' shares of sales in the basis window ending as_of.
+-- Shared by crm.allocate_quotas and crm.forecast_quotas (fn: the caller's
+-- name, for the error).
+CREATE FUNCTION @extschema@.write_quotas(fn text, starts date[], step interval, period_targets numeric[],
+										 dimension text, basis text, as_of date, note text)
+RETURNS SETOF @extschema@.quotas
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	keys text[];
+	key_weights numeric[];
+	key_targets numeric[];
+	i integer;
+	j integer;
+BEGIN
+	IF dimension IS NOT NULL THEN
+		SELECT array_agg(s.key ORDER BY s.key), array_agg(s.sales ORDER BY s.key)
+		  INTO keys, key_weights
+		  FROM @extschema@.sales_share(dimension, basis, as_of) s;
+		IF keys IS NULL THEN
+			RAISE EXCEPTION '%: no % has sales in the % window ending %', fn, dimension, basis, as_of
+				USING ERRCODE = 'no_data_found',
+					  HINT = 'Choose another basis or as_of, or allocate without a dimension.';
+		END IF;
+	ELSE
+		keys := ARRAY[NULL::text];
+		key_weights := ARRAY[1::numeric];
+	END IF;
+	FOR i IN 1 .. cardinality(starts) LOOP
+		key_targets := @extschema@.allocate(period_targets[i], key_weights, 2);
+		FOR j IN 1 .. cardinality(keys) LOOP
+			RETURN QUERY
+			INSERT INTO @extschema@.quotas AS q (period_start, period_end, owner, region, product, channel, target, note)
+			VALUES (starts[i], (starts[i] + step)::date - 1,
+					CASE WHEN dimension = 'owner' THEN keys[j] END,
+					CASE WHEN dimension = 'region' THEN keys[j] END,
+					CASE WHEN dimension = 'product' THEN keys[j] END,
+					CASE WHEN dimension = 'channel' THEN keys[j] END,
+					key_targets[j], note)
+			ON CONFLICT ON CONSTRAINT quotas_one_target
+			DO UPDATE SET target = EXCLUDED.target, note = EXCLUDED.note
+			RETURNING q.*;
+		END LOOP;
+	END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.write_quotas(text, date[], interval, numeric[], text, text, date, text) IS
+	'Internal (crm.allocate_quotas, crm.forecast_quotas): writes each period''s target into crm.quotas, split exactly by the dimension''s sales shares (crm.sales_share) when dimension is given, replacing a target of the same period and combination; returns the rows written';
+
 CREATE FUNCTION @extschema@.allocate_quotas(year integer, annual_target numeric, period text DEFAULT 'month',
 											dimension text DEFAULT NULL, basis text DEFAULT 'ytd',
 											as_of date DEFAULT NULL, adjust_pct numeric DEFAULT 0)
@@ -102,11 +154,6 @@ DECLARE
 	bounds timestamptz[];
 	period_targets numeric[];
 	period_weights numeric[];
-	keys text[];
-	key_weights numeric[];
-	key_targets numeric[];
-	i integer;
-	j integer;
 	note text;
 BEGIN
 	IF year IS NULL OR year NOT BETWEEN 1901 AND 9998 THEN
@@ -152,40 +199,12 @@ BEGIN
 	END IF;
 	period_targets := @extschema@.allocate(target, period_weights, 2);
 
-	IF dimension IS NOT NULL THEN
-		SELECT array_agg(s.key ORDER BY s.key), array_agg(s.sales ORDER BY s.key)
-		  INTO keys, key_weights
-		  FROM @extschema@.sales_share(dimension, basis, as_of) s;
-		IF keys IS NULL THEN
-			RAISE EXCEPTION 'allocate_quotas: no % has sales in the % window ending %', dimension, basis, as_of
-				USING ERRCODE = 'no_data_found',
-					  HINT = 'Choose another basis or as_of, or allocate without a dimension.';
-		END IF;
-	ELSE
-		keys := ARRAY[NULL::text];
-		key_weights := ARRAY[1::numeric];
-	END IF;
-
 	note := format('allocate_quotas: %s of %s adjusted %s %%, %s by last year''s sales%s',
 				   period, annual_target, adjust_pct,
 				   CASE WHEN dimension IS NULL THEN 'all' ELSE 'by ' || dimension END,
 				   CASE WHEN dimension IS NULL THEN '' ELSE format(', %s shares as of %s', basis, as_of) END);
-	FOR i IN 1 .. cardinality(starts) LOOP
-		key_targets := @extschema@.allocate(period_targets[i], key_weights, 2);
-		FOR j IN 1 .. cardinality(keys) LOOP
-			RETURN QUERY
-			INSERT INTO @extschema@.quotas AS q (period_start, period_end, owner, region, product, channel, target, note)
-			VALUES (starts[i], (starts[i] + step)::date - 1,
-					CASE WHEN dimension = 'owner' THEN keys[j] END,
-					CASE WHEN dimension = 'region' THEN keys[j] END,
-					CASE WHEN dimension = 'product' THEN keys[j] END,
-					CASE WHEN dimension = 'channel' THEN keys[j] END,
-					key_targets[j], note)
-			ON CONFLICT ON CONSTRAINT quotas_one_target
-			DO UPDATE SET target = EXCLUDED.target, note = EXCLUDED.note
-			RETURNING q.*;
-		END LOOP;
-	END LOOP;
+	RETURN QUERY
+	SELECT * FROM @extschema@.write_quotas('allocate_quotas', starts, step, period_targets, dimension, basis, as_of, note);
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.allocate_quotas(integer, numeric, text, text, text, date, numeric) IS
@@ -248,6 +267,150 @@ COMMENT ON AGGREGATE @extschema@.seasonal_forecast(date, float8, integer, text, 
 	'crm.seasonal_forecast with season, the season length in months (1..1200) of seasonal_naive and holt_winters, or the window of moving_average';
 COMMENT ON AGGREGATE @extschema@.seasonal_forecast(date, float8, integer, text, integer, float8, float8, float8) IS
 	'crm.seasonal_forecast with season and the Holt-Winters smoothing parameters alpha (level), beta (trend), gamma (season), each in [0, 1]';
+
+--------------------------------------------------------------------------
+-- Short-term targets from the forecast, and adjustments per key
+--------------------------------------------------------------------------
+
+-- Monthly targets for the months from from_month on: the forecast of total
+-- monthly sales (crm.seasonal_forecast over the months before from_month),
+-- adjusted, split like crm.allocate_quotas does.
+CREATE FUNCTION @extschema@.forecast_quotas(from_month date, months integer DEFAULT 3,
+											method text DEFAULT 'seasonal_naive', dimension text DEFAULT NULL,
+											basis text DEFAULT 'ytd', adjust_pct numeric DEFAULT 0)
+RETURNS SETOF @extschema@.quotas
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	first_month date;
+	forecast float8[];
+	period_targets numeric[];
+	starts date[];
+	note text;
+BEGIN
+	IF from_month IS NULL OR NOT isfinite(from_month) OR from_month <> date_trunc('month', from_month)::date THEN
+		RAISE EXCEPTION 'forecast_quotas: from_month must be the first day of a month, got %', coalesce(from_month::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'For example date ''2026-01-01'': the targets start that month.';
+	END IF;
+	IF months IS NULL OR months NOT BETWEEN 1 AND 24 THEN
+		RAISE EXCEPTION 'forecast_quotas: months must be between 1 and 24, got %', coalesce(months::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Short-term targets: the next 1 to 24 months; crm.allocate_quotas splits a year.';
+	END IF;
+	IF adjust_pct IS NULL OR adjust_pct <= -100 OR adjust_pct IN ('Infinity', 'NaN') THEN
+		RAISE EXCEPTION 'forecast_quotas: adjust_pct must be a finite number above -100, got %', coalesce(adjust_pct::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the adjustment in percent: 5 for +5 %, -10 for -10 %, 0 for none.';
+	END IF;
+	-- the series ends with the month before from_month (a 0 row makes it
+	-- end there even without sales in that month)
+	SELECT min(o.ordered_at::date) INTO first_month
+	  FROM @extschema@.orders o WHERE o.ordered_at < from_month::timestamptz;
+	IF first_month IS NULL THEN
+		RAISE EXCEPTION 'forecast_quotas: no sales before %', from_month
+			USING ERRCODE = 'no_data_found', HINT = 'The forecast needs the monthly sales before from_month.';
+	END IF;
+	-- (monthly sums in numeric first: exact, whatever order the rows come in)
+	SELECT @extschema@.seasonal_forecast(m.month, m.sales::float8, months, method) INTO forecast
+	  FROM (SELECT date_trunc('month', o.ordered_at::date)::date AS month, sum(o.amount) AS sales
+			  FROM @extschema@.orders o WHERE o.ordered_at < from_month::timestamptz
+			 GROUP BY 1
+			UNION ALL
+			SELECT (from_month - interval '1 month')::date, 0) m;
+	SELECT array_agg(round(greatest(f, 0)::numeric * (1 + adjust_pct / 100), 2) ORDER BY n),
+		   array_agg((from_month + (n - 1) * interval '1 month')::date ORDER BY n)
+	  INTO period_targets, starts
+	  FROM unnest(forecast) WITH ORDINALITY AS x(f, n);
+	note := format('forecast_quotas: %s forecast of the sales before %s, adjusted %s %%, %s%s',
+				   method, from_month, adjust_pct,
+				   CASE WHEN dimension IS NULL THEN 'all' ELSE 'by ' || dimension END,
+				   CASE WHEN dimension IS NULL THEN '' ELSE format(', %s shares as of %s', basis, from_month - 1) END);
+	RETURN QUERY
+	SELECT * FROM @extschema@.write_quotas('forecast_quotas', starts, interval '1 month', period_targets,
+										   dimension, basis, from_month - 1, note);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.forecast_quotas(date, integer, text, text, text, numeric) IS
+	'Writes monthly targets for the months months from from_month on into crm.quotas and returns the rows written: the crm.seasonal_forecast (method naive, seasonal_naive, moving_average or holt_winters) of total monthly sales before from_month, negative forecasts as 0, times (1 + adjust_pct / 100), rounded to cents, split exactly by the dimension''s sales shares in the basis window ending the day before from_month (as crm.allocate_quotas). An existing target for the same month and combination is replaced. Errors: bad from_month, months, adjust_pct, method, dimension or basis, too short a series (22023), no sales before from_month (P0002)';
+
+-- The targets of one dimension in crm.quotas: the rows with that column
+-- set and the other three "all" (NULL), of the periods starting in a range.
+CREATE FUNCTION @extschema@.dimension_quotas(from_day date, to_day date, dimension text)
+RETURNS TABLE (id bigint, period_start date, period_end date, key text, target numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT q.id, q.period_start, q.period_end,
+		   CASE dimension WHEN 'product' THEN q.product WHEN 'region' THEN q.region
+						  WHEN 'channel' THEN q.channel ELSE q.owner END, q.target
+	  FROM @extschema@.quotas q
+	 WHERE q.period_start BETWEEN from_day AND to_day
+	   AND num_nonnulls(q.product, q.region, q.channel, q.owner) = 1
+	   AND CASE dimension WHEN 'product' THEN q.product WHEN 'region' THEN q.region
+						  WHEN 'channel' THEN q.channel ELSE q.owner END IS NOT NULL
+$$;
+COMMENT ON FUNCTION @extschema@.dimension_quotas(date, date, text) IS
+	'Internal (crm.adjust_quotas): the targets of one dimension (product, region, channel or owner) in crm.quotas, the rows with that column set and the others NULL, of the periods starting from from_day to to_day, with the key';
+
+-- Move the targets of some keys of one dimension up or down (seed: "adjusted
+-- up or down, 5 %, 10 %"), per period: either those keys' targets alone
+-- change, or (keep_total) each period's total stays and is split again by
+-- the targets weighted with the adjustments.
+CREATE FUNCTION @extschema@.adjust_quotas(from_day date, to_day date, dimension text, adjust_pct jsonb,
+										  keep_total boolean DEFAULT false)
+RETURNS SETOF @extschema@.quotas
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	unknown text;
+	bad text;
+BEGIN
+	IF from_day IS NULL OR to_day IS NULL OR NOT isfinite(from_day) OR NOT isfinite(to_day) OR to_day < from_day THEN
+		RAISE EXCEPTION 'adjust_quotas: the periods from % to % are not a range of days', coalesce(from_day::text, 'NULL'), coalesce(to_day::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Give finite dates, from_day not after to_day: the targets of the periods starting between them are adjusted.';
+	END IF;
+	IF dimension IS NULL OR dimension NOT IN ('product', 'region', 'channel', 'owner') THEN
+		RAISE EXCEPTION 'adjust_quotas: dimension must be product, region, channel or owner, got %', coalesce(quote_literal(dimension), 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'The targets of one dimension (as crm.allocate_quotas writes them) are adjusted.';
+	END IF;
+	IF adjust_pct IS NULL OR jsonb_typeof(adjust_pct) <> 'object' OR adjust_pct = '{}' THEN
+		RAISE EXCEPTION 'adjust_quotas: adjust_pct must be a JSON object of keys and percents, got %', coalesce(adjust_pct::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'For example ''{"North": 10, "South": -5}'': North +10 %, South -5 %.';
+	END IF;
+	SELECT string_agg(format('%s: %s', e.key, e.value), ', ' ORDER BY e.key) INTO bad
+	  FROM jsonb_each(adjust_pct) e
+	 WHERE jsonb_typeof(e.value) <> 'number' OR (e.value::text)::numeric <= -100;
+	IF bad IS NOT NULL THEN
+		RAISE EXCEPTION 'adjust_quotas: each adjustment must be a number above -100 (percent), got %', bad
+			USING ERRCODE = 'invalid_parameter_value', HINT = '5 for +5 %, -10 for -10 %.';
+	END IF;
+	SELECT string_agg(quote_literal(e.key), ', ' ORDER BY e.key) INTO unknown
+	  FROM jsonb_object_keys(adjust_pct) e(key)
+	 WHERE NOT EXISTS (SELECT FROM @extschema@.dimension_quotas(from_day, to_day, dimension) d WHERE d.key = e.key);
+	IF unknown IS NOT NULL THEN
+		RAISE EXCEPTION 'adjust_quotas: no target of % % starts between % and %', dimension, unknown, from_day, to_day
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'Write the targets first (crm.allocate_quotas or crm.forecast_quotas with this dimension), or name keys that have targets.';
+	END IF;
+	RETURN QUERY
+	WITH per_period AS (
+		SELECT array_agg(d.id ORDER BY d.key) AS ids,
+			   CASE WHEN keep_total
+					THEN @extschema@.allocate(sum(d.target), array_agg(d.target * (1 + coalesce((adjust_pct ->> d.key)::numeric, 0) / 100) ORDER BY d.key), 2)
+					ELSE array_agg(round(d.target * (1 + coalesce((adjust_pct ->> d.key)::numeric, 0) / 100), 2) ORDER BY d.key) END AS targets
+		  FROM @extschema@.dimension_quotas(from_day, to_day, dimension) d
+		 GROUP BY d.period_start, d.period_end)
+	UPDATE @extschema@.quotas q
+	   SET target = t.target,
+		   note = concat_ws('; ', q.note, format('adjust_quotas by %s on %s: %s%s', current_user, current_date,
+												  adjust_pct::text, CASE WHEN keep_total THEN ', total kept' ELSE '' END))
+	  FROM per_period p, unnest(p.ids, p.targets) AS t(id, target)
+	 WHERE q.id = t.id AND q.target IS DISTINCT FROM t.target
+	RETURNING q.*;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.adjust_quotas(date, date, text, jsonb, boolean) IS
+	'Adjusts the targets in crm.quotas of one dimension (product, region, channel or owner; the rows with that column set and the other three NULL) of the periods starting from from_day to to_day: each key named in adjust_pct (a JSON object, e.g. {"North": 10, "South": -5}) moves by its percent; with keep_total each period''s total stays and is split again exactly (crm.allocate) by the targets weighted with (1 + percent / 100), so the other keys move the other way. Appends who, when and what to the note; returns the rows changed. Errors: bad dates, dimension or adjustments (22023), a key without targets in the range (P0002)';
 
 --------------------------------------------------------------------------
 -- Attainment

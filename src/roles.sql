@@ -92,6 +92,9 @@ REVOKE EXECUTE ON FUNCTION
 	@extschema@.merge_customers(bigint, bigint),
 	@extschema@.transfer_owner(text, text, bigint[]),
 	@extschema@.allocate_quotas(integer, numeric, text, text, text, date, numeric),
+	@extschema@.write_quotas(text, date[], interval, numeric[], text, text, date, text),
+	@extschema@.forecast_quotas(date, integer, text, text, text, numeric),
+	@extschema@.adjust_quotas(date, date, text, jsonb, boolean),
 	@extschema@.adjust_forecast(text, date, text, text, text, @extschema@.forecast_category, numeric, text),
 	@extschema@.generate_demo_data(integer, integer),
 	@extschema@.distribute(),
@@ -111,5 +114,8 @@ GRANT EXECUTE ON FUNCTION
 	@extschema@.adjust_forecast(text, date, text, text, text, @extschema@.forecast_category, numeric, text)
 	TO crm_manager;
 GRANT EXECUTE ON FUNCTION
-	@extschema@.allocate_quotas(integer, numeric, text, text, text, date, numeric)
+	@extschema@.allocate_quotas(integer, numeric, text, text, text, date, numeric),
+	@extschema@.write_quotas(text, date[], interval, numeric[], text, text, date, text),
+	@extschema@.forecast_quotas(date, integer, text, text, text, numeric),
+	@extschema@.adjust_quotas(date, date, text, jsonb, boolean)
 	TO crm_admin;
