@@ -92,5 +92,33 @@ SELECT period,
 			   ('all', '2015-01-01 00:00+00', '2026-01-01 00:00+00'),
 			   ('a day', '2024-06-30 00:00+00', '2024-07-01 00:00+00')) p(period, f, t);
 
+-- The churn risk of new customers (crm.new_customer_churn) against what
+-- happened: the new customers of 2025-09-30 (first purchase in the 90 days
+-- before), their mean risk of no purchase in the next 90 days, and the share
+-- that indeed bought nothing by 2025-12-29.  Reference for each risk: FHL
+-- 2005 eq. 8 with the posterior of a customer without a repeat purchase,
+-- ((alpha + T) / (alpha + T + t))^r, from the model's own parameters.
+SET client_min_messages = warning;
+SELECT count(*) AS new_customers, round(avg(c.churn_risk)::numeric, 2) AS predicted_share_lost,
+	   round(avg((h.holdout_purchases = 0)::integer), 2) AS actual_share_lost,
+	   bool_and(c.churn_risk BETWEEN 0 AND 1) AS probabilities
+  FROM crm.new_customer_churn('2025-09-30', 90) c
+  JOIN crm.calibration_holdout('2025-09-30', '2025-12-29') h USING (customer_id);
+WITH m AS (SELECT crm.bgnbd_fit(s.x, s.t_x, s."T") AS m FROM crm.calibration_holdout('2025-09-30', '2025-09-30') s)
+SELECT count(*) AS without_repeat,
+	   bool_and(abs(c.churn_risk - power(((m).alpha + s."T") / ((m).alpha + s."T" + 90 / 7.0), (m).r)) < 1e-12) AS closed_form,
+	   bool_and(c.churn_risk >= 0) AS nonnegative
+  FROM crm.new_customer_churn('2025-09-30', 90) c
+  JOIN crm.calibration_holdout('2025-09-30', '2025-09-30') s USING (customer_id), m
+ WHERE c.repeat_purchases = 0;
+-- riskier the longer they have not come back
+SELECT corr(days_since_first, churn_risk) > 0.9 AS risk_rises_with_silence
+  FROM crm.new_customer_churn('2025-09-30', 90) WHERE repeat_purchases = 0;
+RESET client_min_messages;
+SELECT try($$SELECT * FROM crm.new_customer_churn('infinity')$$) AS infinite_as_of;
+SELECT try($$SELECT * FROM crm.new_customer_churn('2025-09-30', 0)$$) AS no_horizon;
+SELECT try($$SELECT * FROM crm.new_customer_churn('2025-09-30', 90, -1)$$) AS negative_new_days;
+SELECT try($$SELECT * FROM crm.new_customer_churn('1990-01-01')$$) AS no_purchases_yet;
+
 SET client_min_messages = warning;
 TRUNCATE crm.customers, crm.campaigns, crm.quotas, crm.forecast_adjustments CASCADE;

@@ -598,6 +598,53 @@ $$;
 COMMENT ON FUNCTION @extschema@.calibration_holdout(date, date, text) IS
 	'Every customer whose first purchase is on or before calibration_end, by customer_id: the rfm_summary (x, t_x, T in unit, monetary) of the orders up to calibration_end, the distinct purchase days in the holdout (calibration_end, holdout_end], and the holdout length in days (divide by 7 for t in weeks). Days are dates in the session time zone; orders without amount are not purchases. Errors (22023): holdout_end before calibration_end, unknown unit';
 
+-- The churn risk of new customers (seed 002: "new: unstable, churn risk
+-- must be predicted").  BG/NBD gives every customer without a repeat
+-- purchase P(alive) = 1 (it lets customers drop out only after a
+-- purchase), so the risk is the probability of no purchase in the next
+-- horizon given the history: the conditional P(Y(t) = 0 | x, t_x, T) of a
+-- BG/NBD fitted in weeks on every customer's summary as of as_of; for x = 0
+-- it is ((alpha + T) / (alpha + T + t))^r, rising the longer a new customer
+-- has not come back.
+CREATE FUNCTION @extschema@.new_customer_churn(as_of date, horizon_days integer DEFAULT 90, new_days integer DEFAULT 90)
+RETURNS TABLE (customer_id bigint, first_purchase date, repeat_purchases integer, days_since_first integer,
+			   churn_risk float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	m @extschema@.bgnbd;
+BEGIN
+	IF as_of IS NULL OR NOT isfinite(as_of) THEN
+		RAISE EXCEPTION 'new_customer_churn: as_of must be a finite date, got %', coalesce(as_of::text, 'NULL')
+			USING ERRCODE = 'datetime_field_overflow', HINT = 'Give the day the risk is judged on.';
+	END IF;
+	IF horizon_days IS NULL OR horizon_days NOT BETWEEN 1 AND 3650 THEN
+		RAISE EXCEPTION 'new_customer_churn: horizon_days must be between 1 and 3650, got %', coalesce(horizon_days::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'The risk is that of no purchase in the next horizon_days days, e.g. 90.';
+	END IF;
+	IF new_days IS NULL OR new_days < 0 THEN
+		RAISE EXCEPTION 'new_customer_churn: new_days must be 0 or more, got %', coalesce(new_days::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'A customer is new for new_days days after the first purchase, as in crm.lifecycle (90).';
+	END IF;
+	m := (SELECT @extschema@.bgnbd_fit(s.x, s.t_x, s."T") FROM @extschema@.calibration_holdout(as_of, as_of, 'week') s);
+	IF m IS NULL OR NOT m.converged THEN
+		RAISE EXCEPTION 'new_customer_churn: no BG/NBD model could be fitted on the purchases up to %', as_of
+			USING ERRCODE = 'data_exception',
+				  HINT = 'The model needs customers with and without repeat purchases before as_of.';
+	END IF;
+	RETURN QUERY
+	SELECT s.customer_id, as_of - round(s."T" * 7)::integer, s.x, round(s."T" * 7)::integer,
+		   @extschema@.bgnbd_p_purchases(m, horizon_days / 7.0, 0, s.x, s.t_x, s."T")
+	  FROM @extschema@.calibration_holdout(as_of, as_of, 'week') s
+	 WHERE round(s."T" * 7) <= new_days
+	 ORDER BY 5 DESC, 1;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.new_customer_churn(date, integer, integer) IS
+	'The customers whose first purchase is at most new_days days before as_of (lifecycle new), each with churn_risk = the probability of no purchase in the next horizon_days days given the history, P(Y(t) = 0 | x, t_x, T) of crm.bgnbd_p_purchases under a BG/NBD fitted in weeks on every customer''s summary as of as_of (for a customer without a repeat purchase ((alpha + T) / (alpha + T + t))^r); riskiest first. Errors: as_of not finite (22008), bad horizon_days or new_days (22023), no model (22000)';
+
 -- Model comparison on one calibration summary: the three models of
 -- purchases over (x, t_x, T) fitted side by side, with their fit (AIC,
 -- BIC) and their forecast of the holdout purchases, and the one to use.

@@ -440,7 +440,7 @@ SELECT functions_are('crm', ARRAY[
 	'check_status_transition', 'opportunities_before', 'opportunities_history',
 	'opportunity_owners_check', 'quotes_version', 'quotes_before', 'parent_customer', 'opportunities_delete', 'campaigns_before',
 	'use_approval', 'opportunity_approvals_before', 'require_summary',
-	'write_quotas', 'forecast_quotas', 'dimension_quotas', 'adjust_quotas',
+	'write_quotas', 'forecast_quotas', 'dimension_quotas', 'adjust_quotas', 'new_customer_churn',
 	'contracts_before', 'contracts_history', 'touch_updated_at',
 	'contacts_no_cycle', 'decision_path', 'pipeline_stages_before',
 	'stage_renamed', 'demo_uniform', 'demo_normal', 'demo_pick', 'demo_orders',

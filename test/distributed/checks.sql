@@ -142,6 +142,7 @@ SELECT pg_temp.digest('quota_attainment', 'SELECT * FROM crm.quota_attainment');
 SELECT pg_temp.digest('won_credit', 'SELECT customer_id, opportunity_id, owner, share, amount, credited_amount FROM crm.won_credit');  -- (closed_at: the workflow's wins are stamped with their transaction time)
 SELECT pg_temp.digest('sales_share', $$SELECT * FROM crm.sales_share('region', 'ytd', '2025-12-31')$$);
 SELECT pg_temp.digest('allocate_quotas', $$SELECT * FROM crm.allocate_quotas(2026, 12000000, 'half', 'region', 'ytd', adjust_pct => 5)$$);
+SELECT pg_temp.digest('new_customer_churn', $$SELECT customer_id, first_purchase, repeat_purchases, days_since_first, pg_temp.r(churn_risk) FROM crm.new_customer_churn('2025-09-30', 90)$$);
 SELECT pg_temp.digest('forecast_quotas', $$SELECT period_start, period_end, region, target, note FROM crm.forecast_quotas('2026-01-01', 3, 'seasonal_naive', 'region', 'ytd', 5)$$);
 SELECT pg_temp.digest('adjust_quotas', $$SELECT period_start, period_end, region, target FROM crm.adjust_quotas('2026-01-01', '2026-03-31', 'region', '{"North": 10, "South": -5}', true)$$);
 SELECT pg_temp.digest('campaign_effectiveness', 'SELECT * FROM crm.campaign_effectiveness');
