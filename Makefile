@@ -15,14 +15,14 @@ EXTVERSION = 1.1
 MODULE_big = crm
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-SQL_SOURCES = src/schema.sql src/states.sql src/purchase_stats.sql src/value.sql src/grades.sql src/clv.sql src/clv_checks.sql src/tree.sql src/funnel.sql src/quotas.sql src/campaigns.sql src/contracts.sql src/audit.sql src/duplicates.sql src/import.sql src/assessment.sql src/pipeline.sql src/deal_score.sql src/forecast.sql src/security.sql src/distribute.sql src/demo.sql src/roles.sql
+SQL_SOURCES = src/schema.sql src/states.sql src/purchase_stats.sql src/value.sql src/grades.sql src/clv.sql src/clv_checks.sql src/tree.sql src/key_accounts.sql src/funnel.sql src/quotas.sql src/campaigns.sql src/contracts.sql src/audit.sql src/duplicates.sql src/import.sql src/assessment.sql src/pipeline.sql src/deal_score.sql src/forecast.sql src/security.sql src/distribute.sql src/demo.sql src/roles.sql
 DATA_built = crm--$(EXTVERSION).sql
 # released versions, frozen (releases/crm--V.sql), and the update scripts
 # from each (releases/crm--A--B.sql): installed beside the current version
 # so that ALTER EXTENSION crm UPDATE finds its path (test/upgrade.sh)
 DATA = $(filter-out releases/crm--$(EXTVERSION).sql,$(wildcard releases/crm--*.sql))
 
-REGRESS = setup customers opportunities approvals campaigns contracts pipeline keys purchase_stats value grades clv clv_checks clv_uncertainty clv_p_purchases clv_net clv_compare paretonbd mbgnbd sbg bgbb tree tree_errors funnel pipeline_changes deal_score forecast quotas campaign_effectiveness contract_views aggregate_states hashagg_memory audit security access duplicates import assessment finite_values injection random_input hostile_schema upgrade distribute demo_data
+REGRESS = setup customers opportunities approvals campaigns contracts pipeline keys purchase_stats value grades clv clv_checks clv_uncertainty clv_p_purchases clv_net clv_compare paretonbd mbgnbd sbg bgbb tree tree_errors key_accounts funnel pipeline_changes deal_score forecast quotas campaign_effectiveness contract_views aggregate_states hashagg_memory audit security access duplicates import assessment finite_values injection random_input hostile_schema upgrade distribute demo_data
 # the CDNOW reference test needs the shared data beside the repository
 CDNOW_DATA = ../shared/data/cdnow_sample.csv
 REGRESS += $(if $(wildcard $(CDNOW_DATA)),cdnow clv_cdnow)

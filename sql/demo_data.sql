@@ -92,6 +92,21 @@ SELECT period,
 			   ('all', '2015-01-01 00:00+00', '2026-01-01 00:00+00'),
 			   ('a day', '2024-06-30 00:00+00', '2024-07-01 00:00+00')) p(period, f, t);
 
+-- What the key accounts have in common (a tree of Pareto class A against
+-- the other companies) and the likely future ones; every demo company's file
+-- follows the layout and is dated from its entry.
+SELECT rule, companies, key_accounts, round(share_key_accounts::numeric, 3) AS share
+  FROM crm.key_account_profile('2025-12-31');
+SELECT count(*) AS future_key_accounts, min(round(probability::numeric, 3)) AS lowest_probability,
+	   count(*) FILTER (WHERE pareto_class IS NULL) AS without_purchases
+  FROM crm.future_key_accounts('2025-12-31', 0.5);
+SELECT count(*) FILTER (WHERE cardinality(crm.key_account_file_errors(attributes)) > 0) AS invalid_files,
+	   count(*) FILTER (WHERE attributes ? 'field_dates') AS dated_files
+  FROM crm.customers WHERE kind = 'company';
+SELECT count(*) AS reviewed, count(*) FILTER (WHERE cardinality(stale_fields) > 0) AS with_stale_fields,
+	   count(*) FILTER (WHERE cardinality(missing_fields) > 0) AS with_missing_fields
+  FROM crm.key_account_review('2025-12-31');
+
 -- The churn risk of new customers (crm.new_customer_churn) against what
 -- happened: the new customers of 2025-09-30 (first purchase in the 90 days
 -- before), their mean risk of no purchase in the next 90 days, and the share

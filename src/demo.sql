@@ -192,7 +192,10 @@ BEGIN
 							'main_competitor', @extschema@.demo_pick(s, 26, i, '{Globex,Initech,Umbrella,Hooli,none}')),
 						'trading', jsonb_build_object(
 							'trade_terms', 'net 30',
-							'credit_incidents', CASE WHEN late THEN 1 + floor(3 * @extschema@.demo_uniform(s, 27, i)) ELSE 0 END))
+							'credit_incidents', CASE WHEN late THEN 1 + floor(3 * @extschema@.demo_uniform(s, 27, i)) ELSE 0 END),
+						-- the file was written when the customer was entered
+						'field_dates', (SELECT jsonb_object_agg(f, to_char(created, 'YYYY-MM-DD'))
+										  FROM unnest('{basic.legal_representative,basic.founded,basic.legal_form,basic.assets,characteristics.size,characteristics.service_area,characteristics.employees,characteristics.growth_potential,business.cooperation,business.main_competitor,trading.trade_terms,trading.credit_incidents}'::text[]) f))
 					ELSE jsonb_build_object(
 						'age', age, 'gender', gender, 'occupation', occupation, 'income', income,
 						'marital_status', @extschema@.demo_pick(s, 28, i, '{single,married,married,divorced,widowed}'),

@@ -514,7 +514,16 @@ SELECT c.id, c.name, c.kind, c.industry, c.region, c.channel, c.owner, c.confide
 	   coalesce(op.n, 0) AS open_opportunities, coalesce(op.amount, 0) AS open_opportunity_amount,
 	   coalesce(ct.n, 0) AS executing_contracts, coalesce(ct.amount, 0) AS executing_contract_amount,
 	   coalesce(p.arrears, 0) AS arrears,
-	   g.customer_type, g.relationship_group, (p.stats).net_value OPERATOR(pg_catalog.>) 0 AS profitable
+	   g.customer_type, g.relationship_group, (p.stats).net_value OPERATOR(pg_catalog.>) 0 AS profitable,
+	   -- the key-account file (crm.key_account_layout) with its review and
+	   -- the day each field last changed
+	   pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+			'basic', c.attributes OPERATOR(pg_catalog.->) 'basic',
+			'characteristics', c.attributes OPERATOR(pg_catalog.->) 'characteristics',
+			'business', c.attributes OPERATOR(pg_catalog.->) 'business',
+			'trading', c.attributes OPERATOR(pg_catalog.->) 'trading',
+			'reviewed', c.attributes OPERATOR(pg_catalog.->) 'reviewed',
+			'field_dates', c.attributes OPERATOR(pg_catalog.->) 'field_dates')) AS key_account_file
   FROM @extschema@.customers c
   -- crm.purchase_history has an empty row for every customer, so that this
   -- join is an inner one: Citus pushes it down whole to the shards (a UNION
@@ -535,7 +544,7 @@ SELECT c.id, c.name, c.kind, c.industry, c.region, c.channel, c.owner, c.confide
 			  WHERE k.status OPERATOR(pg_catalog.=) 'executing'
 			  GROUP BY k.customer_id) ct ON ct.customer_id OPERATOR(pg_catalog.=) c.id;
 COMMENT ON VIEW @extschema@.customer_360 IS
-	'One row per customer: profile (crm.customers), purchase history of all orders and costs to serve (crm.purchase_stats columns), current grades from crm.customer_grades (run crm.refresh_grades first; graded_as_of says as of when) with the segment''s sales and service strategy, open opportunities (count, amount), contracts in execution (count, amount), arrears today (unpaid amount of orders due before current_date), the customer type and relationship group of the grades, and profitable (useful and profitable: net value above 0; useless and unprofitable: not; NULL without orders or costs). Fast for one customer: WHERE id = ... reads only that customer''s rows through the indexes';
+	'One row per customer: profile (crm.customers), purchase history of all orders and costs to serve (crm.purchase_stats columns), current grades from crm.customer_grades (run crm.refresh_grades first; graded_as_of says as of when) with the segment''s sales and service strategy, open opportunities (count, amount), contracts in execution (count, amount), arrears today (unpaid amount of orders due before current_date), the customer type and relationship group of the grades, profitable (useful and profitable: net value above 0; useless and unprofitable: not; NULL without orders or costs), and the key-account file (crm.key_account_layout: its sections, review and field dates; {} without one). Fast for one customer: WHERE id = ... reads only that customer''s rows through the indexes';
 
 CREATE VIEW @extschema@.lifecycle_summary AS
 SELECT st.stage AS lifecycle_stage,

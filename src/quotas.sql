@@ -364,6 +364,8 @@ AS $$
 DECLARE
 	unknown text;
 	bad text;
+	noted text := format('adjust_quotas by %s on %s: %s%s', current_user, current_date,
+						 adjust_pct::text, CASE WHEN keep_total THEN ', total kept' ELSE '' END);
 BEGIN
 	IF from_day IS NULL OR to_day IS NULL OR NOT isfinite(from_day) OR NOT isfinite(to_day) OR to_day < from_day THEN
 		RAISE EXCEPTION 'adjust_quotas: the periods from % to % are not a range of days', coalesce(from_day::text, 'NULL'), coalesce(to_day::text, 'NULL')
@@ -402,8 +404,9 @@ BEGIN
 		 GROUP BY d.period_start, d.period_end)
 	UPDATE @extschema@.quotas q
 	   SET target = t.target,
-		   note = concat_ws('; ', q.note, format('adjust_quotas by %s on %s: %s%s', current_user, current_date,
-												  adjust_pct::text, CASE WHEN keep_total THEN ', total kept' ELSE '' END))
+		   -- (a text computed before: Citus refuses STABLE functions of the
+		   -- row's columns in an UPDATE)
+		   note = CASE WHEN q.note IS NULL THEN noted ELSE q.note || '; ' || noted END
 	  FROM per_period p, unnest(p.ids, p.targets) AS t(id, target)
 	 WHERE q.id = t.id AND q.target IS DISTINCT FROM t.target
 	RETURNING q.*;

@@ -93,7 +93,7 @@ CREATE INDEX customers_region_idx ON @extschema@.customers (region);
 CREATE INDEX customers_tags_idx ON @extschema@.customers USING gin (tags);
 
 COMMENT ON TABLE @extschema@.customers IS
-	'Customers (companies and persons). The key-account file (basic data, characteristics, business status, trading status) lives in attributes; see the README';
+	'Customers (companies and persons). The key-account file (basic data, characteristics, business status, trading status) lives in attributes, validated against crm.key_account_layout() and dated field by field (trigger customers_key_account)';
 COMMENT ON COLUMN @extschema@.customers.id IS 'Customer identifier; the distribution column under Citus';
 COMMENT ON COLUMN @extschema@.customers.name IS 'Company or person name, not blank';
 COMMENT ON COLUMN @extschema@.customers.kind IS 'company or person';
@@ -108,7 +108,7 @@ COMMENT ON COLUMN @extschema@.customers.confidentiality IS 'Confidentiality leve
 COMMENT ON COLUMN @extschema@.customers.satisfaction IS 'Latest satisfaction score, 0 (very unhappy) to 10 (very happy)';
 COMMENT ON COLUMN @extschema@.customers.credit_status IS 'Credit standing: good, watch, hold, blocked';
 COMMENT ON COLUMN @extschema@.customers.tags IS 'Free tags (industry, gender, age band, contribution, ...); GIN-indexed for tag filters';
-COMMENT ON COLUMN @extschema@.customers.attributes IS 'Free attributes as a JSON object: key-account file under "basic", "characteristics", "business", "trading"';
+COMMENT ON COLUMN @extschema@.customers.attributes IS 'Free attributes as a JSON object: the key-account file under "basic", "characteristics", "business", "trading" (crm.key_account_layout(), validated by trigger), with "reviewed" and the database''s "field_dates"';
 COMMENT ON COLUMN @extschema@.customers.created_at IS 'When the customer row was created';
 COMMENT ON COLUMN @extschema@.customers.updated_at IS 'When the customer row was last changed (set by trigger)';
 

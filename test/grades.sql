@@ -201,7 +201,7 @@ SELECT columns_are('crm', 'customer_360', ARRAY[
 	'graded_as_of', 'lifecycle_stage', 'value_score', 'segment', 'relationship', 'pareto_class',
 	'sales_strategy', 'service_strategy',
 	'open_opportunities', 'open_opportunity_amount', 'executing_contracts', 'executing_contract_amount',
-	'arrears', 'customer_type', 'relationship_group', 'profitable'
+	'arrears', 'customer_type', 'relationship_group', 'profitable', 'key_account_file'
 ]);
 SELECT columns_are('crm', 'lifecycle_summary', ARRAY['lifecycle_stage', 'customers', 'revenue', 'net_value', 'share_of_customers']);
 SELECT columns_are('crm', 'segment_matrix', ARRAY['satisfaction', 'segments', 'large', 'medium', 'small']);

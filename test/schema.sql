@@ -441,6 +441,8 @@ SELECT functions_are('crm', ARRAY[
 	'opportunity_owners_check', 'quotes_version', 'quotes_before', 'parent_customer', 'opportunities_delete', 'campaigns_before',
 	'use_approval', 'opportunity_approvals_before', 'require_summary',
 	'write_quotas', 'forecast_quotas', 'dimension_quotas', 'adjust_quotas', 'new_customer_churn',
+	'key_account_layout', 'key_account_file_errors', 'is_date', 'key_account_fields', 'customers_key_account', 'key_account_review',
+	'review_key_account', 'key_account_features', 'key_account_tree', 'key_account_profile', 'future_key_accounts',
 	'contracts_before', 'contracts_history', 'touch_updated_at',
 	'contacts_no_cycle', 'decision_path', 'pipeline_stages_before',
 	'stage_renamed', 'demo_uniform', 'demo_normal', 'demo_pick', 'demo_orders',
@@ -533,9 +535,9 @@ SELECT results_eq(
 		 AND p.prorettype = 'trigger'::regtype
 	   ORDER BY 1$$,
 	$$SELECT n, '{"search_path=pg_catalog, pg_temp"}'
-		FROM pg_catalog.unnest('{audit_changes,audit_log_protect,campaigns_before,contacts_no_cycle,contracts_before,contracts_history,opportunities_before,opportunities_delete,opportunities_history,opportunity_approvals_before,opportunity_owners_check,parent_customer,pipeline_stages_before,quotes_before,quotes_version,row_security_restore,row_security_state_guard,row_write_check,touch_updated_at}'::text[]) n
+		FROM pg_catalog.unnest('{audit_changes,audit_log_protect,campaigns_before,contacts_no_cycle,customers_key_account,contracts_before,contracts_history,opportunities_before,opportunities_delete,opportunities_history,opportunity_approvals_before,opportunity_owners_check,parent_customer,pipeline_stages_before,quotes_before,quotes_version,row_security_restore,row_security_state_guard,row_write_check,touch_updated_at}'::text[]) n
 	   ORDER BY 1$$,
-	'trigger functions: all nineteen, each with SET search_path = pg_catalog, pg_temp'
+	'trigger functions: all twenty, each with SET search_path = pg_catalog, pg_temp'
 );
 
 -- The optional arguments of demo_orders and generate_demo_data.
@@ -554,7 +556,7 @@ SELECT is(
 -- Triggers
 --------------------------------------------------------------------------
 
-SELECT triggers_are('crm', 'customers', ARRAY['customers_touch', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate', 'row_write_check']);
+SELECT triggers_are('crm', 'customers', ARRAY['customers_touch', 'customers_key_account', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate', 'row_write_check']);
 SELECT triggers_are('crm', 'contacts', ARRAY['contacts_no_cycle', 'row_write_check', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate']);
 SELECT triggers_are('crm', 'orders', ARRAY['row_write_check', 'audit_insert', 'audit_update', 'audit_delete', 'audit_truncate']);
 SELECT triggers_are('crm', 'audit_log', ARRAY['audit_log_protect', 'audit_log_protect_truncate']);
@@ -629,6 +631,7 @@ SELECT results_eq(
 		('crm.customers', 'audit_insert', 'crm.audit_changes', 'AFTER', 'INSERT', 'STATEMENT', NULL, false, false, false, false),
 		('crm.customers', 'audit_truncate', 'crm.audit_changes', 'AFTER', 'TRUNCATE', 'STATEMENT', NULL, false, false, false, false),
 		('crm.customers', 'audit_update', 'crm.audit_changes', 'AFTER', 'UPDATE', 'STATEMENT', NULL, false, false, false, false),
+		('crm.customers', 'customers_key_account', 'crm.customers_key_account', 'BEFORE', 'INSERT OR UPDATE', 'ROW', 'attributes', true, false, false, false),
 		('crm.customers', 'customers_touch', 'crm.touch_updated_at', 'BEFORE', 'UPDATE', 'ROW', NULL, false, false, false, false),
 		('crm.customers', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),
 		('crm.models', 'row_write_check', 'crm.row_write_check', 'BEFORE', 'UPDATE OR DELETE', 'ROW', NULL, true, false, false, false),

@@ -142,6 +142,9 @@ SELECT pg_temp.digest('quota_attainment', 'SELECT * FROM crm.quota_attainment');
 SELECT pg_temp.digest('won_credit', 'SELECT customer_id, opportunity_id, owner, share, amount, credited_amount FROM crm.won_credit');  -- (closed_at: the workflow's wins are stamped with their transaction time)
 SELECT pg_temp.digest('sales_share', $$SELECT * FROM crm.sales_share('region', 'ytd', '2025-12-31')$$);
 SELECT pg_temp.digest('allocate_quotas', $$SELECT * FROM crm.allocate_quotas(2026, 12000000, 'half', 'region', 'ytd', adjust_pct => 5)$$);
+SELECT pg_temp.digest('key_account_review', $$SELECT * FROM crm.key_account_review('2025-12-31')$$);
+SELECT pg_temp.digest('key_account_profile', $$SELECT rule, companies, key_accounts, pg_temp.r(share_key_accounts) FROM crm.key_account_profile('2025-12-31')$$);
+SELECT pg_temp.digest('future_key_accounts', $$SELECT customer_id, pareto_class, pg_temp.r(probability), rule FROM crm.future_key_accounts('2025-12-31')$$);
 SELECT pg_temp.digest('new_customer_churn', $$SELECT customer_id, first_purchase, repeat_purchases, days_since_first, pg_temp.r(churn_risk) FROM crm.new_customer_churn('2025-09-30', 90)$$);
 SELECT pg_temp.digest('forecast_quotas', $$SELECT period_start, period_end, region, target, note FROM crm.forecast_quotas('2026-01-01', 3, 'seasonal_naive', 'region', 'ytd', 5)$$);
 SELECT pg_temp.digest('adjust_quotas', $$SELECT period_start, period_end, region, target FROM crm.adjust_quotas('2026-01-01', '2026-03-31', 'region', '{"North": 10, "South": -5}', true)$$);
@@ -228,7 +231,7 @@ SELECT pg_temp.digest('opportunity_approvals after the workflow',
 	'SELECT customer_id, opportunity_id, move, requested_by, decision, decided_by, used_at IS NOT NULL FROM crm.opportunity_approvals');
 SELECT pg_temp.step('quotes submitted', $$UPDATE crm.quotes SET status = 'submitted' WHERE status = 'draft'$$);
 SELECT pg_temp.step('quotes approved', $$UPDATE crm.quotes SET status = 'approved' WHERE status = 'submitted' AND amount > 50000$$);
-SELECT pg_temp.step('approved quote back to draft', $$UPDATE crm.quotes SET status = 'draft' WHERE status = 'approved'$$);
+SELECT pg_temp.step('approved quote back to draft', $$UPDATE crm.quotes SET status = 'draft' WHERE id = (SELECT min(id) FROM crm.quotes WHERE status = 'approved')$$);
 SELECT pg_temp.step('purge of an open deal', $$DELETE FROM crm.opportunities WHERE id = (SELECT min(id) FROM crm.opportunities WHERE status = 'open')$$);
 SELECT pg_temp.step('purge of archived deals', $$DELETE FROM crm.opportunities WHERE status = 'archived' AND id % 3 = 0$$);
 SELECT pg_temp.digest('opportunity_history after the workflow',
@@ -255,11 +258,13 @@ SELECT pg_temp.step('merge_customers', $$SELECT crm.merge_customers(10, 11)$$);
 SELECT pg_temp.digest('customers after the workflow', 'SELECT id, name, owner, tags, attributes FROM crm.customers');
 SELECT pg_temp.digest('orders after the merge', 'SELECT * FROM crm.orders WHERE customer_id IN (10, 11)');
 SELECT pg_temp.digest('decision_path', 'SELECT v.id, p.* FROM generate_series(25, 2000, 25) v(id), crm.decision_path(v.id) p');
--- (a quote written by the workflow takes its id from the node's sequence
--- and its created_at from the transaction: both left out)
+-- (a quote or approval written by the workflow takes its id from the
+-- node's sequence and its times from the transaction: left out)
 SELECT pg_temp.digest('audit_log',
-	$$SELECT table_name, CASE WHEN table_name <> 'quotes' THEN row_key END, customer_id, operation,
-			 changed - 'updated_at' - 'closed_at' - CASE WHEN table_name = 'quotes' THEN ARRAY['id', 'created_at'] ELSE '{}' END,
+	$$SELECT table_name, CASE WHEN table_name NOT IN ('quotes', 'opportunity_approvals') THEN row_key END, customer_id, operation,
+			 changed - 'updated_at' - 'closed_at'
+					 - CASE WHEN table_name IN ('quotes', 'opportunity_approvals')
+							THEN ARRAY['id', 'created_at', 'approved_at', 'requested_at', 'used_at'] ELSE '{}' END,
 			 role, context
 		FROM crm.audit_log$$);
 SELECT pg_temp.digest('audit_report', $$SELECT role, table_name, operation, changes, customers FROM crm.audit_report('-infinity', 'infinity')$$);
