@@ -61,6 +61,15 @@ SELECT count(*) AS history_not_ending_in_status
   JOIN LATERAL (SELECT h.new_status FROM crm.opportunity_history h WHERE h.opportunity_id = o.id
 				 ORDER BY h.changed_at DESC, h.id DESC LIMIT 1) h ON true
  WHERE h.new_status <> o.status;
+SELECT count(*) AS history_not_ending_in_close_date
+  FROM crm.opportunities o
+  JOIN LATERAL (SELECT h.new_expected_close FROM crm.opportunity_history h WHERE h.opportunity_id = o.id
+				 ORDER BY h.changed_at DESC, h.id DESC LIMIT 1) h ON true
+ WHERE h.new_expected_close IS DISTINCT FROM o.expected_close;
+SELECT count(*) AS close_date_chain_breaks
+  FROM (SELECT h.old_expected_close, lag(h.new_expected_close) OVER (PARTITION BY h.opportunity_id ORDER BY h.changed_at, h.id) AS prev
+		  FROM crm.opportunity_history h) x
+ WHERE x.prev IS NOT NULL AND x.prev <> x.old_expected_close;
 SELECT count(*) AS forbidden_moves_in_history
   FROM crm.opportunity_history h
   JOIN crm.status_transitions t ON t.object = 'opportunity' AND t.from_status = h.old_status::text
@@ -79,14 +88,16 @@ INSERT INTO crm.customers (name) VALUES ('after the demo') RETURNING id > 2000 A
 -- The pipeline waterfall adds up on the demo's history: the open pipeline
 -- at the start plus every change's amount_delta is the open pipeline at the
 -- end (crm.pipeline_changes), for the last quarter, a year, the whole
--- history and a day, and step 1 + steps 2..14 = step 15 of the waterfall.
+-- history and a day, and step 1 + steps 2..16 = step 17 of the waterfall.
 SELECT period,
 	   (SELECT coalesce(sum(amount), 0) FROM crm.opportunities_as_of(f) WHERE status = 'open')
 	   + (SELECT coalesce(sum(amount_delta), 0) FROM crm.pipeline_changes(f, t))
 	   = (SELECT coalesce(sum(amount), 0) FROM crm.opportunities_as_of(t) WHERE status = 'open') AS adds_up,
-	   (SELECT sum(amount) FILTER (WHERE step < 15) = sum(amount) FILTER (WHERE step = 15)
+	   (SELECT sum(amount) FILTER (WHERE step < 17) = sum(amount) FILTER (WHERE step = 17)
 		  FROM crm.pipeline_waterfall(f, t, 'project')) AS waterfall_adds_up,
-	   (SELECT count(*) FROM crm.pipeline_changes(f, t)) > 0 AS has_changes
+	   (SELECT count(*) FROM crm.pipeline_changes(f, t)) > 0 AS has_changes,
+	   (SELECT count(*) FROM crm.pipeline_changes(f, t) WHERE change = 'pulled in') > 0 AS has_pulled_in,
+	   (SELECT count(*) FROM crm.pipeline_changes(f, t) WHERE change = 'pushed out') > 0 AS has_pushed_out
   FROM (VALUES ('last quarter', timestamptz '2025-10-01 00:00+00', timestamptz '2026-01-01 00:00+00'),
 			   ('2025', '2025-01-01 00:00+00', '2026-01-01 00:00+00'),
 			   ('all', '2015-01-01 00:00+00', '2026-01-01 00:00+00'),
