@@ -1610,103 +1610,10 @@ RETURNS TABLE (opportunity_id bigint, customer_id bigint, pipeline text, changed
 			   old_status @extschema@.opportunity_status, new_status @extschema@.opportunity_status,
 			   old_amount numeric, new_amount numeric, old_expected_close date, new_expected_close date,
 			   owner text, amount_delta numeric)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-BEGIN
-	PERFORM @extschema@.check_period('pipeline_changes', from_at, to_at, pipeline_changes.pipeline_name);
-	-- One pass: the opportunities created by to_at joined to their history
-	-- (on customer_id and the opportunity, as the keys are, so that under
-	-- Citus it runs on the shards), sorted by deal and time: each row's
-	-- before-state is the previous row's after-state (or its own old
-	-- values), and the first row after created_at carries the state at
-	-- creation in its before-state (the last row's after-state when every
-	-- row is at or before created_at; the current values without history).
-	-- Each row gives up to two events: the deal's creation, when it falls
-	-- in the period, and its own change, when that does.
-	RETURN QUERY
-	SELECT e.opportunity_id, e.customer_id, e.pipeline, e.changed_at, e.changed_by,
-		   CASE n.ord
-			   WHEN 1 THEN 'new'
-			   WHEN 2 THEN CASE WHEN e.a_amount > e.b_amount THEN 'amount up' ELSE 'amount down' END
-			   WHEN 3 THEN CASE WHEN e.a_close < e.b_close THEN 'pulled in' ELSE 'pushed out' END
-			   WHEN 4 THEN CASE e.a_status WHEN 'open' THEN 'reopened' ELSE e.a_status::text END
-			   WHEN 5 THEN CASE WHEN sa.position > sb.position THEN 'stage forward'
-								WHEN sa.position < sb.position THEN 'stage back'
-								ELSE 'stage changed' END
-			   ELSE 'transferred' END,
-		   e.b_stage, e.a_stage, e.b_status, e.a_status, e.b_amount, e.a_amount, e.b_close, e.a_close, e.a_owner,
-		   CASE n.ord
-			   WHEN 1 THEN CASE WHEN e.a_status = 'open' THEN e.a_amount ELSE 0 END
-			   WHEN 2 THEN CASE WHEN e.b_status = 'open' THEN e.a_amount - e.b_amount ELSE 0 END
-			   WHEN 4 THEN CASE WHEN e.a_status = 'open' THEN e.a_amount ELSE 0 END
-						   - CASE WHEN e.b_status = 'open' THEN e.a_amount ELSE 0 END
-			   ELSE 0 END
-	  FROM (
-		SELECT h.opportunity_id, h.customer_id, h.pipeline,
-			   CASE WHEN ev.is_new THEN h.created_at ELSE h.changed_at END AS changed_at,
-			   CASE WHEN ev.is_new THEN 0 ELSE h.hid END AS hid,
-			   CASE WHEN NOT ev.is_new THEN h.changed_by END AS changed_by,
-			   ev.is_new,
-			   CASE WHEN NOT ev.is_new THEN h.b_stage END AS b_stage,
-			   CASE WHEN NOT ev.is_new THEN h.b_status END AS b_status,
-			   CASE WHEN NOT ev.is_new THEN h.b_amount END AS b_amount,
-			   CASE WHEN NOT ev.is_new THEN h.b_owner END AS b_owner,
-			   CASE WHEN NOT ev.is_new THEN h.b_close END AS b_close,
-			   -- the creation's state at created_at: the first row after
-			   -- created_at holds it as its before-state
-			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_stage ELSE h.b_stage END AS a_stage,
-			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_status ELSE h.b_status END AS a_status,
-			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_amount ELSE h.b_amount END AS a_amount,
-			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_owner ELSE h.b_owner END AS a_owner,
-			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_close ELSE h.b_close END AS a_close
-		  FROM (SELECT o.id AS opportunity_id, o.customer_id, o.pipeline, o.created_at,
-					   x.id AS hid, x.changed_at, x.changed_by,
-					   coalesce(lag(x.new_stage, 1, x.old_stage) OVER w, o.stage) AS b_stage,
-					   coalesce(lag(x.new_status, 1, x.old_status) OVER w, o.status) AS b_status,
-					   coalesce(lag(x.new_amount, 1, x.old_amount) OVER w, o.amount) AS b_amount,
-					   coalesce(lag(x.new_owner, 1, x.old_owner) OVER w, o.owner) AS b_owner,
-					   coalesce(lag(x.new_expected_close, 1, x.old_expected_close) OVER w, o.expected_close) AS b_close,
-					   coalesce(x.new_stage, o.stage) AS a_stage,
-					   coalesce(x.new_status, o.status) AS a_status,
-					   coalesce(x.new_amount, o.amount) AS a_amount,
-					   coalesce(x.new_owner, o.owner) AS a_owner,
-					   coalesce(x.new_expected_close, o.expected_close) AS a_close,
-					   lag(x.changed_at) OVER w AS prev_at,
-					   lead(x.id) OVER w IS NULL AS is_last
-				  FROM @extschema@.opportunities o
-				  LEFT JOIN @extschema@.opportunity_history x ON x.customer_id = o.customer_id AND x.opportunity_id = o.id
-				 WHERE o.created_at <= pipeline_changes.to_at
-				   AND (pipeline_changes.pipeline_name IS NULL OR o.pipeline = pipeline_changes.pipeline_name)
-				WINDOW w AS (PARTITION BY o.customer_id, o.id ORDER BY x.changed_at, x.id)) h
-		 -- each row gives up to two events: the deal's creation (on the row
-		 -- that holds the state at created_at, when created_at falls in the
-		 -- period; the row of a deal without history) and its own change
-		 -- (rows at or before created_at are part of the state at creation)
-		 CROSS JOIN (VALUES (true), (false)) AS ev(is_new)
-		 WHERE CASE WHEN ev.is_new
-					THEN h.created_at > pipeline_changes.from_at
-						 AND (h.hid IS NULL
-							  OR (h.changed_at > h.created_at AND (h.prev_at IS NULL OR h.prev_at <= h.created_at))
-							  OR (h.is_last AND h.changed_at <= h.created_at))
-					ELSE h.changed_at > pipeline_changes.from_at AND h.changed_at <= pipeline_changes.to_at
-						 AND h.changed_at > h.created_at END) e
-	  LEFT JOIN @extschema@.pipeline_stages sb ON sb.pipeline = e.pipeline AND sb.stage = e.b_stage
-	  LEFT JOIN @extschema@.pipeline_stages sa ON sa.pipeline = e.pipeline AND sa.stage = e.a_stage
-	 -- one row per aspect that changed: new; the amount; the close date
-	 -- (while open before and after); the status; the stage; the owner
-	 CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6)) AS n(ord)
-	 WHERE CASE n.ord
-			   WHEN 1 THEN e.is_new
-			   WHEN 2 THEN NOT e.is_new AND e.a_amount IS DISTINCT FROM e.b_amount
-			   WHEN 3 THEN NOT e.is_new AND e.b_status = 'open' AND e.a_status = 'open' AND e.a_close <> e.b_close
-			   WHEN 4 THEN NOT e.is_new AND e.a_status IS DISTINCT FROM e.b_status
-			   WHEN 5 THEN NOT e.is_new AND e.a_stage IS DISTINCT FROM e.b_stage
-			   ELSE NOT e.is_new AND e.a_owner IS DISTINCT FROM e.b_owner END
-	 ORDER BY e.changed_at, e.opportunity_id, e.hid, n.ord;
-END;
-$$;
+AS 'MODULE_PATHNAME', 'crm_pipeline_changes'
+LANGUAGE C STABLE PARALLEL SAFE
+-- its queries are schema-qualified; operators resolve in pg_catalog
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.pipeline_changes(timestamptz, timestamptz, text) IS
 	'What changed in the open pipeline (status open) from from_at (excluded) to to_at (included), reconstructed from crm.opportunity_history, one row per deal, event and aspect, in this order within an event: new; amount up, amount down; pulled in, pushed out (expected_close earlier or later, reported while the deal is open before and after the event, amount_delta 0; a close-date move made in the same change as an amount change gives both rows, the amount row carrying the delta); won, lost, terminated, suspended, reopened, archived; stage forward, stage back, stage changed (a stage not in the pipeline any more); transferred. amount_delta is its effect on the open pipeline, so that the open amount of crm.opportunities_as_of(from_at) plus the sum of amount_delta equals that of crm.opportunities_as_of(to_at) exactly; old_/new_ stage, status, amount and expected close around the event (NULL old values for new), owner after it; NULL pipeline_name = all pipelines. History written before version 1.1 has no close dates (no pulled in or pushed out from it). Errors: NULL ends (22004), infinite ends (22008), from_at after to_at (22023), unknown pipeline (22023)';
 
