@@ -1,21 +1,23 @@
 /*
  * pipeline.c: crm.pipeline_changes, what changed in the open pipeline
- * between two moments, in one pass over the opportunities and one over
- * their history (src/pipeline.sql has the rules; this is their
+ * between two moments (src/pipeline.sql has the rules; this is their
  * implementation).
  *
  * The SQL formulation (a join of every deal to its history, a sort by deal
  * and time and a window for each row's before-state) spent most of its
- * time sorting and windowing the whole history.  Here the history is read
- * once, unsorted, and per deal only what the events need is kept:
+ * time sorting and windowing the whole history.  Here nothing is sorted but
+ * the period's events: one scan of the opportunities created by to_at, and
+ * two of the history, in any order, keep per deal only what its events
+ * need:
  *
- *   - the rows in (from_at, to_at]: the period's events;
- *   - its last row at or before from_at: the after-state before the
- *     period's first row (the before-state of that row; without it, that
- *     row is the deal's first and its old values are its before-state);
- *   - its last row at or before created_at and its first row after: the
- *     state at creation (the former's new values, else the latter's old
- *     values, else the current values), for a deal created in the period.
+ *   - first scan: its rows in (from_at, to_at], the period's events; for a
+ *     deal created in the period, its last row at or before created_at
+ *     and its first row after (the state at creation: the former's new
+ *     values, else the latter's old values, else the current values);
+ *   - second scan, of the rows at or before from_at, for the deals with
+ *     rows in the period: the last one (its new values are the state
+ *     before the period's first row; without it, that row is the deal's
+ *     first and its old values are its before-state).
  *
  * Rows are ordered by (changed_at, id) as in the SQL; a NULL in a history
  * column stands for the opportunity's current value.  Strings (pipeline,
@@ -26,7 +28,10 @@
  *
  * The tables are read through SPI as the calling role (row security
  * applies, and under Citus the queries run on the shards and come back to
- * the coordinator).
+ * the coordinator), each row handed over as the executor makes it (a
+ * DestReceiver, no tuple table).  Memory comes in blocks of 64 kB at most:
+ * on the virtual machines measured, fresh pages cost a fault each, and
+ * larger blocks are mapped anew on every call.
  */
 #include "postgres.h"
 
@@ -34,6 +39,8 @@
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "nodes/params.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -116,15 +123,17 @@ pc_intern(PcStrings *s, const char *str, int len)
 /* a row of a query, deformed once */
 typedef struct PcTuple
 {
-	Datum		values[16];
-	bool		nulls[16];
+	Datum	   *values;
+	bool	   *nulls;
+	TupleTableSlot *slot;		/* NULL: all deformed */
 } PcTuple;
 
-static void
-pc_deform(PcTuple *t, HeapTuple tup, TupleDesc desc)
+/* every column of a row (the receiver deforms only the keys) */
+static inline void
+pc_all(PcTuple *t)
 {
-	Assert(desc->natts <= 16);
-	heap_deform_tuple(tup, desc, t->values, t->nulls);
+	if (t->slot != NULL)
+		slot_getallattrs(t->slot);
 }
 
 /* a text column (1-based) of a row, interned; NULL for SQL NULL */
@@ -198,11 +207,12 @@ typedef struct PcDeal
 	TimestampTz created_at;
 	PcState		cur;			/* the current values: never NULL but where the
 								 * column is */
-	PcMark		before_from;	/* last row at or before from_at: its new
-								 * values */
-	PcMark		before_created; /* last row at or before created_at: its new
-								 * values */
-	PcMark		after_created;	/* first row after created_at: its old values */
+	/* landmarks, allocated when first set (NULL: none) */
+	PcMark	   *before_from;	/* last row at or before from_at: its new
+								 * values (deals with rows in the period) */
+	PcMark	   *before_created; /* last row at or before created_at: its new
+								 * values (deals created in the period) */
+	PcMark	   *after_created;	/* first row after created_at: its old values */
 	int			nperiod;		/* rows in (from_at, to_at] */
 	int			maxperiod;
 	PcRow	  **period;
@@ -213,7 +223,7 @@ typedef struct PcDeal
  * of deals (chunks, not one array grown by copying: fresh memory costs a
  * page fault per page on a virtual machine, copying doubles that).
  */
-#define PC_CHUNK 4096
+#define PC_CHUNK 64
 #define PC_DEAL(d, i) (&(d)->chunks[(i) / PC_CHUNK][(i) % PC_CHUNK])
 
 typedef struct PcDeals
@@ -265,9 +275,9 @@ pc_deal_add(PcDeals *d, int64 customer_id, int64 id)
 
 	if (d->n == d->max)
 	{
-		if (d->nchunks % 64 == 0)
-			d->chunks = d->chunks ? repalloc(d->chunks, sizeof(PcDeal *) * (d->nchunks + 64))
-				: MemoryContextAlloc(d->cxt, sizeof(PcDeal *) * 64);
+		if (d->nchunks % 1024 == 0)
+			d->chunks = d->chunks ? repalloc_huge(d->chunks, sizeof(PcDeal *) * (d->nchunks + 1024))
+				: MemoryContextAlloc(d->cxt, sizeof(PcDeal *) * 1024);
 		d->chunks[d->nchunks++] = MemoryContextAlloc(d->cxt, sizeof(PcDeal) * PC_CHUNK);
 		d->max += PC_CHUNK;
 	}
@@ -426,10 +436,14 @@ pc_mark_before(const PcMark *m, const PcRow *key)
  * amount, owner and close date in the 1-based columns first .. first + 4.
  */
 static void
-pc_mark_set(PcMark *m, const PcRow *key, PcStrings *strings, MemoryContext cxt, PcTuple *t, int first)
+pc_mark_set(PcMark **mp, const PcRow *key, PcStrings *strings, MemoryContext cxt, PcTuple *t, int first)
 {
 	int			f = first - 1;	/* 0-based */
+	PcMark	   *m = *mp;
 
+	if (m == NULL)
+		m = *mp = MemoryContextAlloc(cxt, sizeof(PcMark));
+	pc_all(t);
 	m->set = true;
 	m->id = key->id;
 	m->changed_at = key->changed_at;
@@ -452,16 +466,168 @@ pc_mark_set(PcMark *m, const PcRow *key, PcStrings *strings, MemoryContext cxt, 
 	m->state.close = m->state.close_null ? 0 : DatumGetDateADT(t->values[f + 4]);
 }
 
-/* runs a query through a cursor: a prepared plan with from_at, to_at, pipeline_name */
-static Portal
-pc_open(const char *sql, Datum *args, const char *nulls)
+/*
+ * A query's rows handed to a function as the executor makes them (a
+ * DestReceiver: no copy of each row into an SPI tuple table).
+ */
+typedef struct PcScan
+{
+	DestReceiver pub;
+	void		(*row) (struct PcScan *scan, PcTuple *t);
+	PcStrings  *strings;
+	PcDeals    *deals;
+	MemoryContext cxt;
+	TimestampTz from_at;
+	TimestampTz to_at;
+	int			keys;			/* columns the receiver deforms */
+	uint64		rows;
+} PcScan;
+
+static bool
+pc_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	PcScan	   *scan = (PcScan *) self;
+	PcTuple		t;
+
+	/* the keys first: most history rows are passed over */
+	slot_getsomeattrs(slot, scan->keys);
+	t.values = slot->tts_values;
+	t.nulls = slot->tts_isnull;
+	t.slot = slot;
+	scan->row(scan, &t);
+	if ((++scan->rows & 1023) == 0)
+		CHECK_FOR_INTERRUPTS();
+	return true;
+}
+
+static void
+pc_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+pc_shutdown(DestReceiver *self)
+{
+}
+
+static void
+pc_destroy(DestReceiver *self)
+{
+}
+
+/* runs a query with the parameters from_at, to_at, pipeline_name into scan */
+static void
+pc_run(const char *sql, Datum *args, const char *nulls, PcScan *scan)
 {
 	Oid			types[3] = {TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID};
 	SPIPlanPtr	plan = SPI_prepare(sql, 3, types);
+	ParamListInfo params = makeParamList(3);
+	SPIExecuteOptions options;
+	int			i;
 
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-	return SPI_cursor_open(NULL, plan, args, nulls, true);
+	for (i = 0; i < 3; i++)
+	{
+		params->params[i].value = args[i];
+		params->params[i].isnull = nulls[i] == 'n';
+		params->params[i].pflags = PARAM_FLAG_CONST;
+		params->params[i].ptype = types[i];
+	}
+	scan->pub.receiveSlot = pc_receive;
+	scan->pub.rStartup = pc_startup;
+	scan->pub.rShutdown = pc_shutdown;
+	scan->pub.rDestroy = pc_destroy;
+	scan->pub.mydest = DestNone;
+	scan->rows = 0;
+	memset(&options, 0, sizeof(options));
+	options.params = params;
+	options.read_only = true;
+	options.dest = &scan->pub;
+	if (SPI_execute_plan_extended(plan, &options) < 0)
+		elog(ERROR, "SPI_execute_plan_extended failed for \"%s\"", sql);
+	SPI_freeplan(plan);
+}
+
+/* a deal that exists at to_at */
+static void
+pc_deal_row(PcScan *scan, PcTuple *t)
+{
+	PcDeal	   *deal;
+
+	pc_all(t);
+	deal = pc_deal_add(scan->deals, DatumGetInt64(t->values[0]), DatumGetInt64(t->values[1]));
+
+	deal->pipeline = pc_text(scan->strings, t, 3);
+	deal->created_at = DatumGetTimestampTz(t->values[3]);
+	pc_read_state(&deal->cur, scan->strings, scan->cxt, t, 5, 6, 7, 8, 9);
+}
+
+/*
+ * A history row, first pass: a row of the period, a landmark of a deal
+ * created in the period, or nothing.
+ */
+static void
+pc_history_row(PcScan *scan, PcTuple *t)
+{
+	PcDeal	   *deal;
+	PcRow		key;
+	PcRow	   *row;
+	MemoryContext old;
+
+	key.changed_at = DatumGetTimestampTz(t->values[3]);
+	deal = pc_deal_find(scan->deals, DatumGetInt64(t->values[0]), DatumGetInt64(t->values[1]));
+	if (deal == NULL)
+		return;
+	key.id = DatumGetInt64(t->values[2]);
+	/* columns 6-10 are the old values, 11-15 the new */
+	if (deal->created_at > scan->from_at)
+	{
+		if (key.changed_at <= deal->created_at)
+		{
+			if (deal->before_created == NULL || pc_mark_before(deal->before_created, &key))
+				pc_mark_set(&deal->before_created, &key, scan->strings, scan->cxt, t, 11);
+		}
+		else if (deal->after_created == NULL || !pc_mark_before(deal->after_created, &key))
+			pc_mark_set(&deal->after_created, &key, scan->strings, scan->cxt, t, 6);
+	}
+	if (!(key.changed_at > scan->from_at && key.changed_at <= scan->to_at))
+		return;
+	pc_all(t);
+	/* a row of the period */
+	old = MemoryContextSwitchTo(scan->cxt);
+	row = palloc(sizeof(PcRow));
+	*row = key;
+	row->changed_by = pc_text(scan->strings, t, 5);
+	pc_read_state(&row->old, scan->strings, scan->cxt, t, 6, 7, 8, 9, 10);
+	pc_read_state(&row->new, scan->strings, scan->cxt, t, 11, 12, 13, 14, 15);
+	if (deal->nperiod == deal->maxperiod)
+	{
+		deal->maxperiod = Max(4, 2 * deal->maxperiod);
+		deal->period = deal->period
+			? repalloc(deal->period, sizeof(PcRow *) * deal->maxperiod)
+			: palloc(sizeof(PcRow *) * deal->maxperiod);
+	}
+	deal->period[deal->nperiod++] = row;
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * A history row at or before from_at, second pass: the landmark of a deal
+ * with rows in the period (its state at from_at).
+ */
+static void
+pc_history_before(PcScan *scan, PcTuple *t)
+{
+	PcDeal	   *deal = pc_deal_find(scan->deals, DatumGetInt64(t->values[0]), DatumGetInt64(t->values[1]));
+	PcRow		key;
+
+	if (deal == NULL || deal->nperiod == 0)
+		return;
+	key.id = DatumGetInt64(t->values[2]);
+	key.changed_at = DatumGetTimestampTz(t->values[3]);
+	if (deal->before_from == NULL || pc_mark_before(deal->before_from, &key))
+		pc_mark_set(&deal->before_from, &key, scan->strings, scan->cxt, t, 11);
 }
 
 PG_FUNCTION_INFO_V1(crm_pipeline_changes);
@@ -485,10 +651,9 @@ crm_pipeline_changes(PG_FUNCTION_ARGS)
 	Oid		   *label_oids = NULL;
 	char	  **labels = NULL;
 	int			nlabels = 0;
-	PcEvent    *events;
 	int			nevents = 0,
 				maxevents;
-	Portal		portal;
+	PcScan		scan;
 	Numeric		zero;
 	int			i;
 	TupleDesc	result_desc;
@@ -500,8 +665,13 @@ crm_pipeline_changes(PG_FUNCTION_ARGS)
 	nsp = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
 
 	/* everything kept lives in a context of its own, freed at the end */
+	/*
+	 * (blocks of 64 kB at most: malloc serves them from its heap, where the
+	 * previous call's freed blocks are; larger ones are fresh memory mapped
+	 * for each call, a page fault per page)
+	 */
 	cxt = AllocSetContextCreate(rsinfo->econtext->ecxt_per_query_memory, "crm pipeline_changes",
-								ALLOCSET_DEFAULT_SIZES);
+								0, 8 * 1024, 64 * 1024);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -566,8 +736,13 @@ crm_pipeline_changes(PG_FUNCTION_ARGS)
 	for (i = 0; i < nstages; i++)
 	{
 		PcTuple		t;
+		Datum		values[3];
+		bool		isnull[3];
 
-		pc_deform(&t, SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
+		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, isnull);
+		t.values = values;
+		t.nulls = isnull;
+		t.slot = NULL;
 		stages[i].pipeline = pc_text(&strings, &t, 1);
 		stages[i].stage = pc_text(&strings, &t, 2);
 		stages[i].position = t.nulls[2] ? 0 : DatumGetInt32(t.values[2]);
@@ -576,31 +751,16 @@ crm_pipeline_changes(PG_FUNCTION_ARGS)
 	qsort(stages, nstages, sizeof(PcStage), pc_stage_cmp);
 
 	/* the deals that exist at to_at */
-	portal = pc_open(psprintf("SELECT o.customer_id, o.id, o.pipeline, o.created_at, o.stage, o.status, o.amount, o.owner, o.expected_close"
-							  " FROM %s.opportunities o WHERE o.created_at <= $2 AND ($3 IS NULL OR o.pipeline = $3)", nsp),
-					 args, nulls);
-	for (;;)
-	{
-		uint64		r;
-
-		SPI_cursor_fetch(portal, true, 1000);
-		if (SPI_processed == 0)
-			break;
-		for (r = 0; r < SPI_processed; r++)
-		{
-			PcTuple		t;
-			PcDeal	   *deal;
-
-			pc_deform(&t, SPI_tuptable->vals[r], SPI_tuptable->tupdesc);
-			deal = pc_deal_add(&deals, DatumGetInt64(t.values[0]), DatumGetInt64(t.values[1]));
-			deal->pipeline = pc_text(&strings, &t, 3);
-			deal->created_at = DatumGetTimestampTz(t.values[3]);
-			pc_read_state(&deal->cur, &strings, cxt, &t, 5, 6, 7, 8, 9);
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
+	scan.strings = &strings;
+	scan.deals = &deals;
+	scan.cxt = cxt;
+	scan.from_at = from_at;
+	scan.to_at = to_at;
+	scan.row = pc_deal_row;
+	scan.keys = 9;
+	pc_run(psprintf("SELECT o.customer_id, o.id, o.pipeline, o.created_at, o.stage, o.status, o.amount, o.owner, o.expected_close"
+					" FROM %s.opportunities o WHERE o.created_at <= $2 AND ($3 IS NULL OR o.pipeline = $3)", nsp),
+		   args, nulls, &scan);
 	{
 		uint32		size = 1024;
 
@@ -609,77 +769,24 @@ crm_pipeline_changes(PG_FUNCTION_ARGS)
 		pc_deals_rehash(&deals, size);
 	}
 
-	/* their history, once, in any order */
-	portal = pc_open(psprintf("SELECT h.customer_id, h.opportunity_id, h.id, h.changed_at, h.changed_by,"
-							  " h.old_stage, h.old_status, h.old_amount, h.old_owner, h.old_expected_close,"
-							  " h.new_stage, h.new_status, h.new_amount, h.new_owner, h.new_expected_close"
-							  " FROM %s.opportunity_history h", nsp),
-					 args, nulls);
-	for (;;)
-	{
-		uint64		r;
-
-		SPI_cursor_fetch(portal, true, 1000);
-		if (SPI_processed == 0)
-			break;
-		for (r = 0; r < SPI_processed; r++)
-		{
-			PcTuple		t;
-			PcDeal	   *deal;
-			PcRow		key;
-			PcRow	   *row;
-			bool		in_period,
-						as_before_from,
-						as_before_created,
-						as_after_created;
-
-			pc_deform(&t, SPI_tuptable->vals[r], SPI_tuptable->tupdesc);
-			deal = pc_deal_find(&deals, DatumGetInt64(t.values[0]), DatumGetInt64(t.values[1]));
-			if (deal == NULL)
-				continue;
-			key.id = DatumGetInt64(t.values[2]);
-			key.changed_at = DatumGetTimestampTz(t.values[3]);
-			in_period = key.changed_at > from_at && key.changed_at <= to_at;
-			as_before_from = key.changed_at <= from_at
-				&& (!deal->before_from.set || pc_mark_before(&deal->before_from, &key));
-			as_before_created = key.changed_at <= deal->created_at
-				&& (!deal->before_created.set || pc_mark_before(&deal->before_created, &key));
-			as_after_created = key.changed_at > deal->created_at
-				&& (!deal->after_created.set || !pc_mark_before(&deal->after_created, &key));
-			/* columns 6-10 are the old values, 11-15 the new */
-			if (as_before_from)
-				pc_mark_set(&deal->before_from, &key, &strings, cxt, &t, 11);
-			if (as_before_created)
-				pc_mark_set(&deal->before_created, &key, &strings, cxt, &t, 11);
-			if (as_after_created)
-				pc_mark_set(&deal->after_created, &key, &strings, cxt, &t, 6);
-			if (!in_period)
-				continue;
-
-			/* a row of the period */
-			old = MemoryContextSwitchTo(cxt);
-			row = palloc(sizeof(PcRow));
-			*row = key;
-			row->changed_by = pc_text(&strings, &t, 5);
-			pc_read_state(&row->old, &strings, cxt, &t, 6, 7, 8, 9, 10);
-			pc_read_state(&row->new, &strings, cxt, &t, 11, 12, 13, 14, 15);
-			MemoryContextSwitchTo(old);
-			if (in_period)
-			{
-				if (deal->nperiod == deal->maxperiod)
-				{
-					deal->maxperiod = Max(4, 2 * deal->maxperiod);
-					deal->period = deal->period
-						? repalloc(deal->period, sizeof(PcRow *) * deal->maxperiod)
-						: MemoryContextAlloc(cxt, sizeof(PcRow *) * deal->maxperiod);
-				}
-				deal->period[deal->nperiod++] = row;
-			}
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
+	/*
+	 * Their history, in any order: first the rows of the period and the
+	 * landmarks of the deals created in it, then, for the deals with rows in
+	 * the period, their last row before it
+	 */
+	scan.row = pc_history_row;
+	scan.keys = 4;
+	pc_run(psprintf("SELECT h.customer_id, h.opportunity_id, h.id, h.changed_at, h.changed_by,"
+					" h.old_stage, h.old_status, h.old_amount, h.old_owner, h.old_expected_close,"
+					" h.new_stage, h.new_status, h.new_amount, h.new_owner, h.new_expected_close"
+					" FROM %s.opportunity_history h", nsp),
+		   args, nulls, &scan);
+	scan.row = pc_history_before;
+	pc_run(psprintf("SELECT h.customer_id, h.opportunity_id, h.id, h.changed_at, h.changed_by,"
+					" h.old_stage, h.old_status, h.old_amount, h.old_owner, h.old_expected_close,"
+					" h.new_stage, h.new_status, h.new_amount, h.new_owner, h.new_expected_close"
+					" FROM %s.opportunity_history h WHERE h.changed_at <= $1", nsp),
+		   args, nulls, &scan);
 
 	/* the events of each deal: counted, then made */
 	maxevents = 0;
@@ -689,7 +796,7 @@ crm_pipeline_changes(PG_FUNCTION_ARGS)
 
 		maxevents += deal->nperiod + (deal->created_at > from_at && deal->created_at <= to_at ? 1 : 0);
 	}
-	events = MemoryContextAllocHuge(cxt, sizeof(PcEvent) * Max(maxevents, 1));
+	order = MemoryContextAllocHuge(cxt, sizeof(PcEvent *) * Max(maxevents, 1));
 	old = MemoryContextSwitchTo(cxt);
 	for (i = 0; i < deals.n; i++)
 	{
@@ -705,7 +812,7 @@ crm_pipeline_changes(PG_FUNCTION_ARGS)
 		/* its creation */
 		if (deal->created_at > from_at && deal->created_at <= to_at)
 		{
-			PcEvent    *e = &events[nevents++];
+			PcEvent    *e = order[nevents++] = palloc(sizeof(PcEvent));
 
 			memset(e, 0, sizeof(PcEvent));
 			e->changed_at = deal->created_at;
@@ -713,10 +820,10 @@ crm_pipeline_changes(PG_FUNCTION_ARGS)
 			e->hid = 0;
 			e->deal = deal;
 			e->row = NULL;
-			if (deal->before_created.set)
-				e->after = pc_complete(&deal->before_created.state, deal);
-			else if (deal->after_created.set)
-				e->after = pc_complete(&deal->after_created.state, deal);
+			if (deal->before_created)
+				e->after = pc_complete(&deal->before_created->state, deal);
+			else if (deal->after_created)
+				e->after = pc_complete(&deal->after_created->state, deal);
 			else
 				e->after = deal->cur;
 		}
@@ -724,9 +831,9 @@ crm_pipeline_changes(PG_FUNCTION_ARGS)
 			continue;
 		/* its rows in the period, chained from the last one before */
 		qsort(deal->period, deal->nperiod, sizeof(PcRow *), pc_row_cmp);
-		have_prev = deal->before_from.set;
+		have_prev = deal->before_from != NULL;
 		if (have_prev)
-			prev = pc_complete(&deal->before_from.state, deal);
+			prev = pc_complete(&deal->before_from->state, deal);
 		for (k = 0; k < deal->nperiod; k++)
 		{
 			PcRow	   *row = deal->period[k];
@@ -735,7 +842,7 @@ crm_pipeline_changes(PG_FUNCTION_ARGS)
 
 			if (row->changed_at > deal->created_at)
 			{
-				PcEvent    *e = &events[nevents++];
+				PcEvent    *e = order[nevents++] = palloc(sizeof(PcEvent));
 
 				e->changed_at = row->changed_at;
 				e->opportunity_id = deal->id;
@@ -749,9 +856,6 @@ crm_pipeline_changes(PG_FUNCTION_ARGS)
 			have_prev = true;
 		}
 	}
-	order = palloc(sizeof(PcEvent *) * Max(nevents, 1));
-	for (i = 0; i < nevents; i++)
-		order[i] = &events[i];
 	MemoryContextSwitchTo(old);
 	qsort(order, nevents, sizeof(PcEvent *), pc_event_cmp);
 
