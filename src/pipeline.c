@@ -73,6 +73,9 @@ pc_strings_init(PcStrings *s, MemoryContext cxt)
 	s->hashes = MemoryContextAllocZero(cxt, sizeof(uint32) * (s->mask + 1));
 }
 
+/* an interned string as a text Datum (its header precedes it) */
+#define PC_TEXT(str) PointerGetDatum((str) - VARHDRSZ)
+
 static const char *
 pc_intern(PcStrings *s, const char *str, int len)
 {
@@ -111,7 +114,10 @@ pc_intern(PcStrings *s, const char *str, int len)
 			return s->slots[j];
 		j = (j + 1) & s->mask;
 	}
-	copy = MemoryContextAlloc(s->cxt, len + 1);
+	/* a text value, its bytes terminated: PC_TEXT gives the text */
+	copy = MemoryContextAlloc(s->cxt, VARHDRSZ + len + 1);
+	SET_VARSIZE(copy, VARHDRSZ + len);
+	copy += VARHDRSZ;
 	memcpy(copy, str, len);
 	copy[len] = '\0';
 	s->slots[j] = copy;
@@ -960,15 +966,15 @@ crm_pipeline_changes(PG_FUNCTION_ARGS)
 				values[0] = Int64GetDatum(e->deal->id);
 				values[1] = Int64GetDatum(e->deal->customer_id);
 				isnull[2] = e->deal->pipeline == NULL;
-				values[2] = isnull[2] ? (Datum) 0 : CStringGetTextDatum(e->deal->pipeline);
+				values[2] = isnull[2] ? (Datum) 0 : PC_TEXT(e->deal->pipeline);
 				values[3] = TimestampTzGetDatum(e->changed_at);
 				isnull[4] = e->row == NULL || e->row->changed_by == NULL;
-				values[4] = isnull[4] ? (Datum) 0 : CStringGetTextDatum(e->row->changed_by);
-				values[5] = CStringGetTextDatum(change);
+				values[4] = isnull[4] ? (Datum) 0 : PC_TEXT(e->row->changed_by);
+				values[5] = PC_TEXT(pc_intern(&strings, change, strlen(change)));
 				isnull[6] = e->row == NULL || b->stage == NULL;
-				values[6] = isnull[6] ? (Datum) 0 : CStringGetTextDatum(b->stage);
+				values[6] = isnull[6] ? (Datum) 0 : PC_TEXT(b->stage);
 				isnull[7] = a->stage == NULL;
-				values[7] = isnull[7] ? (Datum) 0 : CStringGetTextDatum(a->stage);
+				values[7] = isnull[7] ? (Datum) 0 : PC_TEXT(a->stage);
 				isnull[8] = e->row == NULL || b->status == InvalidOid;
 				values[8] = ObjectIdGetDatum(b->status);
 				isnull[9] = a->status == InvalidOid;
@@ -982,7 +988,7 @@ crm_pipeline_changes(PG_FUNCTION_ARGS)
 				isnull[13] = a->close_null;
 				values[13] = DateADTGetDatum(a->close);
 				isnull[14] = a->owner == NULL;
-				values[14] = isnull[14] ? (Datum) 0 : CStringGetTextDatum(a->owner);
+				values[14] = isnull[14] ? (Datum) 0 : PC_TEXT(a->owner);
 				isnull[15] = delta_null;
 				values[15] = delta;
 				tuplestore_putvalues(rsinfo->setResult, result_desc, values, isnull);
