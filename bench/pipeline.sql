@@ -73,5 +73,15 @@ SELECT * FROM bench.compare('nb_score, 1M open deals, vs building their features
 	$$SELECT ARRAY['stage=' || o.stage, 'owner=' || o.owner, crm.nb_bin('amount', o.amount::float8, '{10000,50000,200000}'),
 				   'pipeline=' || o.pipeline]
 		FROM nb_deals o WHERE o.status = 'open'$$, 0);
+-- crm.nb_score's own cost: the same feature arrays stored, scored against
+-- reading them
+CREATE TEMP TABLE nb_features AS
+SELECT ARRAY['stage=' || o.stage, 'owner=' || o.owner, crm.nb_bin('amount', o.amount::float8, '{10000,50000,200000}'),
+			 'pipeline=' || o.pipeline] AS features
+  FROM nb_deals o;
+VACUUM ANALYZE nb_features;
+SELECT * FROM bench.compare('nb_score, 1M stored feature arrays, vs reading them',
+	$$SELECT crm.nb_score(m.model, f.features) FROM nb_features f, nb_model m$$,
+	$$SELECT f.features FROM nb_features f$$, 0);
 \echo '== deal scoring: scan floor of the 1,000,000 deals (median ms of 5 runs)'
 SELECT * FROM bench.scan_floor('nb_deals', 'amount');
