@@ -198,7 +198,6 @@ typedef struct PcRow
  */
 typedef struct PcMark
 {
-	bool		set;
 	int64		id;
 	TimestampTz changed_at;
 	PcState		state;
@@ -450,7 +449,6 @@ pc_mark_set(PcMark **mp, const PcRow *key, PcStrings *strings, MemoryContext cxt
 	if (m == NULL)
 		m = *mp = MemoryContextAlloc(cxt, sizeof(PcMark));
 	pc_all(t);
-	m->set = true;
 	m->id = key->id;
 	m->changed_at = key->changed_at;
 	m->state.stage = pc_text(strings, t, first);
