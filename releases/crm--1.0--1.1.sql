@@ -1524,7 +1524,7 @@ COMMENT ON TABLE @extschema@.grade_history IS
 
 CREATE FUNCTION @extschema@.opportunities_as_of(at timestamptz)
 RETURNS TABLE (opportunity_id bigint, customer_id bigint, pipeline text, stage text,
-			   status @extschema@.opportunity_status, amount numeric, owner text,
+			   status @extschema@.opportunity_status, amount numeric, owner text, expected_close date,
 			   created_at timestamptz, stage_entered_at timestamptz, last_change_at timestamptz)
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -1543,7 +1543,7 @@ BEGIN
 	RETURN QUERY
 	SELECT o.id, o.customer_id, o.pipeline,
 		   coalesce(h.stage, o.stage), coalesce(h.status, o.status),
-		   coalesce(h.amount, o.amount), coalesce(h.owner, o.owner),
+		   coalesce(h.amount, o.amount), coalesce(h.owner, o.owner), coalesce(h.expected_close, o.expected_close),
 		   o.created_at,
 		   coalesce(h.stage_entered_at, o.created_at),
 		   h.last_change_at
@@ -1555,6 +1555,7 @@ BEGIN
 				   CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.new_status ELSE x.old_status END AS status,
 				   CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.new_amount ELSE x.old_amount END AS amount,
 				   CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.new_owner ELSE x.old_owner END AS owner,
+				   CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.new_expected_close ELSE x.old_expected_close END AS expected_close,
 				   max(x.changed_at) FILTER (WHERE x.changed_at <= opportunities_as_of.at
 											   AND x.old_stage IS DISTINCT FROM x.new_stage) OVER w AS stage_entered_at,
 				   max(x.changed_at) FILTER (WHERE x.changed_at <= opportunities_as_of.at) OVER w AS last_change_at
@@ -1575,7 +1576,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.opportunities_as_of(timestamptz) IS
-	'Every opportunity that existed at the moment at (created_at <= at) with its stage, status, amount and owner as of then, reconstructed from crm.opportunity_history: the new values of its last history row at or before at (by changed_at, then id), else the old values of its first row, else its current values (a NULL in a history column stands for the current value); the pipeline is the current one; stage_entered_at = its last stage change at or before at, else created_at; last_change_at = its last history row at or before at (NULL: none). expected_close and win_probability have no history and are not given. Deleted opportunities are gone from the past too. Errors: infinite at (22008)';
+	'Every opportunity that existed at the moment at (created_at <= at) with its stage, status, amount, owner and expected close date as of then, reconstructed from crm.opportunity_history: the new values of its last history row at or before at (by changed_at, then id), else the old values of its first row, else its current values (a NULL in a history column stands for the current value: history written before version 1.1 has no close dates); the pipeline is the current one; stage_entered_at = its last stage change at or before at, else created_at; last_change_at = its last history row at or before at (NULL: none). win_probability has no history and is not given. Deleted opportunities are gone from the past too. Errors: infinite at (22008)';
 
 --------------------------------------------------------------------------
 -- What changed in the pipeline
@@ -1616,115 +1617,14 @@ CREATE FUNCTION @extschema@.pipeline_changes(from_at timestamptz, to_at timestam
 RETURNS TABLE (opportunity_id bigint, customer_id bigint, pipeline text, changed_at timestamptz,
 			   changed_by text, change text, old_stage text, new_stage text,
 			   old_status @extschema@.opportunity_status, new_status @extschema@.opportunity_status,
-			   old_amount numeric, new_amount numeric, owner text, amount_delta numeric)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-BEGIN
-	PERFORM @extschema@.check_period('pipeline_changes', from_at, to_at, pipeline_changes.pipeline_name);
-	-- One pass over the history of the deals with an event in the period
-	-- (created in it, or with a history row in it), sorted by deal and
-	-- time, joined on customer_id and the opportunity as the keys are (so
-	-- that under Citus it runs on the shards): each row's before-state is
-	-- the previous row's after-state (or its own old values), and the first
-	-- row after created_at carries the state at creation in its
-	-- before-state (the last row's after-state when every row is at or
-	-- before created_at).  Each row gives up to two events: the deal's
-	-- creation, when it falls in the period, and its own change, when that
-	-- does.  Deals without history add their creation.
-	RETURN QUERY
-	SELECT e.opportunity_id, e.customer_id, e.pipeline, e.changed_at, e.changed_by,
-		   CASE n.ord
-			   WHEN 1 THEN 'new'
-			   WHEN 2 THEN CASE WHEN e.a_amount > e.b_amount THEN 'amount up' ELSE 'amount down' END
-			   WHEN 3 THEN CASE e.a_status WHEN 'open' THEN 'reopened' ELSE e.a_status::text END
-			   WHEN 4 THEN CASE WHEN sa.position > sb.position THEN 'stage forward'
-								WHEN sa.position < sb.position THEN 'stage back'
-								ELSE 'stage changed' END
-			   ELSE 'transferred' END,
-		   e.b_stage, e.a_stage, e.b_status, e.a_status, e.b_amount, e.a_amount, e.a_owner,
-		   CASE n.ord
-			   WHEN 1 THEN CASE WHEN e.a_status = 'open' THEN e.a_amount ELSE 0 END
-			   WHEN 2 THEN CASE WHEN e.b_status = 'open' THEN e.a_amount - e.b_amount ELSE 0 END
-			   WHEN 3 THEN CASE WHEN e.a_status = 'open' THEN e.a_amount ELSE 0 END
-						   - CASE WHEN e.b_status = 'open' THEN e.a_amount ELSE 0 END
-			   ELSE 0 END
-	  FROM (
-		SELECT h.opportunity_id, h.customer_id, h.pipeline,
-			   CASE WHEN ev.is_new THEN h.created_at ELSE h.changed_at END AS changed_at,
-			   CASE WHEN ev.is_new THEN 0 ELSE h.id END AS hid,
-			   CASE WHEN NOT ev.is_new THEN h.changed_by END AS changed_by,
-			   ev.is_new,
-			   CASE WHEN NOT ev.is_new THEN h.b_stage END AS b_stage,
-			   CASE WHEN NOT ev.is_new THEN h.b_status END AS b_status,
-			   CASE WHEN NOT ev.is_new THEN h.b_amount END AS b_amount,
-			   CASE WHEN NOT ev.is_new THEN h.b_owner END AS b_owner,
-			   -- the creation's state at created_at: the first row after
-			   -- created_at holds it as its before-state
-			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_stage ELSE h.b_stage END AS a_stage,
-			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_status ELSE h.b_status END AS a_status,
-			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_amount ELSE h.b_amount END AS a_amount,
-			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_owner ELSE h.b_owner END AS a_owner
-		  FROM (SELECT x.customer_id, x.opportunity_id, x.id, x.changed_at, x.changed_by, o.pipeline, o.created_at,
-					   coalesce(lag(x.new_stage, 1, x.old_stage) OVER w, o.stage) AS b_stage,
-					   coalesce(lag(x.new_status, 1, x.old_status) OVER w, o.status) AS b_status,
-					   coalesce(lag(x.new_amount, 1, x.old_amount) OVER w, o.amount) AS b_amount,
-					   coalesce(lag(x.new_owner, 1, x.old_owner) OVER w, o.owner) AS b_owner,
-					   coalesce(x.new_stage, o.stage) AS a_stage,
-					   coalesce(x.new_status, o.status) AS a_status,
-					   coalesce(x.new_amount, o.amount) AS a_amount,
-					   coalesce(x.new_owner, o.owner) AS a_owner,
-					   lag(x.changed_at) OVER w AS prev_at,
-					   lead(x.id) OVER w IS NULL AS is_last
-				  FROM @extschema@.opportunity_history x
-				  JOIN @extschema@.opportunities o ON o.customer_id = x.customer_id AND o.id = x.opportunity_id
-				  -- only the deals with an event: created in the period, or
-				  -- with a history row in it
-				  JOIN (SELECT y.customer_id, y.opportunity_id FROM @extschema@.opportunity_history y
-						 WHERE y.changed_at > pipeline_changes.from_at AND y.changed_at <= pipeline_changes.to_at
-						UNION
-						SELECT z.customer_id, z.id FROM @extschema@.opportunities z
-						 WHERE z.created_at > pipeline_changes.from_at AND z.created_at <= pipeline_changes.to_at) t
-					ON t.customer_id = x.customer_id AND t.opportunity_id = x.opportunity_id
-				 WHERE o.created_at <= pipeline_changes.to_at
-				   AND (pipeline_changes.pipeline_name IS NULL OR o.pipeline = pipeline_changes.pipeline_name)
-				WINDOW w AS (PARTITION BY x.customer_id, x.opportunity_id ORDER BY x.changed_at, x.id)) h
-		 -- each row gives up to two events: the deal's creation (on the row
-		 -- that holds the state at created_at, when created_at falls in the
-		 -- period) and its own change (rows at or before created_at are part
-		 -- of the state at creation)
-		 CROSS JOIN (VALUES (true), (false)) AS ev(is_new)
-		 WHERE CASE WHEN ev.is_new
-					THEN h.created_at > pipeline_changes.from_at
-						 AND ((h.changed_at > h.created_at AND (h.prev_at IS NULL OR h.prev_at <= h.created_at))
-							  OR (h.is_last AND h.changed_at <= h.created_at))
-					ELSE h.changed_at > pipeline_changes.from_at AND h.changed_at <= pipeline_changes.to_at
-						 AND h.changed_at > h.created_at END
-		UNION ALL
-		SELECT o.id, o.customer_id, o.pipeline, o.created_at, 0, NULL, true, NULL, NULL, NULL, NULL,
-			   o.stage, o.status, o.amount, o.owner
-		  FROM @extschema@.opportunities o
-		 WHERE o.created_at > pipeline_changes.from_at AND o.created_at <= pipeline_changes.to_at
-		   AND (pipeline_changes.pipeline_name IS NULL OR o.pipeline = pipeline_changes.pipeline_name)
-		   AND NOT EXISTS (SELECT FROM @extschema@.opportunity_history x
-							WHERE x.customer_id = o.customer_id AND x.opportunity_id = o.id)) e
-	  LEFT JOIN @extschema@.pipeline_stages sb ON sb.pipeline = e.pipeline AND sb.stage = e.b_stage
-	  LEFT JOIN @extschema@.pipeline_stages sa ON sa.pipeline = e.pipeline AND sa.stage = e.a_stage
-	 -- one row per aspect that changed: new; the amount; the status; the
-	 -- stage; the owner
-	 CROSS JOIN (VALUES (1), (2), (3), (4), (5)) AS n(ord)
-	 WHERE CASE n.ord
-			   WHEN 1 THEN e.is_new
-			   WHEN 2 THEN NOT e.is_new AND e.a_amount IS DISTINCT FROM e.b_amount
-			   WHEN 3 THEN NOT e.is_new AND e.a_status IS DISTINCT FROM e.b_status
-			   WHEN 4 THEN NOT e.is_new AND e.a_stage IS DISTINCT FROM e.b_stage
-			   ELSE NOT e.is_new AND e.a_owner IS DISTINCT FROM e.b_owner END
-	 ORDER BY e.changed_at, e.opportunity_id, e.hid, n.ord;
-END;
-$$;
+			   old_amount numeric, new_amount numeric, old_expected_close date, new_expected_close date,
+			   owner text, amount_delta numeric)
+AS 'MODULE_PATHNAME', 'crm_pipeline_changes'
+LANGUAGE C STABLE PARALLEL SAFE
+-- its queries are schema-qualified; operators resolve in pg_catalog
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.pipeline_changes(timestamptz, timestamptz, text) IS
-	'What changed in the open pipeline (status open) from from_at (excluded) to to_at (included), reconstructed from crm.opportunity_history, one row per deal, event and aspect: change is new, amount up, amount down, won, lost, terminated, suspended, reopened, archived, stage forward, stage back, stage changed (a stage not in the pipeline any more) or transferred; amount_delta its effect on the open pipeline, so that the open amount of crm.opportunities_as_of(from_at) plus the sum of amount_delta equals that of crm.opportunities_as_of(to_at) exactly; old_/new_ stage, status and amount around the event (NULL old values for new), owner after it; NULL pipeline_name = all pipelines. Close-date moves (pulled in, pushed out) are not in the history. Errors: NULL ends (22004), infinite ends (22008), from_at after to_at (22023), unknown pipeline (22023)';
+	'What changed in the open pipeline (status open) from from_at (excluded) to to_at (included), reconstructed from crm.opportunity_history, one row per deal, event and aspect, in this order within an event: new; amount up, amount down; pulled in, pushed out (expected_close earlier or later, reported while the deal is open before and after the event, amount_delta 0; a close-date move made in the same change as an amount change gives both rows, the amount row carrying the delta); won, lost, terminated, suspended, reopened, archived; stage forward, stage back, stage changed (a stage not in the pipeline any more); transferred. amount_delta is its effect on the open pipeline, so that the open amount of crm.opportunities_as_of(from_at) plus the sum of amount_delta equals that of crm.opportunities_as_of(to_at) exactly; old_/new_ stage, status, amount and expected close around the event (NULL old values for new), owner after it; NULL pipeline_name = all pipelines. History written before version 1.1 has no close dates (no pulled in or pushed out from it). Errors: NULL ends (22004), infinite ends (22008), from_at after to_at (22023), unknown pipeline (22023)';
 
 CREATE FUNCTION @extschema@.pipeline_waterfall(from_at timestamptz, to_at timestamptz, pipeline_name text DEFAULT NULL)
 RETURNS TABLE (step integer, change text, deals bigint, amount numeric)
@@ -1736,9 +1636,9 @@ BEGIN
 	PERFORM @extschema@.check_period('pipeline_waterfall', from_at, to_at, pipeline_waterfall.pipeline_name);
 	RETURN QUERY
 	WITH kinds (step, change) AS (VALUES
-			(2, 'new'), (3, 'amount up'), (4, 'amount down'), (5, 'won'), (6, 'lost'),
-			(7, 'terminated'), (8, 'suspended'), (9, 'reopened'), (10, 'archived'),
-			(11, 'stage forward'), (12, 'stage back'), (13, 'stage changed'), (14, 'transferred')),
+			(2, 'new'), (3, 'amount up'), (4, 'amount down'), (5, 'pulled in'), (6, 'pushed out'),
+			(7, 'won'), (8, 'lost'), (9, 'terminated'), (10, 'suspended'), (11, 'reopened'), (12, 'archived'),
+			(13, 'stage forward'), (14, 'stage back'), (15, 'stage changed'), (16, 'transferred')),
 	c AS (
 		SELECT p.change, count(DISTINCT (p.customer_id, p.opportunity_id)) AS deals, sum(p.amount_delta) AS amount
 		  FROM @extschema@.pipeline_changes(pipeline_waterfall.from_at, pipeline_waterfall.to_at, pipeline_waterfall.pipeline_name) p
@@ -1748,7 +1648,7 @@ BEGIN
 		  FROM @extschema@.opportunities_as_of(pipeline_waterfall.from_at) a
 		 WHERE a.status = 'open' AND (pipeline_waterfall.pipeline_name IS NULL OR a.pipeline = pipeline_waterfall.pipeline_name)
 		UNION ALL
-		SELECT 15, 'open at end', count(*), coalesce(sum(a.amount), 0)
+		SELECT 17, 'open at end', count(*), coalesce(sum(a.amount), 0)
 		  FROM @extschema@.opportunities_as_of(pipeline_waterfall.to_at) a
 		 WHERE a.status = 'open' AND (pipeline_waterfall.pipeline_name IS NULL OR a.pipeline = pipeline_waterfall.pipeline_name))
 	SELECT k.step, k.change, coalesce(c.deals, 0), coalesce(c.amount, 0)
@@ -1759,7 +1659,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.pipeline_waterfall(timestamptz, timestamptz, text) IS
-	'The pipeline waterfall from from_at to to_at: step 1 the open pipeline at from_at (deals, amount), steps 2..14 the sum of amount_delta and the number of deals of each change of crm.pipeline_changes (new, amount up, amount down, won, lost, terminated, suspended, reopened, archived, stage forward, stage back, stage changed, transferred; 0 when none), step 15 the open pipeline at to_at, which equals step 1 plus steps 2..14; NULL pipeline_name = all pipelines. Errors as crm.pipeline_changes';
+	'The pipeline waterfall from from_at to to_at: step 1 the open pipeline at from_at (deals, amount), steps 2..16 the sum of amount_delta and the number of deals of each change of crm.pipeline_changes (new, amount up, amount down, pulled in, pushed out, won, lost, terminated, suspended, reopened, archived, stage forward, stage back, stage changed, transferred; 0 when none; pulled in and pushed out always 0: they count the deals whose close date moved), step 17 the open pipeline at to_at, which equals step 1 plus steps 2..16; NULL pipeline_name = all pipelines. Errors as crm.pipeline_changes';
 
 --------------------------------------------------------------------------
 -- The forecast as of a past moment, and its accuracy
@@ -2139,8 +2039,16 @@ ALTER TABLE @extschema@.opportunity_history
 	ADD COLUMN new_forecast_category @extschema@.forecast_category;
 COMMENT ON COLUMN @extschema@.opportunity_history.old_forecast_category IS 'Forecast category set on the deal before the change (NULL: the default)';
 COMMENT ON COLUMN @extschema@.opportunity_history.new_forecast_category IS 'Forecast category set on the deal after the change (NULL: the default)';
+-- the expected close date of each change (pulled in, pushed out: crm.pipeline_changes)
+ALTER TABLE @extschema@.opportunity_history
+	ADD COLUMN old_expected_close date,
+	ADD COLUMN new_expected_close date,
+	ADD CONSTRAINT opportunity_history_old_expected_close_finite CHECK (pg_catalog.isfinite(old_expected_close)),
+	ADD CONSTRAINT opportunity_history_new_expected_close_finite CHECK (pg_catalog.isfinite(new_expected_close));
+COMMENT ON COLUMN @extschema@.opportunity_history.old_expected_close IS 'Expected closing date before the change (NULL: not recorded, as in rows written before version 1.1)';
+COMMENT ON COLUMN @extschema@.opportunity_history.new_expected_close IS 'Expected closing date after the change (a pull-in when earlier, a push-out when later)';
 COMMENT ON TABLE @extschema@.opportunity_history IS
-	'Every stage, status, amount, owner and forecast category change of an opportunity, written by trigger. The opportunity''s first stage starts at its created_at';
+	'Every stage, status, amount, owner, forecast category and expected close date change of an opportunity, written by trigger. The opportunity''s first stage starts at its created_at';
 
 CREATE OR REPLACE FUNCTION @extschema@.opportunities_history()
 RETURNS trigger
@@ -2148,23 +2056,24 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF (NEW.status, NEW.amount, NEW.owner, NEW.cost, NEW.forecast_category)
-	   IS NOT DISTINCT FROM (OLD.status, OLD.amount, OLD.owner, OLD.cost, OLD.forecast_category)
+	IF (NEW.status, NEW.amount, NEW.owner, NEW.cost, NEW.forecast_category, NEW.expected_close)
+	   IS NOT DISTINCT FROM (OLD.status, OLD.amount, OLD.owner, OLD.cost, OLD.forecast_category, OLD.expected_close)
 	   AND @extschema@.stage_renamed(OLD.pipeline, OLD.stage) THEN
 		RETURN NULL;
 	END IF;
 	INSERT INTO @extschema@.opportunity_history
 		(customer_id, opportunity_id, changed_at, old_stage, new_stage, old_status, new_status,
-		 old_amount, new_amount, old_owner, new_owner, cost, old_forecast_category, new_forecast_category)
+		 old_amount, new_amount, old_owner, new_owner, cost, old_forecast_category, new_forecast_category,
+		 old_expected_close, new_expected_close)
 	VALUES
 		(NEW.customer_id, NEW.id, NEW.updated_at, OLD.stage, NEW.stage, OLD.status, NEW.status,
 		 OLD.amount, NEW.amount, OLD.owner, NEW.owner, greatest(NEW.cost - OLD.cost, 0),
-		 OLD.forecast_category, NEW.forecast_category);
+		 OLD.forecast_category, NEW.forecast_category, OLD.expected_close, NEW.expected_close);
 	RETURN NULL;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.opportunities_history() IS
-	'Trigger (SECURITY DEFINER: no role but the extension owner writes history): writes a crm.opportunity_history row for a change of stage, status, amount, owner, cost or forecast category';
+	'Trigger (SECURITY DEFINER: no role but the extension owner writes history): writes a crm.opportunity_history row for a change of stage, status, amount, owner, cost, forecast category or expected close date';
 
 DROP TRIGGER opportunities_history ON @extschema@.opportunities;
 CREATE TRIGGER opportunities_history
@@ -2175,7 +2084,8 @@ CREATE TRIGGER opportunities_history
 		  OR OLD.amount IS DISTINCT FROM NEW.amount
 		  OR OLD.owner IS DISTINCT FROM NEW.owner
 		  OR OLD.cost IS DISTINCT FROM NEW.cost
-		  OR OLD.forecast_category IS DISTINCT FROM NEW.forecast_category)
+		  OR OLD.forecast_category IS DISTINCT FROM NEW.forecast_category
+		  OR OLD.expected_close IS DISTINCT FROM NEW.expected_close)
 	EXECUTE FUNCTION @extschema@.opportunities_history();
 
 -- The forecast roll-up with manager adjustments (src/forecast.sql)
@@ -3976,22 +3886,32 @@ BEGIN
 
 		-- Their history: each stage move (with the cost of the stage left:
 		-- two visits a week at 60 each), the closing, suspension, archiving.
+		-- The expected close date: 121.75 days after creation (the closing
+		-- date once closed, set with the closing); on entering bid, 40 % of
+		-- the deals move it there from a first guess up to 21 days later
+		-- (pulled in) or 39 days earlier (pushed out).
 		INSERT INTO @extschema@.opportunity_history
 			(customer_id, opportunity_id, changed_at, changed_by, old_stage, new_stage, old_status, new_status,
-			 old_amount, new_amount, old_owner, new_owner, cost)
+			 old_amount, new_amount, old_owner, new_owner, cost, old_expected_close, new_expected_close)
 		SELECT w.customer_id, w.id, h.at, w.owner, h.old_stage, h.new_stage, h.old_status::@extschema@.opportunity_status,
 			   h.new_status::@extschema@.opportunity_status, w.amount, w.amount, w.owner, w.owner,
-			   round((extract(epoch FROM h.at - h.since) / 86400 / 7 * 2 * 60)::numeric, 2)
+			   round((extract(epoch FROM h.at - h.since) / 86400 / 7 * 2 * 60)::numeric, 2),
+			   h.old_close, h.new_close
 		  FROM pg_temp.demo_opportunity_walk w
+		 CROSS JOIN LATERAL (SELECT (w.created + interval '121.75 days')::date AS planned,
+									coalesce(w.closed, w.created + interval '121.75 days')::date AS final) d
 		 CROSS JOIN LATERAL (VALUES
-				(1, w.t1, w.created, 'potential', 'bid', 'open', 'open', w.p1 AND w.t1 <= until),
-				(2, w.t2, w.t1, 'bid', 'negotiation', 'open', 'open', w.p1 AND w.p2 AND w.t2 <= until),
-				(3, w.t3, w.t2, 'negotiation', 'contract', 'open', 'won', w.outcome = 'won'),
-				(4, w.closed, w.entered, w.stage, w.stage, 'open', w.outcome, w.outcome IN ('lost', 'terminated')),
+				(1, w.t1, w.created, 'potential', 'bid', 'open', 'open', w.p1 AND w.t1 <= until,
+				 CASE WHEN @extschema@.demo_uniform(s, 120, w.id) < 0.4
+					  THEN d.planned - round((@extschema@.demo_uniform(s, 121, w.id) - 0.35) * 60)::integer
+					  ELSE d.planned END, d.planned),
+				(2, w.t2, w.t1, 'bid', 'negotiation', 'open', 'open', w.p1 AND w.p2 AND w.t2 <= until, d.planned, d.planned),
+				(3, w.t3, w.t2, 'negotiation', 'contract', 'open', 'won', w.outcome = 'won', d.planned, d.final),
+				(4, w.closed, w.entered, w.stage, w.stage, 'open', w.outcome, w.outcome IN ('lost', 'terminated'), d.planned, d.final),
 				(5, w.entered + (until - w.entered) * @extschema@.demo_uniform(s, 99, w.id), w.entered,
-				 w.stage, w.stage, 'open', 'suspended', w.status = 'suspended'),
-				(6, w.archived, w.archived, w.stage, w.stage, w.outcome, 'archived', w.status = 'archived'))
-				AS h(step, at, since, old_stage, new_stage, old_status, new_status, happened)
+				 w.stage, w.stage, 'open', 'suspended', w.status = 'suspended', d.planned, d.planned),
+				(6, w.archived, w.archived, w.stage, w.stage, w.outcome, 'archived', w.status = 'archived', d.final, d.final))
+				AS h(step, at, since, old_stage, new_stage, old_status, new_status, happened, old_close, new_close)
 		 WHERE h.happened
 		 ORDER BY w.id, h.step;
 

@@ -47,7 +47,7 @@ SELECT month, expected_revenue FROM crm.pipeline_forecast('project', 3, '2025-12
 \echo '== What changed in the pipeline in the last quarter of 2025 (crm.pipeline_waterfall: start + changes = end)'
 SELECT step, change, deals, amount
   FROM crm.pipeline_waterfall('2025-10-01 00:00+00', '2026-01-01 00:00+00', 'project')
- WHERE deals > 0 OR step IN (1, 15);
+ WHERE deals > 0 OR step IN (1, 17);
 
 \echo '== Forecast accuracy by quarter of 2025: the forecast at the start against what was won (crm.forecast_accuracy)'
 SELECT period_start, forecast, won, error, abs_pct_error

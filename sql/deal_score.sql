@@ -101,6 +101,29 @@ SELECT f.features, round(crm.nb_score(m.model, f.features)::numeric, 3) AS score
 DROP VIEW nb_features;
 DROP TABLE nb_deals;
 
+-- A model stored compressed (above 2 kB) and one stored plain, scored in
+-- turns by one call site: each row gets its own model's score, as two call
+-- sites of one model each give it (a call site keeps the model it read,
+-- recognised by its stored bytes before they are decompressed).
+CREATE TEMP TABLE nb_big AS
+SELECT i, ARRAY['f=' || (i % 300), 'g=' || (i % 7), CASE WHEN i % 5 = 0 THEN 'h=new' END] AS features, i % 3 = 0 AS won
+  FROM generate_series(1, 3000) i;
+CREATE TEMP TABLE nb_models AS
+SELECT 1 AS k, crm.nb_train(features[1:2], won) AS model FROM nb_big
+UNION ALL
+SELECT 2, model FROM nb_model_three;
+SELECT k, pg_column_compression(model) AS compressed FROM nb_models ORDER BY k;
+WITH turns AS (
+	SELECT x.i, m.k, crm.nb_score(m.model, x.features) AS score FROM nb_big x CROSS JOIN nb_models m),
+apart AS (
+	SELECT x.i, 1 AS k, crm.nb_score((SELECT model FROM nb_models WHERE k = 1), x.features) AS score FROM nb_big x
+	UNION ALL
+	SELECT x.i, 2, crm.nb_score((SELECT model FROM nb_models WHERE k = 2), x.features) FROM nb_big x)
+SELECT count(*) AS scores, count(*) FILTER (WHERE t.score = a.score) AS same_as_apart,
+	   count(DISTINCT round(t.score::numeric, 12)) > 2 AS scores_vary
+  FROM turns t JOIN apart a ON a.i = t.i AND a.k = t.k;
+DROP TABLE nb_big, nb_models;
+
 -- The training rows of a crafted history (pipeline ds: a -> b -> c -> done):
 --   1 a -> b (Jan 10) -> done, won (Feb 1)      a and b, won
 --   2 a, lost (Jan 5)                           a, not won

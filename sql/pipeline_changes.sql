@@ -129,6 +129,76 @@ SELECT opportunity_id, change, old_stage, new_stage FROM crm.pipeline_changes('2
 SELECT stage FROM crm.opportunities_as_of('2025-04-16') WHERE opportunity_id = 710006;
 DELETE FROM crm.opportunity_history WHERE opportunity_id = 710006;
 
+-- Close-date moves: pulled in and pushed out, on a pipeline of their own
+-- (pcd: d1 -> d2 -> won), customer 710001.  Current state and history:
+--   101 1200: created Jan 5 in d1, close now Jun 30; Feb 10 close May 31 ->
+--             Apr 30; Mar 3 amount 1000 -> 1200 and close Apr 30 -> Jun 30 in
+--             one change
+--   102 2000: created Jan 5 in d1; Jan 25 d1 -> d2 (close Apr 15 kept);
+--             Mar 20 won, close Apr 15 -> Mar 20 with the win
+--   103 3000: created Feb 15 in d1; Mar 8 close May 1 -> May 15
+--   104 4000: created Jan 1 in d1, close now Sep 30; Feb 20 d1 -> d2 in a
+--             row without close dates (as written before version 1.1)
+--   105  500: created Jan 1 in d1, close Apr 1; Feb 5 suspended; Feb 25
+--             close Apr 1 -> Jul 1 while suspended; Mar 10 open again
+INSERT INTO crm.pipeline_stages (pipeline, stage, position, is_final, conversion_rate, mean_days) VALUES
+	('pcd', 'd1', 1, false, 0.5, 30), ('pcd', 'd2', 2, false, 0.5, 30), ('pcd', 'won', 3, true, NULL, NULL);
+INSERT INTO crm.opportunities (id, customer_id, name, pipeline, stage, status, amount, owner, expected_close,
+							   created_at, closed_at, closing_summary)
+OVERRIDING SYSTEM VALUE VALUES
+	(710101, 710001, 'd one',   'pcd', 'd1',  'open', 1200, 'regress_crm_pc_rep1', '2025-06-30', '2025-01-05', NULL, NULL),
+	(710102, 710001, 'd two',   'pcd', 'won', 'won',  2000, 'regress_crm_pc_rep1', '2025-03-20', '2025-01-05', '2025-03-20', 'signed'),
+	(710103, 710001, 'd three', 'pcd', 'd1',  'open', 3000, 'regress_crm_pc_rep1', '2025-05-15', '2025-02-15', NULL, NULL),
+	(710104, 710001, 'd four',  'pcd', 'd2',  'open', 4000, 'regress_crm_pc_rep1', '2025-09-30', '2025-01-01', NULL, NULL),
+	(710105, 710001, 'd five',  'pcd', 'd1',  'open',  500, 'regress_crm_pc_rep1', '2025-07-01', '2025-01-01', NULL, NULL);
+INSERT INTO crm.opportunity_history (opportunity_id, changed_at, old_stage, new_stage, old_status, new_status,
+									 old_amount, new_amount, old_owner, new_owner, old_expected_close, new_expected_close) VALUES
+	(710101, '2025-02-10', 'd1', 'd1', 'open', 'open', 1000, 1000, 'regress_crm_pc_rep1', 'regress_crm_pc_rep1', '2025-05-31', '2025-04-30'),
+	(710101, '2025-03-03', 'd1', 'd1', 'open', 'open', 1000, 1200, 'regress_crm_pc_rep1', 'regress_crm_pc_rep1', '2025-04-30', '2025-06-30'),
+	(710102, '2025-01-25', 'd1', 'd2', 'open', 'open', 2000, 2000, 'regress_crm_pc_rep1', 'regress_crm_pc_rep1', '2025-04-15', '2025-04-15'),
+	(710102, '2025-03-20', 'd2', 'won', 'open', 'won', 2000, 2000, 'regress_crm_pc_rep1', 'regress_crm_pc_rep1', '2025-04-15', '2025-03-20'),
+	(710103, '2025-03-08', 'd1', 'd1', 'open', 'open', 3000, 3000, 'regress_crm_pc_rep1', 'regress_crm_pc_rep1', '2025-05-01', '2025-05-15'),
+	(710104, '2025-02-20', 'd1', 'd2', 'open', 'open', 4000, 4000, 'regress_crm_pc_rep1', 'regress_crm_pc_rep1', NULL, NULL),
+	(710105, '2025-02-05', 'd1', 'd1', 'open', 'suspended', 500, 500, 'regress_crm_pc_rep1', 'regress_crm_pc_rep1', '2025-04-01', '2025-04-01'),
+	(710105, '2025-02-25', 'd1', 'd1', 'suspended', 'suspended', 500, 500, 'regress_crm_pc_rep1', 'regress_crm_pc_rep1', '2025-04-01', '2025-07-01'),
+	(710105, '2025-03-10', 'd1', 'd1', 'suspended', 'open', 500, 500, 'regress_crm_pc_rep1', 'regress_crm_pc_rep1', '2025-07-01', '2025-07-01');
+-- The close date as of Feb 12 (by hand): 101 Apr 30 (pulled in on Feb 10),
+-- 102 Apr 15, 104 Sep 30 (its row has none: the current date stands), 105
+-- Apr 1; 103 does not exist yet.  As of Mar 1: 101 Apr 30, 103 May 1 (the
+-- old date of its first row), 105 Jul 1 (moved while suspended).
+SELECT opportunity_id, status, amount, expected_close FROM crm.opportunities_as_of('2025-02-12') WHERE pipeline = 'pcd' ORDER BY opportunity_id;
+SELECT opportunity_id, status, amount, expected_close FROM crm.opportunities_as_of('2025-03-01') WHERE pipeline = 'pcd' ORDER BY opportunity_id;
+-- Feb 1 to Apr 1, by hand.  Open at Feb 1: 101 1000, 102 2000, 104 4000, 105
+-- 500 = 7500 (4 deals).  Then:
+--   Feb 5  105 suspended                   -500
+--   Feb 10 101 pulled in May 31 -> Apr 30     0
+--   Feb 15 103 new                        +3000
+--   Feb 20 104 stage forward d1 -> d2         0 (no close dates: no move)
+--   Feb 25 105 close moved while suspended: no row
+--   Mar 3  101 amount up 1000 -> 1200      +200, pushed out Apr 30 -> Jun 30 0
+--   Mar 8  103 pushed out May 1 -> May 15     0
+--   Mar 10 105 reopened                    +500
+--   Mar 20 102 won                        -2000, stage forward d2 -> won 0 (its
+--          close date set to the day won is part of the win: no row)
+-- Open at Apr 1: 101 1200, 103 3000, 104 4000, 105 500 = 8700 (4 deals) =
+-- 7500 - 500 + 3000 + 200 + 500 - 2000.
+SELECT changed_at::date, opportunity_id, change, old_status, new_status, old_amount, new_amount,
+	   old_expected_close, new_expected_close, amount_delta
+  FROM crm.pipeline_changes('2025-02-01', '2025-04-01', 'pcd');
+-- Waterfall: pulled in 1 deal, pushed out 2 (101, 103), both 0.
+SELECT * FROM crm.pipeline_waterfall('2025-02-01', '2025-04-01', 'pcd');
+-- The trigger records a close-date change (alone, and with the amount).
+BEGIN;
+UPDATE crm.opportunities SET expected_close = '2025-05-10' WHERE id = 710103;
+UPDATE crm.opportunities SET expected_close = '2025-06-10', amount = 3300 WHERE id = 710103;
+SELECT old_amount, new_amount, old_expected_close, new_expected_close
+  FROM crm.opportunity_history WHERE opportunity_id = 710103 AND changed_at > '2025-12-31' ORDER BY id;
+SELECT change, old_expected_close, new_expected_close, amount_delta
+  FROM crm.pipeline_changes('2025-12-31', now(), 'pcd') ORDER BY changed_at, change;
+ROLLBACK;
+DELETE FROM crm.opportunities WHERE pipeline = 'pcd';
+DELETE FROM crm.pipeline_stages WHERE pipeline = 'pcd';
+
 -- Errors
 SELECT try($$SELECT * FROM crm.opportunities_as_of('infinity')$$) AS as_of_infinite;
 SELECT count(*) AS as_of_null FROM crm.opportunities_as_of(NULL);
@@ -182,6 +252,9 @@ UPDATE crm.opportunities SET expected_close = '2025-05-15' WHERE id = 710001;
 UPDATE crm.opportunities SET expected_close = '2025-07-01' WHERE id = 710005;
 UPDATE crm.opportunities SET win_probability = 0.9 WHERE id = 710008;
 UPDATE crm.opportunities SET win_probability = 0.3 WHERE id = 710004;
+-- (the close dates stand for those the deals had all along: the history
+-- rows the trigger wrote for them now, after as_of, go)
+DELETE FROM crm.opportunity_history WHERE opportunity_id IN (710001, 710005) AND changed_at > '2025-12-31';
 INSERT INTO crm.opportunity_history (opportunity_id, changed_at, old_stage, new_stage, old_status, new_status) VALUES
 	(710005, '2025-03-21', 's1', 's3', 'open', 'open'), (710005, '2025-03-22', 's3', 's1', 'open', 'open');
 SELECT opportunity_id, owner, stage, amount, issue, detail
@@ -205,7 +278,7 @@ SELECT count(*) AS tables FROM crm.enable_row_security();
 SET ROLE regress_crm_pc_rep2;
 SELECT opportunity_id, change, amount_delta FROM crm.pipeline_changes('2025-03-01', '2025-04-01', 'pc');
 SELECT step, change, deals, amount FROM crm.pipeline_waterfall('2025-03-01', '2025-04-01', 'pc')
- WHERE deals > 0 OR step IN (1, 15);
+ WHERE deals > 0 OR step IN (1, 17);
 SELECT count(*) AS rep2_as_of FROM crm.opportunities_as_of('2025-04-01') WHERE pipeline = 'pc';
 -- rep2's forecast on Apr 1: 7 (s1 since Jan 1: month 2, 1400) and 4 (s1
 -- since Mar 28, 4 days = 0.13142: 0.85421 + 1.97125 = 2.82546 -> month 3,
@@ -216,7 +289,7 @@ SET ROLE regress_crm_pc_rep1;
 SELECT count(*) AS rep1_as_of FROM crm.opportunities_as_of('2025-04-01') WHERE pipeline = 'pc';
 SET ROLE regress_crm_pc_boss;
 SELECT count(*) AS boss_as_of FROM crm.opportunities_as_of('2025-04-01') WHERE pipeline = 'pc';
-SELECT amount FROM crm.pipeline_waterfall('2025-03-01', '2025-04-01', 'pc') WHERE step = 15;
+SELECT amount FROM crm.pipeline_waterfall('2025-03-01', '2025-04-01', 'pc') WHERE step = 17;
 RESET ROLE;
 SELECT count(*) AS tables FROM crm.disable_row_security();
 

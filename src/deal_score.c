@@ -38,6 +38,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/tupmacs.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
@@ -377,16 +378,35 @@ typedef struct NbField
 	double		unseen;			/* the term of a value never seen */
 } NbField;
 
+/*
+ * A slot of the scoring table: open addressing over the features' hashes,
+ * built once per model, so that a lookup hashes the feature's bytes once and
+ * compares lengths before bytes (dynahash's string keys cost a strlen, a
+ * strncmp over the key size and a call per lookup).
+ */
+typedef struct NbSlot
+{
+	const char *key;			/* NULL: empty */
+	int			len;
+	uint32		hash;
+	double		term;
+} NbSlot;
+
 typedef struct NbModel
 {
 	char	   *bytes;			/* the model value it was read from */
 	Size		len;
+	char	   *raw;			/* that value as last passed (compressed or a
+								 * TOAST pointer), NULL when not comparable */
+	Size		rawlen;
 	double		alpha;
 	double		prior;			/* log((W + a) / (L + a)) */
 	HTAB	   *counts;			/* NbEntry by feature */
 	HTAB	   *fields;			/* NbFieldEntry by field name */
 	NbField    *field;
 	int			nfields;
+	NbSlot	   *slots;			/* the features' terms, a power of 2 of them */
+	uint32		mask;
 } NbModel;
 
 typedef struct NbFieldEntry
@@ -436,12 +456,40 @@ nb_model_array(HeapTupleHeader row, const char *name)
 	return a;
 }
 
-/* the model of this call, read once while the same model comes */
+/*
+ * Remember the model's value as passed, before detoasting: the next call
+ * with the same bytes (the same compressed value, or the same TOAST pointer
+ * of a stored model: TOAST values never change) skips detoasting it.  An
+ * in-memory pointer (expanded or indirect) may point at changed contents:
+ * not remembered.
+ */
+static void
+nb_model_remember(NbModel *m, MemoryContext cxt, struct varlena *raw)
+{
+	if (m->raw != NULL)
+		pfree(m->raw);
+	m->raw = NULL;
+	m->rawlen = 0;
+	if (VARATT_IS_EXTERNAL(raw) && !VARATT_IS_EXTERNAL_ONDISK(raw))
+		return;
+	m->rawlen = VARSIZE_ANY(raw);
+	m->raw = MemoryContextAlloc(cxt, m->rawlen);
+	memcpy(m->raw, raw, m->rawlen);
+}
+
+/*
+ * The model of this call (argument 0), read once while the same model
+ * comes: compared as passed first (no detoasting: a stored model above 2 kB
+ * is compressed, and decompressing it per row cost more than the scoring),
+ * then as a value.
+ */
 static NbModel *
-nb_model_get(FunctionCallInfo fcinfo, HeapTupleHeader row)
+nb_model_get(FunctionCallInfo fcinfo)
 {
 	NbModel    *m = (NbModel *) fcinfo->flinfo->fn_extra;
-	Size		len = HeapTupleHeaderGetDatumLength(row);
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(0));
+	HeapTupleHeader row;
+	Size		len;
 	MemoryContext old;
 	ArrayType  *fa,
 			   *wa,
@@ -456,16 +504,27 @@ nb_model_get(FunctionCallInfo fcinfo, HeapTupleHeader row)
 	double		w,
 				l;
 
-	if (m != NULL && m->len == len && memcmp(m->bytes, row, len) == 0)
+	if (m != NULL && m->raw != NULL && m->rawlen == VARSIZE_ANY(raw) && memcmp(m->raw, raw, m->rawlen) == 0)
 		return m;
+	row = DatumGetHeapTupleHeader(PG_GETARG_DATUM(0));
+	len = HeapTupleHeaderGetDatumLength(row);
+	if (m != NULL && m->len == len && memcmp(m->bytes, row, len) == 0)
+	{
+		nb_model_remember(m, fcinfo->flinfo->fn_mcxt, raw);
+		return m;
+	}
 	if (m != NULL)
 	{
 		/* another model: drop the old one's tables */
 		hash_destroy(m->counts);
 		hash_destroy(m->fields);
 		pfree(m->bytes);
+		if (m->raw)
+			pfree(m->raw);
 		if (m->field)
 			pfree(m->field);
+		if (m->slots)
+			pfree(m->slots);
 		pfree(m);
 		fcinfo->flinfo->fn_extra = NULL;
 	}
@@ -549,10 +608,35 @@ nb_model_get(FunctionCallInfo fcinfo, HeapTupleHeader row)
 				- log((e->lost + m->alpha) / (f->lost + m->alpha * (f->values + 1)));
 		}
 	}
+	{
+		HASH_SEQ_STATUS it;
+		NbEntry    *e;
+		uint32		size = 16;
+
+		while (size < 2 * (uint32) n)
+			size *= 2;
+		m->slots = palloc0(sizeof(NbSlot) * size);
+		m->mask = size - 1;
+		hash_seq_init(&it, m->counts);
+		while ((e = hash_seq_search(&it)) != NULL)
+		{
+			int			klen = strlen(e->key);
+			uint32		h = hash_bytes((const unsigned char *) e->key, klen);
+			uint32		j = h & m->mask;
+
+			while (m->slots[j].key != NULL)
+				j = (j + 1) & m->mask;
+			m->slots[j].key = e->key;
+			m->slots[j].len = klen;
+			m->slots[j].hash = h;
+			m->slots[j].term = e->term;
+		}
+	}
 	m->bytes = palloc(len);
 	memcpy(m->bytes, row, len);
 	m->len = len;
 	MemoryContextSwitchTo(old);
+	nb_model_remember(m, fcinfo->flinfo->fn_mcxt, raw);
 	fcinfo->flinfo->fn_extra = m;
 	return m;
 }
@@ -565,6 +649,120 @@ typedef struct NbTerm
 	double		term;
 } NbTerm;
 
+/* the term of a feature the model has, or NULL */
+static inline const NbSlot *
+nb_find(const NbModel *m, const char *key, int len)
+{
+	uint32		h = hash_bytes((const unsigned char *) key, len);
+	uint32		j = h & m->mask;
+
+	for (;;)
+	{
+		const NbSlot *slot = &m->slots[j];
+
+		if (slot->key == NULL)
+			return NULL;
+		if (slot->hash == h && slot->len == len && memcmp(slot->key, key, len) == 0)
+			return slot;
+		j = (j + 1) & m->mask;
+	}
+}
+
+/*
+ * The term of one feature of a deal: its own when the model saw it, the
+ * field's unseen-value term when the model knows the field; false when the
+ * model never saw the field (it adds nothing).
+ */
+static inline bool
+nb_term(const NbModel *m, const char *f, int len, double *term)
+{
+	const NbSlot *slot;
+	int			field_len;
+	char		key[NB_KEY_MAX];
+	NbFieldEntry *fe;
+
+	nb_check_feature(f, len, &field_len);
+	slot = nb_find(m, f, len);
+	if (slot != NULL)
+	{
+		*term = slot->term;
+		return true;
+	}
+	/* the keys compare as strings: a terminator is enough */
+	memcpy(key, f, field_len);
+	key[field_len] = '\0';
+	fe = hash_search(m->fields, key, HASH_FIND, NULL);
+	if (fe == NULL)
+		return false;			/* a field the model never saw */
+	*term = m->field[fe->index].unseen; /* a value it never saw */
+	return true;
+}
+
+/*
+ * Walks the features of a deal (a one-dimensional text[]; NULL elements
+ * skipped) without deconstructing the array: *n gets how many elements,
+ * each call of nb_next_feature the next non-NULL one.
+ */
+typedef struct NbIter
+{
+	char	   *p;
+	bits8	   *bitmap;
+	int			bitmask;
+	int			left;
+} NbIter;
+
+static void
+nb_iter_init(NbIter *it, ArrayType *features)
+{
+	if (ARR_NDIM(features) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("features must be a one-dimensional array"),
+				 errdetail("Given: an array of %d dimensions.", ARR_NDIM(features)),
+				 errhint("Pass ARRAY['stage=' || stage, 'product=' || product, ...], as in training.")));
+	if (ARR_ELEMTYPE(features) != TEXTOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("features must be a text array"),
+				 errdetail("Given: an array of type %u.", ARR_ELEMTYPE(features)),
+				 errhint("Pass ARRAY['stage=' || stage, ...] of text.")));
+	it->p = ARR_DATA_PTR(features);
+	it->bitmap = ARR_NULLBITMAP(features);
+	it->bitmask = 1;
+	it->left = ArrayGetNItems(ARR_NDIM(features), ARR_DIMS(features));
+}
+
+static bool
+nb_next_feature(NbIter *it, const char **f, int *len)
+{
+	while (it->left > 0)
+	{
+		bool		isnull = it->bitmap != NULL && (*it->bitmap & it->bitmask) == 0;
+
+		it->left--;
+		if (it->bitmap != NULL)
+		{
+			it->bitmask <<= 1;
+			if (it->bitmask == 0x100)
+			{
+				it->bitmap++;
+				it->bitmask = 1;
+			}
+		}
+		if (!isnull)
+		{
+			char	   *p = it->p;
+
+			*f = VARDATA_ANY(p);
+			*len = VARSIZE_ANY_EXHDR(p);
+			it->p = att_addlength_pointer(it->p, -1, it->p);
+			it->p = (char *) att_align_nominal(it->p, TYPALIGN_INT);
+			return true;
+		}
+	}
+	return false;
+}
+
 /*
  * The terms of a deal's features (those of fields the model knows; NULL
  * elements skipped); returns how many, *terms palloc'd.
@@ -572,51 +770,19 @@ typedef struct NbTerm
 static int
 nb_terms(NbModel *m, ArrayType *features, NbTerm **terms)
 {
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n,
-				i,
+	NbIter		it;
+	const char *f;
+	int			len,
 				k = 0;
+	double		term;
 
-	if (ARR_NDIM(features) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("features must be a one-dimensional array"),
-				 errdetail("Given: an array of %d dimensions.", ARR_NDIM(features)),
-				 errhint("Pass ARRAY['stage=' || stage, 'product=' || product, ...], as in training.")));
-	deconstruct_array(features, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	*terms = palloc(sizeof(NbTerm) * Max(n, 1));
-	for (i = 0; i < n; i++)
+	nb_iter_init(&it, features);
+	*terms = palloc(sizeof(NbTerm) * Max(it.left, 1));
+	while (nb_next_feature(&it, &f, &len))
 	{
-		text	   *t;
-		int			len,
-					field_len;
-		char		key[NB_KEY_MAX];
-		NbEntry    *e;
-		double		term;
-
-		if (nulls[i])
+		if (!nb_term(m, f, len, &term))
 			continue;
-		t = DatumGetTextPP(elems[i]);
-		len = VARSIZE_ANY_EXHDR(t);
-		nb_check_feature(VARDATA_ANY(t), len, &field_len);
-		/* the keys compare as strings: a terminator is enough */
-		memcpy(key, VARDATA_ANY(t), len);
-		key[len] = '\0';
-		e = hash_search(m->counts, key, HASH_FIND, NULL);
-		if (e != NULL)
-			term = e->term;
-		else
-		{
-			NbFieldEntry *fe;
-
-			key[field_len] = '\0';
-			fe = hash_search(m->fields, key, HASH_FIND, NULL);
-			if (fe == NULL)
-				continue;		/* a field the model never saw */
-			term = m->field[fe->index].unseen;	/* a value it never saw */
-		}
-		(*terms)[k].feature = VARDATA_ANY(t);
+		(*terms)[k].feature = f;
 		(*terms)[k].len = len;
 		(*terms)[k].term = term;
 		k++;
@@ -628,14 +794,19 @@ PG_FUNCTION_INFO_V1(crm_nb_score);
 Datum
 crm_nb_score(PG_FUNCTION_ARGS)
 {
-	NbModel    *m = nb_model_get(fcinfo, PG_GETARG_HEAPTUPLEHEADER(0));
-	NbTerm	   *terms;
-	int			n = nb_terms(m, PG_GETARG_ARRAYTYPE_P(1), &terms),
-				i;
-	double		logodds = m->prior;
+	NbModel    *m = nb_model_get(fcinfo);
+	ArrayType  *features = PG_GETARG_ARRAYTYPE_P(1);
+	NbIter		it;
+	const char *f;
+	int			len;
+	double		term,
+				logodds = m->prior;
 
-	for (i = 0; i < n; i++)
-		logodds += terms[i].term;
+	/* the sum of the terms, without keeping them */
+	nb_iter_init(&it, features);
+	while (nb_next_feature(&it, &f, &len))
+		if (nb_term(m, f, len, &term))
+			logodds += term;
 	PG_RETURN_FLOAT8(1.0 / (1.0 + exp(-logodds)));
 }
 
@@ -652,7 +823,7 @@ PG_FUNCTION_INFO_V1(crm_nb_factors);
 Datum
 crm_nb_factors(PG_FUNCTION_ARGS)
 {
-	NbModel    *m = nb_model_get(fcinfo, PG_GETARG_HEAPTUPLEHEADER(0));
+	NbModel    *m = nb_model_get(fcinfo);
 	text	   *dir = PG_GETARG_TEXT_PP(2);
 	int32		top = PG_GETARG_INT32(3);
 	bool		up;

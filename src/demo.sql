@@ -418,22 +418,32 @@ BEGIN
 
 		-- Their history: each stage move (with the cost of the stage left:
 		-- two visits a week at 60 each), the closing, suspension, archiving.
+		-- The expected close date: 121.75 days after creation (the closing
+		-- date once closed, set with the closing); on entering bid, 40 % of
+		-- the deals move it there from a first guess up to 21 days later
+		-- (pulled in) or 39 days earlier (pushed out).
 		INSERT INTO @extschema@.opportunity_history
 			(customer_id, opportunity_id, changed_at, changed_by, old_stage, new_stage, old_status, new_status,
-			 old_amount, new_amount, old_owner, new_owner, cost)
+			 old_amount, new_amount, old_owner, new_owner, cost, old_expected_close, new_expected_close)
 		SELECT w.customer_id, w.id, h.at, w.owner, h.old_stage, h.new_stage, h.old_status::@extschema@.opportunity_status,
 			   h.new_status::@extschema@.opportunity_status, w.amount, w.amount, w.owner, w.owner,
-			   round((extract(epoch FROM h.at - h.since) / 86400 / 7 * 2 * 60)::numeric, 2)
+			   round((extract(epoch FROM h.at - h.since) / 86400 / 7 * 2 * 60)::numeric, 2),
+			   h.old_close, h.new_close
 		  FROM pg_temp.demo_opportunity_walk w
+		 CROSS JOIN LATERAL (SELECT (w.created + interval '121.75 days')::date AS planned,
+									coalesce(w.closed, w.created + interval '121.75 days')::date AS final) d
 		 CROSS JOIN LATERAL (VALUES
-				(1, w.t1, w.created, 'potential', 'bid', 'open', 'open', w.p1 AND w.t1 <= until),
-				(2, w.t2, w.t1, 'bid', 'negotiation', 'open', 'open', w.p1 AND w.p2 AND w.t2 <= until),
-				(3, w.t3, w.t2, 'negotiation', 'contract', 'open', 'won', w.outcome = 'won'),
-				(4, w.closed, w.entered, w.stage, w.stage, 'open', w.outcome, w.outcome IN ('lost', 'terminated')),
+				(1, w.t1, w.created, 'potential', 'bid', 'open', 'open', w.p1 AND w.t1 <= until,
+				 CASE WHEN @extschema@.demo_uniform(s, 120, w.id) < 0.4
+					  THEN d.planned - round((@extschema@.demo_uniform(s, 121, w.id) - 0.35) * 60)::integer
+					  ELSE d.planned END, d.planned),
+				(2, w.t2, w.t1, 'bid', 'negotiation', 'open', 'open', w.p1 AND w.p2 AND w.t2 <= until, d.planned, d.planned),
+				(3, w.t3, w.t2, 'negotiation', 'contract', 'open', 'won', w.outcome = 'won', d.planned, d.final),
+				(4, w.closed, w.entered, w.stage, w.stage, 'open', w.outcome, w.outcome IN ('lost', 'terminated'), d.planned, d.final),
 				(5, w.entered + (until - w.entered) * @extschema@.demo_uniform(s, 99, w.id), w.entered,
-				 w.stage, w.stage, 'open', 'suspended', w.status = 'suspended'),
-				(6, w.archived, w.archived, w.stage, w.stage, w.outcome, 'archived', w.status = 'archived'))
-				AS h(step, at, since, old_stage, new_stage, old_status, new_status, happened)
+				 w.stage, w.stage, 'open', 'suspended', w.status = 'suspended', d.planned, d.planned),
+				(6, w.archived, w.archived, w.stage, w.stage, w.outcome, 'archived', w.status = 'archived', d.final, d.final))
+				AS h(step, at, since, old_stage, new_stage, old_status, new_status, happened, old_close, new_close)
 		 WHERE h.happened
 		 ORDER BY w.id, h.step;
 

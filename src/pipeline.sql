@@ -5,22 +5,22 @@
  * that adds up).
  *
  * What the history knows.  The trigger opportunities_history (states.sql)
- * writes one row per UPDATE that changes the stage, status, amount, owner
- * or cost, with the old and new stage, status, amount and owner.  It does
- * not record expected_close, win_probability, the pipeline, or the row as
- * inserted (the first row's old_* values are the state before the first
- * change).  So, as of a moment t:
+ * writes one row per UPDATE that changes the stage, status, amount, owner,
+ * cost, forecast category or expected close date, with the old and new
+ * stage, status, amount, owner and expected_close.  It does not record
+ * win_probability, the pipeline, or the row as inserted (the first row's
+ * old_* values are the state before the first change).  So, as of a
+ * moment t:
  *
  *   - an opportunity exists when created_at <= t (deleted ones are gone:
  *     their history is deleted with them);
- *   - its stage, status, amount and owner are the new_* values of its last
- *     history row at or before t (ordered by changed_at, then id); without
- *     such a row the old_* values of its first row; without history its
- *     current values.  A NULL in a history column (rows written by hand)
- *     stands for the current value;
- *   - expected_close and win_probability have no history: as-of results
- *     leave them out, and "pulled in" / "pushed out" (close date moves)
- *     cannot be told from the history;
+ *   - its stage, status, amount, owner and expected_close are the new_*
+ *     values of its last history row at or before t (ordered by
+ *     changed_at, then id); without such a row the old_* values of its
+ *     first row; without history its current values.  A NULL in a history column (rows written by hand)
+ *     stands for the current value (rows written before version 1.1 have
+ *     no expected_close: the current one stands for it, no move is seen);
+ *   - win_probability has no history: as-of results leave it out;
  *   - stages are matched by name in the opportunity's current pipeline: a
  *     renamed stage's history keeps the old name.
  *
@@ -28,7 +28,8 @@
  * open (suspended ones are left out, as in crm.funnel and
  * crm.pipeline_forecast).
  *
- * The waterfall.  crm.pipeline_changes(from_at, to_at) walks each
+ * The waterfall.  crm.pipeline_changes(from_at, to_at) (C, src/pipeline.c:
+ * one pass over the opportunities and one over their history) walks each
  * opportunity's events in (from_at, to_at]: its creation (when created_at
  * falls in the period) and each history row after both from_at and its
  * created_at.  Every event takes the deal from a before-state to an
@@ -41,11 +42,20 @@
  *   open pipeline at from_at + sum(amount_delta) = open pipeline at to_at
  *
  * exactly, whatever the history holds.  An event gives one row per aspect
- * that changed, the amount first, then the status:
+ * that changed: the amount, the close date, the status, the stage, the
+ * owner, in that order:
  *
  *   new            created in the period: + its amount if open
  *   amount up/down amount changed: new - old while open before the event,
  *                  else 0
+ *   pulled in, pushed out
+ *                  expected_close earlier / later, while open before and
+ *                  after the event: 0 (the amount stays in the pipeline;
+ *                  a move made with the win or loss is part of closing and
+ *                  not reported).  A close-date move in the same change as
+ *                  an amount change gives both rows, the amount row with
+ *                  the delta and the date row with 0; the waterfall
+ *                  counts the deal in both steps.
  *   won, lost, terminated, suspended
  *                  left the open pipeline: - amount (0 when it was not open)
  *   reopened       back to open (from suspended): + amount
@@ -62,7 +72,7 @@
 
 CREATE FUNCTION @extschema@.opportunities_as_of(at timestamptz)
 RETURNS TABLE (opportunity_id bigint, customer_id bigint, pipeline text, stage text,
-			   status @extschema@.opportunity_status, amount numeric, owner text,
+			   status @extschema@.opportunity_status, amount numeric, owner text, expected_close date,
 			   created_at timestamptz, stage_entered_at timestamptz, last_change_at timestamptz)
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -81,7 +91,7 @@ BEGIN
 	RETURN QUERY
 	SELECT o.id, o.customer_id, o.pipeline,
 		   coalesce(h.stage, o.stage), coalesce(h.status, o.status),
-		   coalesce(h.amount, o.amount), coalesce(h.owner, o.owner),
+		   coalesce(h.amount, o.amount), coalesce(h.owner, o.owner), coalesce(h.expected_close, o.expected_close),
 		   o.created_at,
 		   coalesce(h.stage_entered_at, o.created_at),
 		   h.last_change_at
@@ -93,6 +103,7 @@ BEGIN
 				   CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.new_status ELSE x.old_status END AS status,
 				   CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.new_amount ELSE x.old_amount END AS amount,
 				   CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.new_owner ELSE x.old_owner END AS owner,
+				   CASE WHEN x.changed_at <= opportunities_as_of.at THEN x.new_expected_close ELSE x.old_expected_close END AS expected_close,
 				   max(x.changed_at) FILTER (WHERE x.changed_at <= opportunities_as_of.at
 											   AND x.old_stage IS DISTINCT FROM x.new_stage) OVER w AS stage_entered_at,
 				   max(x.changed_at) FILTER (WHERE x.changed_at <= opportunities_as_of.at) OVER w AS last_change_at
@@ -113,7 +124,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.opportunities_as_of(timestamptz) IS
-	'Every opportunity that existed at the moment at (created_at <= at) with its stage, status, amount and owner as of then, reconstructed from crm.opportunity_history: the new values of its last history row at or before at (by changed_at, then id), else the old values of its first row, else its current values (a NULL in a history column stands for the current value); the pipeline is the current one; stage_entered_at = its last stage change at or before at, else created_at; last_change_at = its last history row at or before at (NULL: none). expected_close and win_probability have no history and are not given. Deleted opportunities are gone from the past too. Errors: infinite at (22008)';
+	'Every opportunity that existed at the moment at (created_at <= at) with its stage, status, amount, owner and expected close date as of then, reconstructed from crm.opportunity_history: the new values of its last history row at or before at (by changed_at, then id), else the old values of its first row, else its current values (a NULL in a history column stands for the current value: history written before version 1.1 has no close dates); the pipeline is the current one; stage_entered_at = its last stage change at or before at, else created_at; last_change_at = its last history row at or before at (NULL: none). win_probability has no history and is not given. Deleted opportunities are gone from the past too. Errors: infinite at (22008)';
 
 --------------------------------------------------------------------------
 -- What changed in the pipeline
@@ -154,115 +165,14 @@ CREATE FUNCTION @extschema@.pipeline_changes(from_at timestamptz, to_at timestam
 RETURNS TABLE (opportunity_id bigint, customer_id bigint, pipeline text, changed_at timestamptz,
 			   changed_by text, change text, old_stage text, new_stage text,
 			   old_status @extschema@.opportunity_status, new_status @extschema@.opportunity_status,
-			   old_amount numeric, new_amount numeric, owner text, amount_delta numeric)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-BEGIN
-	PERFORM @extschema@.check_period('pipeline_changes', from_at, to_at, pipeline_changes.pipeline_name);
-	-- One pass over the history of the deals with an event in the period
-	-- (created in it, or with a history row in it), sorted by deal and
-	-- time, joined on customer_id and the opportunity as the keys are (so
-	-- that under Citus it runs on the shards): each row's before-state is
-	-- the previous row's after-state (or its own old values), and the first
-	-- row after created_at carries the state at creation in its
-	-- before-state (the last row's after-state when every row is at or
-	-- before created_at).  Each row gives up to two events: the deal's
-	-- creation, when it falls in the period, and its own change, when that
-	-- does.  Deals without history add their creation.
-	RETURN QUERY
-	SELECT e.opportunity_id, e.customer_id, e.pipeline, e.changed_at, e.changed_by,
-		   CASE n.ord
-			   WHEN 1 THEN 'new'
-			   WHEN 2 THEN CASE WHEN e.a_amount > e.b_amount THEN 'amount up' ELSE 'amount down' END
-			   WHEN 3 THEN CASE e.a_status WHEN 'open' THEN 'reopened' ELSE e.a_status::text END
-			   WHEN 4 THEN CASE WHEN sa.position > sb.position THEN 'stage forward'
-								WHEN sa.position < sb.position THEN 'stage back'
-								ELSE 'stage changed' END
-			   ELSE 'transferred' END,
-		   e.b_stage, e.a_stage, e.b_status, e.a_status, e.b_amount, e.a_amount, e.a_owner,
-		   CASE n.ord
-			   WHEN 1 THEN CASE WHEN e.a_status = 'open' THEN e.a_amount ELSE 0 END
-			   WHEN 2 THEN CASE WHEN e.b_status = 'open' THEN e.a_amount - e.b_amount ELSE 0 END
-			   WHEN 3 THEN CASE WHEN e.a_status = 'open' THEN e.a_amount ELSE 0 END
-						   - CASE WHEN e.b_status = 'open' THEN e.a_amount ELSE 0 END
-			   ELSE 0 END
-	  FROM (
-		SELECT h.opportunity_id, h.customer_id, h.pipeline,
-			   CASE WHEN ev.is_new THEN h.created_at ELSE h.changed_at END AS changed_at,
-			   CASE WHEN ev.is_new THEN 0 ELSE h.id END AS hid,
-			   CASE WHEN NOT ev.is_new THEN h.changed_by END AS changed_by,
-			   ev.is_new,
-			   CASE WHEN NOT ev.is_new THEN h.b_stage END AS b_stage,
-			   CASE WHEN NOT ev.is_new THEN h.b_status END AS b_status,
-			   CASE WHEN NOT ev.is_new THEN h.b_amount END AS b_amount,
-			   CASE WHEN NOT ev.is_new THEN h.b_owner END AS b_owner,
-			   -- the creation's state at created_at: the first row after
-			   -- created_at holds it as its before-state
-			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_stage ELSE h.b_stage END AS a_stage,
-			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_status ELSE h.b_status END AS a_status,
-			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_amount ELSE h.b_amount END AS a_amount,
-			   CASE WHEN NOT ev.is_new OR h.changed_at <= h.created_at THEN h.a_owner ELSE h.b_owner END AS a_owner
-		  FROM (SELECT x.customer_id, x.opportunity_id, x.id, x.changed_at, x.changed_by, o.pipeline, o.created_at,
-					   coalesce(lag(x.new_stage, 1, x.old_stage) OVER w, o.stage) AS b_stage,
-					   coalesce(lag(x.new_status, 1, x.old_status) OVER w, o.status) AS b_status,
-					   coalesce(lag(x.new_amount, 1, x.old_amount) OVER w, o.amount) AS b_amount,
-					   coalesce(lag(x.new_owner, 1, x.old_owner) OVER w, o.owner) AS b_owner,
-					   coalesce(x.new_stage, o.stage) AS a_stage,
-					   coalesce(x.new_status, o.status) AS a_status,
-					   coalesce(x.new_amount, o.amount) AS a_amount,
-					   coalesce(x.new_owner, o.owner) AS a_owner,
-					   lag(x.changed_at) OVER w AS prev_at,
-					   lead(x.id) OVER w IS NULL AS is_last
-				  FROM @extschema@.opportunity_history x
-				  JOIN @extschema@.opportunities o ON o.customer_id = x.customer_id AND o.id = x.opportunity_id
-				  -- only the deals with an event: created in the period, or
-				  -- with a history row in it
-				  JOIN (SELECT y.customer_id, y.opportunity_id FROM @extschema@.opportunity_history y
-						 WHERE y.changed_at > pipeline_changes.from_at AND y.changed_at <= pipeline_changes.to_at
-						UNION
-						SELECT z.customer_id, z.id FROM @extschema@.opportunities z
-						 WHERE z.created_at > pipeline_changes.from_at AND z.created_at <= pipeline_changes.to_at) t
-					ON t.customer_id = x.customer_id AND t.opportunity_id = x.opportunity_id
-				 WHERE o.created_at <= pipeline_changes.to_at
-				   AND (pipeline_changes.pipeline_name IS NULL OR o.pipeline = pipeline_changes.pipeline_name)
-				WINDOW w AS (PARTITION BY x.customer_id, x.opportunity_id ORDER BY x.changed_at, x.id)) h
-		 -- each row gives up to two events: the deal's creation (on the row
-		 -- that holds the state at created_at, when created_at falls in the
-		 -- period) and its own change (rows at or before created_at are part
-		 -- of the state at creation)
-		 CROSS JOIN (VALUES (true), (false)) AS ev(is_new)
-		 WHERE CASE WHEN ev.is_new
-					THEN h.created_at > pipeline_changes.from_at
-						 AND ((h.changed_at > h.created_at AND (h.prev_at IS NULL OR h.prev_at <= h.created_at))
-							  OR (h.is_last AND h.changed_at <= h.created_at))
-					ELSE h.changed_at > pipeline_changes.from_at AND h.changed_at <= pipeline_changes.to_at
-						 AND h.changed_at > h.created_at END
-		UNION ALL
-		SELECT o.id, o.customer_id, o.pipeline, o.created_at, 0, NULL, true, NULL, NULL, NULL, NULL,
-			   o.stage, o.status, o.amount, o.owner
-		  FROM @extschema@.opportunities o
-		 WHERE o.created_at > pipeline_changes.from_at AND o.created_at <= pipeline_changes.to_at
-		   AND (pipeline_changes.pipeline_name IS NULL OR o.pipeline = pipeline_changes.pipeline_name)
-		   AND NOT EXISTS (SELECT FROM @extschema@.opportunity_history x
-							WHERE x.customer_id = o.customer_id AND x.opportunity_id = o.id)) e
-	  LEFT JOIN @extschema@.pipeline_stages sb ON sb.pipeline = e.pipeline AND sb.stage = e.b_stage
-	  LEFT JOIN @extschema@.pipeline_stages sa ON sa.pipeline = e.pipeline AND sa.stage = e.a_stage
-	 -- one row per aspect that changed: new; the amount; the status; the
-	 -- stage; the owner
-	 CROSS JOIN (VALUES (1), (2), (3), (4), (5)) AS n(ord)
-	 WHERE CASE n.ord
-			   WHEN 1 THEN e.is_new
-			   WHEN 2 THEN NOT e.is_new AND e.a_amount IS DISTINCT FROM e.b_amount
-			   WHEN 3 THEN NOT e.is_new AND e.a_status IS DISTINCT FROM e.b_status
-			   WHEN 4 THEN NOT e.is_new AND e.a_stage IS DISTINCT FROM e.b_stage
-			   ELSE NOT e.is_new AND e.a_owner IS DISTINCT FROM e.b_owner END
-	 ORDER BY e.changed_at, e.opportunity_id, e.hid, n.ord;
-END;
-$$;
+			   old_amount numeric, new_amount numeric, old_expected_close date, new_expected_close date,
+			   owner text, amount_delta numeric)
+AS 'MODULE_PATHNAME', 'crm_pipeline_changes'
+LANGUAGE C STABLE PARALLEL SAFE
+-- its queries are schema-qualified; operators resolve in pg_catalog
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.pipeline_changes(timestamptz, timestamptz, text) IS
-	'What changed in the open pipeline (status open) from from_at (excluded) to to_at (included), reconstructed from crm.opportunity_history, one row per deal, event and aspect: change is new, amount up, amount down, won, lost, terminated, suspended, reopened, archived, stage forward, stage back, stage changed (a stage not in the pipeline any more) or transferred; amount_delta its effect on the open pipeline, so that the open amount of crm.opportunities_as_of(from_at) plus the sum of amount_delta equals that of crm.opportunities_as_of(to_at) exactly; old_/new_ stage, status and amount around the event (NULL old values for new), owner after it; NULL pipeline_name = all pipelines. Close-date moves (pulled in, pushed out) are not in the history. Errors: NULL ends (22004), infinite ends (22008), from_at after to_at (22023), unknown pipeline (22023)';
+	'What changed in the open pipeline (status open) from from_at (excluded) to to_at (included), reconstructed from crm.opportunity_history, one row per deal, event and aspect, in this order within an event: new; amount up, amount down; pulled in, pushed out (expected_close earlier or later, reported while the deal is open before and after the event, amount_delta 0; a close-date move made in the same change as an amount change gives both rows, the amount row carrying the delta); won, lost, terminated, suspended, reopened, archived; stage forward, stage back, stage changed (a stage not in the pipeline any more); transferred. amount_delta is its effect on the open pipeline, so that the open amount of crm.opportunities_as_of(from_at) plus the sum of amount_delta equals that of crm.opportunities_as_of(to_at) exactly; old_/new_ stage, status, amount and expected close around the event (NULL old values for new), owner after it; NULL pipeline_name = all pipelines. History written before version 1.1 has no close dates (no pulled in or pushed out from it). Errors: NULL ends (22004), infinite ends (22008), from_at after to_at (22023), unknown pipeline (22023)';
 
 CREATE FUNCTION @extschema@.pipeline_waterfall(from_at timestamptz, to_at timestamptz, pipeline_name text DEFAULT NULL)
 RETURNS TABLE (step integer, change text, deals bigint, amount numeric)
@@ -274,9 +184,9 @@ BEGIN
 	PERFORM @extschema@.check_period('pipeline_waterfall', from_at, to_at, pipeline_waterfall.pipeline_name);
 	RETURN QUERY
 	WITH kinds (step, change) AS (VALUES
-			(2, 'new'), (3, 'amount up'), (4, 'amount down'), (5, 'won'), (6, 'lost'),
-			(7, 'terminated'), (8, 'suspended'), (9, 'reopened'), (10, 'archived'),
-			(11, 'stage forward'), (12, 'stage back'), (13, 'stage changed'), (14, 'transferred')),
+			(2, 'new'), (3, 'amount up'), (4, 'amount down'), (5, 'pulled in'), (6, 'pushed out'),
+			(7, 'won'), (8, 'lost'), (9, 'terminated'), (10, 'suspended'), (11, 'reopened'), (12, 'archived'),
+			(13, 'stage forward'), (14, 'stage back'), (15, 'stage changed'), (16, 'transferred')),
 	c AS (
 		SELECT p.change, count(DISTINCT (p.customer_id, p.opportunity_id)) AS deals, sum(p.amount_delta) AS amount
 		  FROM @extschema@.pipeline_changes(pipeline_waterfall.from_at, pipeline_waterfall.to_at, pipeline_waterfall.pipeline_name) p
@@ -286,7 +196,7 @@ BEGIN
 		  FROM @extschema@.opportunities_as_of(pipeline_waterfall.from_at) a
 		 WHERE a.status = 'open' AND (pipeline_waterfall.pipeline_name IS NULL OR a.pipeline = pipeline_waterfall.pipeline_name)
 		UNION ALL
-		SELECT 15, 'open at end', count(*), coalesce(sum(a.amount), 0)
+		SELECT 17, 'open at end', count(*), coalesce(sum(a.amount), 0)
 		  FROM @extschema@.opportunities_as_of(pipeline_waterfall.to_at) a
 		 WHERE a.status = 'open' AND (pipeline_waterfall.pipeline_name IS NULL OR a.pipeline = pipeline_waterfall.pipeline_name))
 	SELECT k.step, k.change, coalesce(c.deals, 0), coalesce(c.amount, 0)
@@ -297,7 +207,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.pipeline_waterfall(timestamptz, timestamptz, text) IS
-	'The pipeline waterfall from from_at to to_at: step 1 the open pipeline at from_at (deals, amount), steps 2..14 the sum of amount_delta and the number of deals of each change of crm.pipeline_changes (new, amount up, amount down, won, lost, terminated, suspended, reopened, archived, stage forward, stage back, stage changed, transferred; 0 when none), step 15 the open pipeline at to_at, which equals step 1 plus steps 2..14; NULL pipeline_name = all pipelines. Errors as crm.pipeline_changes';
+	'The pipeline waterfall from from_at to to_at: step 1 the open pipeline at from_at (deals, amount), steps 2..16 the sum of amount_delta and the number of deals of each change of crm.pipeline_changes (new, amount up, amount down, pulled in, pushed out, won, lost, terminated, suspended, reopened, archived, stage forward, stage back, stage changed, transferred; 0 when none; pulled in and pushed out always 0: they count the deals whose close date moved), step 17 the open pipeline at to_at, which equals step 1 plus steps 2..16; NULL pipeline_name = all pipelines. Errors as crm.pipeline_changes';
 
 --------------------------------------------------------------------------
 -- The forecast as of a past moment, and its accuracy

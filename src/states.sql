@@ -313,8 +313,8 @@ CREATE TRIGGER opportunities_before
 	BEFORE INSERT OR UPDATE ON @extschema@.opportunities
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.opportunities_before();
 
--- Record every stage, status, amount, owner, cost or forecast category
--- change; a stage rename
+-- Record every stage, status, amount, owner, cost, forecast category or
+-- expected close date change; a stage rename
 -- alone is not a change of the opportunity.
 CREATE FUNCTION @extschema@.opportunities_history()
 RETURNS trigger
@@ -322,23 +322,24 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF (NEW.status, NEW.amount, NEW.owner, NEW.cost, NEW.forecast_category)
-	   IS NOT DISTINCT FROM (OLD.status, OLD.amount, OLD.owner, OLD.cost, OLD.forecast_category)
+	IF (NEW.status, NEW.amount, NEW.owner, NEW.cost, NEW.forecast_category, NEW.expected_close)
+	   IS NOT DISTINCT FROM (OLD.status, OLD.amount, OLD.owner, OLD.cost, OLD.forecast_category, OLD.expected_close)
 	   AND @extschema@.stage_renamed(OLD.pipeline, OLD.stage) THEN
 		RETURN NULL;
 	END IF;
 	INSERT INTO @extschema@.opportunity_history
 		(customer_id, opportunity_id, changed_at, old_stage, new_stage, old_status, new_status,
-		 old_amount, new_amount, old_owner, new_owner, cost, old_forecast_category, new_forecast_category)
+		 old_amount, new_amount, old_owner, new_owner, cost, old_forecast_category, new_forecast_category,
+		 old_expected_close, new_expected_close)
 	VALUES
 		(NEW.customer_id, NEW.id, NEW.updated_at, OLD.stage, NEW.stage, OLD.status, NEW.status,
 		 OLD.amount, NEW.amount, OLD.owner, NEW.owner, greatest(NEW.cost - OLD.cost, 0),
-		 OLD.forecast_category, NEW.forecast_category);
+		 OLD.forecast_category, NEW.forecast_category, OLD.expected_close, NEW.expected_close);
 	RETURN NULL;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.opportunities_history() IS
-	'Trigger (SECURITY DEFINER: no role but the extension owner writes history): writes a crm.opportunity_history row for a change of stage, status, amount, owner, cost or forecast category';
+	'Trigger (SECURITY DEFINER: no role but the extension owner writes history): writes a crm.opportunity_history row for a change of stage, status, amount, owner, cost, forecast category or expected close date';
 
 CREATE TRIGGER opportunities_history
 	AFTER UPDATE ON @extschema@.opportunities
@@ -348,7 +349,8 @@ CREATE TRIGGER opportunities_history
 		  OR OLD.amount IS DISTINCT FROM NEW.amount
 		  OR OLD.owner IS DISTINCT FROM NEW.owner
 		  OR OLD.cost IS DISTINCT FROM NEW.cost
-		  OR OLD.forecast_category IS DISTINCT FROM NEW.forecast_category)
+		  OR OLD.forecast_category IS DISTINCT FROM NEW.forecast_category
+		  OR OLD.expected_close IS DISTINCT FROM NEW.expected_close)
 	EXECUTE FUNCTION @extschema@.opportunities_history();
 
 -- The credit shares of an opportunity that has split owners sum to 100 %.

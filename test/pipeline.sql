@@ -10,7 +10,7 @@
  */
 BEGIN;
 
-SELECT plan(22);
+SELECT plan(25);
 
 SELECT has_function('crm', 'opportunities_as_of', ARRAY['timestamp with time zone']);
 SELECT has_function('crm', 'pipeline_changes', ARRAY['timestamp with time zone', 'timestamp with time zone', 'text']);
@@ -47,10 +47,10 @@ SELECT results_eq(
 	$$VALUES ('amount up', 50.00), ('new', 50.00), ('suspended', -50.00), ('won', -150.00), ('stage forward', 0)$$,
 	'changes: +50 raise, +50 new, -50 suspended, -150 won, stage forward 0');
 SELECT results_eq(
-	$$SELECT amount FROM crm.pipeline_waterfall('2025-01-01 00:00+00', '2025-03-01 00:00+00', 'tap') WHERE step IN (1, 15) ORDER BY step$$,
+	$$SELECT amount FROM crm.pipeline_waterfall('2025-01-01 00:00+00', '2025-03-01 00:00+00', 'tap') WHERE step IN (1, 17) ORDER BY step$$,
 	$$VALUES (100.00), (0.00)$$,
 	'open pipeline 100 at the start, 0 at the end');
-SELECT is((SELECT sum(amount) FROM crm.pipeline_waterfall('2025-01-01 00:00+00', '2025-03-01 00:00+00', 'tap') WHERE step < 15),
+SELECT is((SELECT sum(amount) FROM crm.pipeline_waterfall('2025-01-01 00:00+00', '2025-03-01 00:00+00', 'tap') WHERE step < 17),
 	0.00, 'the waterfall adds up: 100 + 50 + 50 - 50 - 150 = 0');
 
 -- the forecast as of Jan 15 (rates of tap: a 0.5 over 30 days): deal x in
@@ -75,6 +75,28 @@ SELECT throws_ok($$SELECT * FROM crm.pipeline_changes(NULL, now())$$, '22004');
 SELECT throws_ok($$SELECT * FROM crm.pipeline_changes('infinity', 'infinity')$$, '22008');
 SELECT throws_ok($$SELECT * FROM crm.pipeline_changes('2025-02-01', '2025-01-01')$$, '22023');
 SELECT throws_ok($$SELECT * FROM crm.pipeline_waterfall('2025-01-01', '2025-02-01', 'nope')$$, '22023');
+
+-- Close-date moves (pipeline tapd): a deal of 10 created Jan 5, its close
+-- date pulled in from Mar 31 to Feb 28 on Feb 5, pushed out to Apr 30 with
+-- a raise to 20 on Feb 25.
+INSERT INTO crm.pipeline_stages (pipeline, stage, position, is_final, conversion_rate, mean_days) VALUES
+	('tapd', 'a', 1, false, 0.5, 30), ('tapd', 'done', 2, true, NULL, NULL);
+INSERT INTO crm.opportunities (id, customer_id, name, pipeline, stage, status, amount, owner, expected_close, created_at)
+OVERRIDING SYSTEM VALUE VALUES (720003, 720001, 'z', 'tapd', 'a', 'open', 20, 'rep_x', '2025-04-30', '2025-01-05 00:00+00');
+INSERT INTO crm.opportunity_history (opportunity_id, changed_at, old_stage, new_stage, old_status, new_status,
+									 old_amount, new_amount, old_owner, new_owner, old_expected_close, new_expected_close) VALUES
+	(720003, '2025-02-05 00:00+00', 'a', 'a', 'open', 'open', 10, 10, 'rep_x', 'rep_x', '2025-03-31', '2025-02-28'),
+	(720003, '2025-02-25 00:00+00', 'a', 'a', 'open', 'open', 10, 20, 'rep_x', 'rep_x', '2025-02-28', '2025-04-30');
+SELECT results_eq(
+	$$SELECT change, amount_delta FROM crm.pipeline_changes('2025-02-01 00:00+00', '2025-03-01 00:00+00', 'tapd')$$,
+	$$VALUES ('pulled in', 0.00), ('amount up', 10.00), ('pushed out', 0.00)$$,
+	'close-date moves: pulled in 0, then a raise +10 and a push-out 0 in one change');
+SELECT is((SELECT expected_close FROM crm.opportunities_as_of('2025-02-10 00:00+00') WHERE opportunity_id = 720003),
+	'2025-02-28'::date, 'as of Feb 10 the close date is the pulled-in one');
+SELECT results_eq(
+	$$SELECT deals::integer, amount FROM crm.pipeline_waterfall('2025-02-01 00:00+00', '2025-03-01 00:00+00', 'tapd')
+	   WHERE change IN ('pulled in', 'pushed out') ORDER BY step$$,
+	$$VALUES (1, 0.00), (1, 0.00)$$, 'the waterfall counts the deal in both, with 0');
 
 SELECT * FROM finish();
 ROLLBACK;

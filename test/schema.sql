@@ -96,7 +96,8 @@ SELECT columns_are('crm', 'opportunity_owners', ARRAY[
 SELECT columns_are('crm', 'opportunity_history', ARRAY[
 	'id', 'customer_id', 'opportunity_id', 'changed_at', 'changed_by', 'old_stage',
 	'new_stage', 'old_status', 'new_status', 'old_amount', 'new_amount',
-	'old_owner', 'new_owner', 'cost', 'old_forecast_category', 'new_forecast_category'
+	'old_owner', 'new_owner', 'cost', 'old_forecast_category', 'new_forecast_category',
+	'old_expected_close', 'new_expected_close'
 ]);
 SELECT columns_are('crm', 'quotes', ARRAY[
 	'id', 'customer_id', 'opportunity_id', 'version', 'amount', 'discount_pct', 'valid_until',
