@@ -196,6 +196,9 @@ SELECT old_amount, new_amount, old_expected_close, new_expected_close
 SELECT change, old_expected_close, new_expected_close, amount_delta
   FROM crm.pipeline_changes('2025-12-31', now(), 'pcd') ORDER BY changed_at, change;
 ROLLBACK;
+-- (only archived deals are deleted)
+UPDATE crm.opportunities SET status = 'terminated', closing_summary = 'test over' WHERE pipeline = 'pcd' AND status IN ('open', 'suspended');
+UPDATE crm.opportunities SET status = 'archived' WHERE pipeline = 'pcd' AND status <> 'archived';
 DELETE FROM crm.opportunities WHERE pipeline = 'pcd';
 DELETE FROM crm.pipeline_stages WHERE pipeline = 'pcd';
 
