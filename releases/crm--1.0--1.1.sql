@@ -3011,6 +3011,8 @@ DECLARE
 	bad text;
 	noted text := format('adjust_quotas by %s on %s: %s%s', current_user, current_date,
 						 adjust_pct::text, CASE WHEN keep_total THEN ', total kept' ELSE '' END);
+	ids bigint[];
+	targets numeric[];
 BEGIN
 	IF from_day IS NULL OR to_day IS NULL OR NOT isfinite(from_day) OR NOT isfinite(to_day) OR to_day < from_day THEN
 		RAISE EXCEPTION 'adjust_quotas: the periods from % to % are not a range of days', coalesce(from_day::text, 'NULL'), coalesce(to_day::text, 'NULL')
@@ -3039,22 +3041,24 @@ BEGIN
 			USING ERRCODE = 'no_data_found',
 				  HINT = 'Write the targets first (crm.allocate_quotas or crm.forecast_quotas with this dimension), or name keys that have targets.';
 	END IF;
-	RETURN QUERY
-	WITH per_period AS (
-		SELECT array_agg(d.id ORDER BY d.key) AS ids,
-			   CASE WHEN keep_total
-					THEN @extschema@.allocate(sum(d.target), array_agg(d.target * (1 + coalesce((adjust_pct ->> d.key)::numeric, 0) / 100) ORDER BY d.key), 2)
-					ELSE array_agg(round(d.target * (1 + coalesce((adjust_pct ->> d.key)::numeric, 0) / 100), 2) ORDER BY d.key) END AS targets
-		  FROM @extschema@.dimension_quotas(from_day, to_day, dimension) d
-		 GROUP BY d.period_start, d.period_end)
-	UPDATE @extschema@.quotas q
-	   SET target = t.target,
-		   -- (a text computed before: Citus refuses STABLE functions of the
-		   -- row's columns in an UPDATE)
-		   note = CASE WHEN q.note IS NULL THEN noted ELSE q.note || '; ' || noted END
-	  FROM per_period p, unnest(p.ids, p.targets) AS t(id, target)
-	 WHERE q.id = t.id AND q.target IS DISTINCT FROM t.target
-	RETURNING q.*;
+	-- the new targets first, then one UPDATE per quota: under Citus crm.quotas
+	-- is a reference table, and an UPDATE of it cannot read it again
+	SELECT array_agg(t.id), array_agg(t.target) INTO ids, targets
+	  FROM (SELECT array_agg(d.id ORDER BY d.key) AS ids,
+				   CASE WHEN keep_total
+						THEN @extschema@.allocate(sum(d.target), array_agg(d.target * (1 + coalesce((adjust_pct ->> d.key)::numeric, 0) / 100) ORDER BY d.key), 2)
+						ELSE array_agg(round(d.target * (1 + coalesce((adjust_pct ->> d.key)::numeric, 0) / 100), 2) ORDER BY d.key) END AS targets
+			  FROM @extschema@.dimension_quotas(from_day, to_day, dimension) d
+			 GROUP BY d.period_start, d.period_end) p,
+		   unnest(p.ids, p.targets) AS t(id, target);
+	FOR i IN 1 .. coalesce(cardinality(ids), 0) LOOP
+		RETURN QUERY
+		UPDATE @extschema@.quotas q
+		   SET target = targets[i],
+			   note = CASE WHEN q.note IS NULL THEN noted ELSE q.note || '; ' || noted END
+		 WHERE q.id = ids[i] AND q.target IS DISTINCT FROM targets[i]
+		RETURNING q.*;
+	END LOOP;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.adjust_quotas(date, date, text, jsonb, boolean) IS
@@ -3381,9 +3385,12 @@ CREATE FUNCTION @extschema@.key_account_features(as_of date)
 RETURNS TABLE (customer_id bigint, pareto_class char(1), industry text, region text, channel text, size text,
 			   growth_potential text, cooperation text, employees float8, founded float8, satisfaction float8,
 			   key_account text)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+	-- (PL/pgSQL: Citus cannot plan a SQL function's parameter in a join)
+	RETURN QUERY
 	SELECT c.id, p.class, c.industry, c.region, c.channel,
 		   c.attributes #>> '{characteristics,size}', c.attributes #>> '{characteristics,growth_potential}',
 		   c.attributes #>> '{business,cooperation}',
@@ -3391,8 +3398,9 @@ AS $$
 		   c.satisfaction::float8,
 		   CASE WHEN p.class = 'A' THEN 'key account' ELSE 'other' END
 	  FROM @extschema@.customers c
-	  LEFT JOIN @extschema@.pareto_classes(as_of) p ON p.customer_id = c.id
-	 WHERE c.kind = 'company'
+	  LEFT JOIN @extschema@.pareto_classes(key_account_features.as_of) p ON p.customer_id = c.id
+	 WHERE c.kind = 'company';
+END;
 $$;
 COMMENT ON FUNCTION @extschema@.key_account_features(date) IS
 	'Internal (crm.key_account_profile, crm.future_key_accounts): every company with its Pareto class as of as_of (crm.pareto_classes; NULL without purchases), the profile a tree learns from (industry, region, channel; size, growth potential, cooperation, employees and year founded from the key-account file; satisfaction) and key_account = ''key account'' for class A, else ''other''';

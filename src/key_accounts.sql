@@ -277,9 +277,12 @@ CREATE FUNCTION @extschema@.key_account_features(as_of date)
 RETURNS TABLE (customer_id bigint, pareto_class char(1), industry text, region text, channel text, size text,
 			   growth_potential text, cooperation text, employees float8, founded float8, satisfaction float8,
 			   key_account text)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+	-- (PL/pgSQL: Citus cannot plan a SQL function's parameter in a join)
+	RETURN QUERY
 	SELECT c.id, p.class, c.industry, c.region, c.channel,
 		   c.attributes #>> '{characteristics,size}', c.attributes #>> '{characteristics,growth_potential}',
 		   c.attributes #>> '{business,cooperation}',
@@ -287,8 +290,9 @@ AS $$
 		   c.satisfaction::float8,
 		   CASE WHEN p.class = 'A' THEN 'key account' ELSE 'other' END
 	  FROM @extschema@.customers c
-	  LEFT JOIN @extschema@.pareto_classes(as_of) p ON p.customer_id = c.id
-	 WHERE c.kind = 'company'
+	  LEFT JOIN @extschema@.pareto_classes(key_account_features.as_of) p ON p.customer_id = c.id
+	 WHERE c.kind = 'company';
+END;
 $$;
 COMMENT ON FUNCTION @extschema@.key_account_features(date) IS
 	'Internal (crm.key_account_profile, crm.future_key_accounts): every company with its Pareto class as of as_of (crm.pareto_classes; NULL without purchases), the profile a tree learns from (industry, region, channel; size, growth potential, cooperation, employees and year founded from the key-account file; satisfaction) and key_account = ''key account'' for class A, else ''other''';

@@ -177,7 +177,11 @@ SELECT pg_temp.digest('tree_score on a distributed table',
 SELECT pg_temp.digest('auc and lift_table',
 	$$SELECT round(crm.auc(crm.tree_score(m.model, o), o.uses_offer)::numeric, 9)::text FROM offer_customers o, crm.models m WHERE m.name = 'offer'
 	  UNION ALL
-	  SELECT l::text FROM crm.lift_table('SELECT crm.tree_score(m.model, o), o.uses_offer FROM offer_customers o, crm.models m WHERE m.name = ''offer''', 5) l$$);
+	  -- (float sums over the rows in their scan order: 9 decimals)
+	  SELECT (l.grp, l.rows, round(l.positives::numeric, 9), round(l.positive_rate::numeric, 9), round(l.lift::numeric, 9),
+			  l.cumulative_rows, round(l.cumulative_positives::numeric, 9), round(l.gain::numeric, 9),
+			  round(l.min_score::numeric, 9), round(l.max_score::numeric, 9))::text
+		FROM crm.lift_table('SELECT crm.tree_score(m.model, o), o.uses_offer FROM offer_customers o, crm.models m WHERE m.name = ''offer''', 5) l$$);
 
 SELECT pg_temp.digest('nb_train',
 	$$SELECT (crm.nb_train(ARRAY['stage=' || stage, 'product=' || split_part(name, ' ', 1)], status = 'won')).*
