@@ -15,7 +15,7 @@ EXTVERSION = 1.1
 MODULE_big = crm
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-SQL_SOURCES = src/schema.sql src/states.sql src/purchase_stats.sql src/value.sql src/grades.sql src/clv.sql src/clv_checks.sql src/tree.sql src/key_accounts.sql src/funnel.sql src/quotas.sql src/campaigns.sql src/contracts.sql src/audit.sql src/duplicates.sql src/import.sql src/assessment.sql src/pipeline.sql src/deal_score.sql src/forecast.sql src/security.sql src/distribute.sql src/demo.sql src/roles.sql
+SQL_SOURCES = src/schema.sql src/states.sql src/purchase_stats.sql src/value.sql src/grades.sql src/clv.sql src/clv_checks.sql src/tree.sql src/key_accounts.sql src/market_segments.sql src/funnel.sql src/quotas.sql src/campaigns.sql src/contracts.sql src/audit.sql src/duplicates.sql src/import.sql src/assessment.sql src/pipeline.sql src/deal_score.sql src/forecast.sql src/security.sql src/distribute.sql src/demo.sql src/roles.sql
 DATA_built = crm--$(EXTVERSION).sql
 # released versions, frozen (releases/crm--V.sql), and the update scripts
 # from each (releases/crm--A--B.sql): installed beside the current version

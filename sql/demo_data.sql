@@ -118,6 +118,20 @@ SELECT count(*) AS reviewed, count(*) FILTER (WHERE cardinality(stale_fields) > 
 	   count(*) FILTER (WHERE cardinality(missing_fields) > 0) AS with_missing_fields
   FROM crm.key_account_review('2025-12-31');
 
+-- Market segmentation of the persons (seed 000): existing customers,
+-- winnable prospects and those not pursued now, each with its rule (the
+-- demo's prospects come more often from ads and trade shows and look for
+-- price: here the tree sets those from a trade show apart).
+SELECT segment, count(*) AS persons, round(avg(probability)::numeric, 2) AS mean_probability
+  FROM crm.market_segments('2025-12-31') GROUP BY segment ORDER BY segment;
+SELECT segment, rule, count(*) AS persons
+  FROM crm.market_segments('2025-12-31') WHERE segment <> 'existing customer'
+ GROUP BY segment, rule ORDER BY segment, persons DESC, rule;
+SELECT try($$SELECT * FROM crm.market_segments('infinity')$$) AS infinite_as_of;
+SELECT try($$SELECT * FROM crm.market_segments('2025-12-31', -0.1)$$) AS negative_probability;
+SELECT try($$SELECT * FROM crm.market_segments('2025-12-31', 0.5, 0)$$) AS zero_depth;
+SELECT try($$SELECT * FROM crm.market_segments('1990-01-01')$$) AS nobody_yet;
+
 -- The churn risk of new customers (crm.new_customer_churn) against what
 -- happened: the new customers of 2025-09-30 (first purchase in the 90 days
 -- before), their mean risk of no purchase in the next 90 days, and the share

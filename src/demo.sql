@@ -205,7 +205,17 @@ BEGIN
 							least(0.95, 0.03 + CASE WHEN age BETWEEN 20 AND 30 THEN 0.35 ELSE 0 END
 										  + CASE WHEN occupation IN ('sales', 'self-employed') THEN 0.3 ELSE 0 END
 										  + CASE WHEN monthly_bill BETWEEN 150 AND 200 THEN 0.2 ELSE 0 END
-										  + CASE WHEN income BETWEEN 3000 AND 5000 THEN 0.1 ELSE 0 END))
+										  + CASE WHEN income BETWEEN 3000 AND 5000 THEN 0.1 ELSE 0 END),
+						-- market segmentation (seed 000): why they buy and how
+						-- they heard of us; the prospects who never buy (stream
+						-- 52, as the orders below) came more often from ads and
+						-- look for the lowest price
+						'purchase_motive', CASE WHEN @extschema@.demo_uniform(s, 52, i) < 0.08
+												THEN @extschema@.demo_pick(s, 122, i, '{price,price,price,quality,brand}')
+												ELSE @extschema@.demo_pick(s, 122, i, '{price,quality,quality,service,brand,convenience}') END,
+						'information_source', CASE WHEN @extschema@.demo_uniform(s, 52, i) < 0.08
+												   THEN @extschema@.demo_pick(s, 123, i, '{online ad,online ad,trade show,referral}')
+												   ELSE @extschema@.demo_pick(s, 123, i, '{referral,referral,campaign,retail,online ad,event}') END)
 			   END,
 			   created, created
 		  FROM (SELECT i, company, chinese, industry, region, size, late, first_name, last_name, gender, age, occupation,

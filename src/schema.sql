@@ -108,7 +108,7 @@ COMMENT ON COLUMN @extschema@.customers.confidentiality IS 'Confidentiality leve
 COMMENT ON COLUMN @extschema@.customers.satisfaction IS 'Latest satisfaction score, 0 (very unhappy) to 10 (very happy)';
 COMMENT ON COLUMN @extschema@.customers.credit_status IS 'Credit standing: good, watch, hold, blocked';
 COMMENT ON COLUMN @extschema@.customers.tags IS 'Free tags (industry, gender, age band, contribution, ...); GIN-indexed for tag filters';
-COMMENT ON COLUMN @extschema@.customers.attributes IS 'Free attributes as a JSON object: the key-account file under "basic", "characteristics", "business", "trading" (crm.key_account_layout(), validated by trigger), with "reviewed" and the database''s "field_dates"';
+COMMENT ON COLUMN @extschema@.customers.attributes IS 'Free attributes as a JSON object: the key-account file under "basic", "characteristics", "business", "trading" (crm.key_account_layout(), validated by trigger), with "reviewed" and the database''s "field_dates"; a person''s profile: age, gender, occupation, income, marital_status, purchase_motive, information_source, ... (crm.market_segments)';
 COMMENT ON COLUMN @extschema@.customers.created_at IS 'When the customer row was created';
 COMMENT ON COLUMN @extschema@.customers.updated_at IS 'When the customer row was last changed (set by trigger)';
 

@@ -444,6 +444,7 @@ SELECT functions_are('crm', ARRAY[
 	'write_quotas', 'forecast_quotas', 'dimension_quotas', 'adjust_quotas', 'new_customer_churn',
 	'key_account_layout', 'key_account_file_errors', 'is_date', 'key_account_fields', 'customers_key_account', 'key_account_review',
 	'review_key_account', 'key_account_features', 'key_account_tree', 'key_account_profile', 'future_key_accounts',
+	'market_profiles', 'market_segments',
 	'contracts_before', 'contracts_history', 'touch_updated_at',
 	'contacts_no_cycle', 'decision_path', 'pipeline_stages_before',
 	'stage_renamed', 'demo_uniform', 'demo_normal', 'demo_pick', 'demo_orders',
