@@ -3476,6 +3476,10 @@ COMMENT ON TABLE @extschema@.customers IS
 COMMENT ON COLUMN @extschema@.customers.attributes IS 'Free attributes as a JSON object: the key-account file under "basic", "characteristics", "business", "trading" (crm.key_account_layout(), validated by trigger), with "reviewed" and the database''s "field_dates"; a person''s profile: age, gender, occupation, income, marital_status, purchase_motive, information_source, ... (crm.market_segments)';
 
 
+-- the trend of crm.purchase_stats: halves by purchase days (issue 14)
+COMMENT ON TYPE @extschema@.purchase_stats IS
+	'A customer''s purchase history: first and last purchase day, orders, distinct purchase days, revenue, cost to serve, net value = revenue - cost, mean order value, mean value of the repeat purchase days (all days after the first), and trend in [-1, 1] = (spend of the later half of the purchase days - spend of the earlier half; an odd middle day counts half to each) / total spend';
+
 --------------------------------------------------------------------------
 -- Market segmentation (seed 000): src/market_segments.sql
 --------------------------------------------------------------------------

@@ -157,10 +157,11 @@ RESET client_min_messages;
 -- 2025-01-01 .. 2025-12-31; satisfaction high >= 8, medium >= 5):
 --   9101 Steady   sat 9  1000 on 02-01, 04-01, 06-01, 08-01, 10-01, 12-01 of
 --                        2025, all paid; a visit cost 500.  Net 5500, volume
---                        6000.  Span 303 days, halves 3000 / 3000: trend 0;
+--                        6000.  Purchase-day halves 3000 / 3000: trend 0;
 --                        last purchase 30 days ago, mean gap 60.6 -> stable
 --   9102 Growing  sat 6  200 on 2025-06-01 and 09-01, 800 on 12-01: trend
---                        (1000 - 200) / 1200 = 0.67 -> growing; net and volume 1200
+--                        ((800 + 100) - (200 + 100)) / 1200 = 0.5 (the middle
+--                        day half each) -> growing; net and volume 1200
 --   9103 Fading   sat 3  3000, 3000, 2000 in 2024 (01-10, 04-10, 07-10),
 --                        1000 on 2025-03-01: silent 305 days > 2 x mean gap
 --                        416 / 3 = 138.7 -> declining; net 9000, volume 1000
@@ -244,7 +245,8 @@ SELECT count(*) AS rows_rewritten FROM crm.customer_grades g JOIN before b USING
 
 -- A moving value score alone is stored, not logged: 9101 buys 10 more on
 -- 2025-12-30.  Recency 1 day, 7 purchase days, revenue and volume 6010;
--- trend 10 / 6010, still stable; the cuts and classes do not move (the
+-- trend ((1000 + 1000 + 10 + 500) - (3000 + 500)) / 6010 = -0.165, still
+-- stable; the cuts and classes do not move (the
 -- largest volume is above the upper cut either way).
 INSERT INTO crm.orders (customer_id, ordered_at, amount, amount_paid) VALUES (9101, '2025-12-30 12:00', 10, 10);
 SELECT * FROM crm.refresh_grades('2025-12-31');
@@ -255,8 +257,8 @@ SELECT g.customer_id, round(h.new_value_score::numeric, 2) AS logged_score, roun
 SELECT count(*) AS history_rows FROM crm.grade_history;
 
 -- A new order moves a customer: 9106 buys 500 on 2025-12-20.  Net 600 - 400
--- = 200 > 0, no longer worthless; halves 100 / 500 of the span 05-01 ..
--- 12-20: trend 0.67 -> growing.  Volume 600 is small against the new cuts
+-- = 200 > 0, no longer worthless; purchase-day halves 100 / 500: trend
+-- 0.67 -> growing.  Volume 600 is small against the new cuts
 -- 600 + 2/3 x 400 = 866.67 and 2133.33 (segment stays F); Pareto total
 -- 25210: 9104 above 19510 < 20168 A, 9102 above 23510 < 23949.5 B, 9106 C.
 -- Exactly one history row.

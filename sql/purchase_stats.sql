@@ -23,14 +23,18 @@ INSERT INTO history VALUES
 
 -- Hand-checked:
 -- steady: 6 orders on 6 days, revenue 660, cost 60, net 600, mean 110;
---   repeat days 110+105+120+115+110 = 560 / 5 = 112; span 2025-01-10 to
---   2025-11-10, midpoint 2025-06-10: earlier 315, later 345, trend 30/660.
+--   repeat days 110+105+120+115+110 = 560 / 5 = 112; the earlier three
+--   purchase days 315, the later three 345, trend 30/660.
 -- fading: 4 orders on 3 days (1200 on 2024-02-01), revenue 1650, mean
---   412.5; repeat days (400 + 50) / 2 = 225; midpoint 2024-07-24.5:
---   earlier 1600, later 50, trend -1550/1650.
+--   412.5; repeat days (400 + 50) / 2 = 225; earlier half 1200 + 400 / 2,
+--   later half 50 + 400 / 2 (the middle day half each): trend -1150/1650.
 -- costly: revenue 75.50, cost 425.25, net -349.75.
 SELECT who, (s).* FROM (SELECT who, crm.purchase_stats(at, amount, cost) AS s FROM history GROUP BY who) t ORDER BY who;
-SELECT round(30 / 660.0, 6) AS steady_trend, round(-1550 / 1650.0, 6) AS fading_trend;
+SELECT round(30 / 660.0, 6) AS steady_trend, round(-1150 / 1650.0, 6) AS fading_trend;
+-- Five equal purchases, the last gap short (days 0, 30, 60, 90, 95): the
+-- trend is of the spend per purchase day, 0, however uneven the gaps.
+SELECT (crm.purchase_stats(d, 100)).trend AS equal_orders_uneven_gap
+  FROM unnest(ARRAY[timestamptz '2025-01-01 12:00', '2025-01-31 12:00', '2025-03-02 12:00', '2025-04-01 12:00', '2025-04-06 12:00']) d;
 
 -- The result does not depend on the row order.
 SELECT bool_and(a = b) AS order_independent

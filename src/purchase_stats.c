@@ -410,35 +410,33 @@ numeric_mean(int128 total, int dscale, int64 n)
 }
 
 /*
- * trend = (spend after the midpoint of the first-to-last purchase span -
- * spend before it) / total spend; a day on the midpoint counts half to each
- * side.  NULL with one purchase day or no spend.
+ * trend = (spend of the later half of the purchase days - spend of the
+ * earlier half) / total spend; with an odd number of purchase days the
+ * middle one counts half to each side.  Halves by purchase days, not by
+ * time: equal purchases have trend 0 however unevenly they are spaced (a
+ * change in how often a customer buys shows as declining by the gap rule
+ * of crm.lifecycle instead).  NULL with one purchase day or no spend.
  */
 static Datum
 spend_trend(const PurchaseStatsState *state, bool *isnull)
 {
-	double		mid,
-				earlier = 0.0,
+	int32		n = state->ndays;
+	int32		half = n / 2;
+	double		earlier = 0.0,
 				later = 0.0;
 	int32		i;
 
 	*isnull = true;
-	if (state->ndays < 2)
+	if (n < 2)
 		return (Datum) 0;
-	mid = (state->days[0].day + (double) state->days[state->ndays - 1].day) / 2.0;
-	for (i = 0; i < state->ndays; i++)
+	for (i = 0; i < half; i++)
+		earlier += (double) state->days[i].amount;
+	for (i = n - half; i < n; i++)
+		later += (double) state->days[i].amount;
+	if (n % 2 == 1)
 	{
-		double		amount = (double) state->days[i].amount;
-
-		if (state->days[i].day < mid)
-			earlier += amount;
-		else if (state->days[i].day > mid)
-			later += amount;
-		else
-		{
-			earlier += amount / 2.0;
-			later += amount / 2.0;
-		}
+		earlier += (double) state->days[half].amount / 2.0;
+		later += (double) state->days[half].amount / 2.0;
 	}
 	if (earlier + later <= 0.0)
 		return (Datum) 0;

@@ -17,7 +17,7 @@ CREATE TYPE @extschema@.purchase_stats AS (
 	trend				float8
 );
 COMMENT ON TYPE @extschema@.purchase_stats IS
-	'A customer''s purchase history: first and last purchase day, orders, distinct purchase days, revenue, cost to serve, net value = revenue - cost, mean order value, mean value of the repeat purchase days (all days after the first), and trend in [-1, 1] = (spend in the later half of the span between first and last purchase day - spend in the earlier half) / total spend';
+	'A customer''s purchase history: first and last purchase day, orders, distinct purchase days, revenue, cost to serve, net value = revenue - cost, mean order value, mean value of the repeat purchase days (all days after the first), and trend in [-1, 1] = (spend of the later half of the purchase days - spend of the earlier half; an odd middle day counts half to each) / total spend';
 
 -- One transition function serves every signature: it looks at its argument
 -- types once per call site.  The timestamptz forms are STABLE because the
