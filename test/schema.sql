@@ -431,7 +431,7 @@ SELECT functions_are('crm', ARRAY[
 	'max_frequency_checked', 'p_alive_cells', 'p_alive_grid', 'time_unit_days', 'score_assessment', 'sales_report', 'customer_type', 'relationship_group',
 	'check_status_transition', 'opportunities_before', 'opportunities_history',
 	'opportunity_owners_check', 'quotes_version', 'parent_customer', 'opportunities_detach', 'campaigns_before',
-	'contracts_before', 'contracts_history', 'touch_updated_at',
+	'contracts_before', 'contracts_history', 'contract_retention', 'touch_updated_at',
 	'contacts_no_cycle', 'decision_path', 'pipeline_stages_before',
 	'stage_renamed', 'demo_uniform', 'demo_normal', 'demo_pick', 'demo_orders',
 	'generate_demo_data',
