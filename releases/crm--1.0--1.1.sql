@@ -206,6 +206,12 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bgbb_expected_purchases(@extschema@.bgbb, integer, integer, integer, integer) IS
 	'Expected transactions in the next periods opportunities (n + 1 .. n + periods) of a customer with summary (x, t_x, n): FHS 2010 eq. 13 as a sum over the opportunities (no division by gamma - 1). Errors (22023): periods outside 0 .. 100000, bad summary, model parameters not positive';
 
+CREATE FUNCTION @extschema@.bgbb_expected_purchases_unconditional(model @extschema@.bgbb, periods integer)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgbb_expected_purchases_unconditional'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgbb_expected_purchases_unconditional(@extschema@.bgbb, integer) IS
+	'E[X(n)]: expected transactions of a new customer in her first periods opportunities under the BG/BB model, alpha/(alpha + beta) delta/(gamma - 1) [1 - G(gamma + delta) G(1 + delta + n) / (G(gamma + delta + n) G(1 + delta))] (FHS 2010, the mean of X(n)) as the sum over the opportunities of alpha/(alpha + beta) B(gamma, delta + t)/B(gamma, delta) (no division by gamma - 1); equal to crm.bgbb_expected_purchases at x = t_x = n = 0. Errors (22023): periods outside 0 .. 100000, model parameters not positive';
+
 -- MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD with a dropout
 -- chance at the first purchase too; the same summaries, state records and
 -- argument order as bgnbd_fit (state format 6)

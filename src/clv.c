@@ -3640,6 +3640,43 @@ crm_bgbb_expected_purchases(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(sum);
 }
 
+/*
+ * E[X(m)], the expected transactions of a new customer in her first m
+ * opportunities (FHS 2010's E[X(n)], alpha/(alpha+beta) delta/(gamma-1) [1 -
+ * G(gamma+delta) G(1+delta+m) / (G(gamma+delta+m) G(1+delta))]), as the
+ * sum it closes: she transacts at opportunity t with mean probability
+ * alpha/(alpha+beta) if she is alive there, E[(1-theta)^t] = B(gamma,
+ * delta+t)/B(gamma, delta) = prod_{j<t} (delta+j)/(gamma+delta+j).  The
+ * running product has no cancellation and no division by gamma - 1; it is
+ * the conditional expectation at x = t_x = n = 0.
+ */
+PG_FUNCTION_INFO_V1(crm_bgbb_expected_purchases_unconditional);
+Datum
+crm_bgbb_expected_purchases_unconditional(PG_FUNCTION_ARGS)
+{
+	double		theta[4],
+				alive = 1.0,
+				sum = 0.0;
+	int32		m = PG_GETARG_INT32(1);
+	int32		t;
+
+	bgbb_model(PG_GETARG_HEAPTUPLEHEADER(0), theta);
+	if (m < 0 || m > BGBB_MAX_PERIODS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("periods must be between 0 and %d", BGBB_MAX_PERIODS),
+				 errdetail("Given: %d.", m),
+				 errhint("periods is the number of opportunities from the first, e.g. 6 for six years of a yearly campaign.")));
+	for (t = 1; t <= m && alive > 0.0; t++)
+	{
+		alive *= (theta[3] + t - 1) / (theta[2] + theta[3] + t - 1);
+		sum += alive;
+		if ((t & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_FLOAT8(theta[0] / (theta[0] + theta[1]) * sum);
+}
+
 /* ---------------------------------------------------------------------
  * MBG/NBD
  * ---------------------------------------------------------------------

@@ -451,7 +451,7 @@ SELECT functions_are('crm', ARRAY[
 	'mbgnbd_fit', 'mbgnbd_fit_trans', 'mbgnbd_fit_combine', 'mbgnbd_fit_final',
 	'mbgnbd_p_alive', 'mbgnbd_expected_purchases', 'mbgnbd_expected_purchases_unconditional',
 	'sbg_fit', 'sbg_fit_trans', 'sbg_fit_combine', 'sbg_fit_final', 'sbg_survival', 'sbg_retention_rate', 'sbg_derl',
-	'bgbb_fit', 'bgbb_fit_trans', 'bgbb_fit_combine', 'bgbb_fit_final', 'bgbb_p_alive', 'bgbb_expected_purchases',
+	'bgbb_fit', 'bgbb_fit_trans', 'bgbb_fit_combine', 'bgbb_fit_final', 'bgbb_p_alive', 'bgbb_expected_purchases', 'bgbb_expected_purchases_unconditional',
 	'win_probability', 'months_to_close', 'funnel_forecast', 'funnel_forecast_trans',
 	'funnel_forecast_combine', 'funnel_forecast_final', 'pipeline_funnel', 'known_pipeline', 'stage_entered_at',
 	'pipeline_forecast', 'empirical_funnel', 'apply_empirical_funnel', 'handover',
