@@ -3436,7 +3436,9 @@ crm_sbg_derl(PG_FUNCTION_ARGS)
  *	   + sum_{i=0}^{n-t_x-1} B(alpha+x, beta+t_x-x+i)/B(alpha, beta)
  *							 B(gamma+1, delta+t_x+i)/B(gamma, delta),
  *
- * summed in logarithms (log-sum-exp); the fit's gradient is by central
+ * the sum's terms from the first by their ratios (a running product, two
+ * log-betas per summary), added to the first in logarithms (log-sum-exp);
+ * the fit's gradient is by central
  * differences (loglik_central).  Records (x, t_x, n, weight) use the state
  * of the other fits (format 5).  Predictions, conditional on the alive term
  * of L: P(alive at n+1) = B(alpha+x, beta+n-x)/B(alpha, beta)
@@ -3483,8 +3485,28 @@ bgbb_log_l(const double *theta, double x, double t_x, double n, double *alive)
 	int64		i;
 
 	ll = *alive = lbeta(a + x, b + n - x) - lab + lbeta(g, d + n) - lgd;
-	for (i = 0; i < (int64) (n - t_x); i++)
-		ll = logaddexp(ll, lbeta(a + x, b + t_x - x + i) - lab + lbeta(g + 1.0, d + t_x + i) - lgd);
+	if (n > t_x)
+	{
+		/*
+		 * The terms of the sum, T_i, from the first by their ratios:
+		 * T_{i+1}/T_i = (b+t_x-x+i)/(a+b+t_x+i) (d+t_x+i)/(g+d+1+t_x+i),
+		 * each below 1, so the running product cannot overflow; two
+		 * log-betas per summary instead of two per term.
+		 */
+		double		lt0 = lbeta(a + x, b + t_x - x) - lab + lbeta(g + 1.0, d + t_x) - lgd,
+					term = 1.0,
+					sum = 1.0;
+		int64		m = (int64) (n - t_x);
+
+		for (i = 1; i < m; i++)
+		{
+			double		j = t_x + i - 1;
+
+			term *= (b + j - x) / (a + b + j) * ((d + j) / (g + d + 1.0 + j));
+			sum += term;
+		}
+		ll = logaddexp(ll, lt0 + log(sum));
+	}
 	return ll;
 }
 
