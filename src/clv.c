@@ -1250,6 +1250,11 @@ typedef struct BgnbdData
 	double		total;			/* total weight */
 	double	   *lv;				/* scratch: ln(alpha + v) */
 	double	   *iv;				/* scratch: 1 / (alpha + v) */
+	/* Pareto/NBD: ln F(v) of the x group being summed, per value of v */
+	double	   *pf;				/* ln F (NaN: no convergence) */
+	double	   *pd;				/* its 4 derivatives (gradient calls only) */
+	int64	   *pstamp;			/* pgen when pf (and pd) were computed */
+	int64		pgen;			/* one number per x group per call */
 } BgnbdData;
 
 static int32
@@ -2715,6 +2720,36 @@ pnbd_parts(const PnbdModel *m, double x, double t_x, double T, double *part2, do
 	}
 }
 
+/*
+ * The fit's ln F(v) are those of the distinct (x, v) of the data: a value of
+ * v (a t_x or a T) recurs among the customers of one x, the more so the
+ * more customers (days or weeks as units).  They are computed once per x
+ * group and call, in arrays over the distinct values v, valid while their
+ * stamp is the group's number (pgen).
+ */
+static void
+pnbd_cache_init(BgnbdData *data)
+{
+	if (data->pf == NULL)
+	{
+		data->pf = palloc(data->nv * sizeof(double));
+		data->pd = palloc(4 * data->nv * sizeof(double));
+		data->pstamp = palloc0(data->nv * sizeof(int64));
+	}
+}
+
+static double
+pnbd_cached_f(BgnbdData *data, const PnbdModel *m, double x, int32 iv, int64 gen)
+{
+	if (data->pstamp[iv] != gen)
+	{
+		data->pf[iv] = pnbd_log_f(m, x, data->v[iv], PNBD_FIT_SERIES_MAX);
+		/* the derivatives are not there: a gradient call uses other stamps */
+		data->pstamp[iv] = gen;
+	}
+	return data->pf[iv];
+}
+
 /* the log-likelihood of the data at theta = (r, alpha, s, beta) */
 static double
 pnbd_loglik_at(void *arg, const double *theta)
@@ -2726,18 +2761,27 @@ pnbd_loglik_at(void *arg, const double *theta)
 	int64		i,
 				k;
 
+	pnbd_cache_init(data);
 	for (k = 0; k < data->nx; k++)
 	{
 		double		x = data->xv[k],
 					sll = 0.0;
+		int64		gen = ++data->pgen;
 
 		for (i = data->start[k]; i < data->start[k + 1]; i++)
 		{
-			double		part2,
-						part3;
+			double		T = data->v[data->iT[i]],
+						part2 = -(m.r + x) * log(m.alpha + T) - m.s * log(m.beta + T),
+						part3 = -INFINITY;
 
-			pnbd_parts(&m, x, data->v[data->it_x[i]], data->v[data->iT[i]], &part2, &part3,
-					   PNBD_FIT_SERIES_MAX);
+			/* as pnbd_parts, with ln F of each (x, v) computed once */
+			if (data->it_x[i] != data->iT[i])
+			{
+				double		f1 = pnbd_cached_f(data, &m, x, data->it_x[i], gen),
+							f2 = pnbd_cached_f(data, &m, x, data->iT[i], gen);
+
+				part3 = log(m.s) - log(m.r + m.s + x) + f1 + log1mexp(f2 - f1);
+			}
 			sll += data->w[i] * logaddexp(part3, part2);
 		}
 		ll += sll + data->wx[k] * (lgamma(m.r + x) + common);
@@ -2882,11 +2926,13 @@ pnbd_loglik(void *arg, const double *theta, double *grad)
 	if (grad == NULL)
 		return pnbd_loglik_at(arg, theta);
 	common = m.r * lalpha + m.s * lbeta_ - lgamma(m.r);
+	pnbd_cache_init(data);
 	for (k = 0; k < data->nx; k++)
 	{
 		double		x = data->xv[k],
 					W = data->wx[k],
 					R = m.r + x;
+		int64		gen = ++data->pgen;
 
 		for (i = data->start[k]; i < data->start[k + 1]; i++)
 		{
@@ -2900,14 +2946,32 @@ pnbd_loglik(void *arg, const double *theta, double *grad)
 
 			if (t_x < T)
 			{
-				double		d1[4],
-							dT[4],
-							d3[4],
-							f1 = pnbd_log_f_grad(&m, x, t_x, PNBD_FIT_SERIES_MAX, d1),
-							f2 = pnbd_log_f_grad(&m, x, T, PNBD_FIT_SERIES_MAX, dT),
+				int32		i1 = data->it_x[i],
+							i2 = data->iT[i];
+				double		d3[4],
+							f1,
+							f2,
 							part3,
 							q;
+				const double *d1,
+						   *dT;
 				int			j;
+
+				/* ln F and its derivatives once per (x, v) (pnbd_cached_f) */
+				if (data->pstamp[i1] != gen)
+				{
+					data->pf[i1] = pnbd_log_f_grad(&m, x, t_x, PNBD_FIT_SERIES_MAX, data->pd + 4 * i1);
+					data->pstamp[i1] = gen;
+				}
+				if (data->pstamp[i2] != gen)
+				{
+					data->pf[i2] = pnbd_log_f_grad(&m, x, T, PNBD_FIT_SERIES_MAX, data->pd + 4 * i2);
+					data->pstamp[i2] = gen;
+				}
+				f1 = data->pf[i1];
+				f2 = data->pf[i2];
+				d1 = data->pd + 4 * i1;
+				dT = data->pd + 4 * i2;
 
 				if (isnan(f1) || isnan(f2))
 				{
