@@ -808,7 +808,8 @@ bfgs(FitProblem *fp, double *u, double *fu, int *iterations)
 				s[CLV_MAX_PARAMS],
 				y[CLV_MAX_PARAMS];
 	double		f,
-				fn_new = 0.0;
+				fn_new = 0.0,
+				min_decrease;
 	bool		fresh = true;
 	int			failures = 0;
 	int			iter,
@@ -864,12 +865,23 @@ bfgs(FitProblem *fp, double *u, double *fu, int *iterations)
 				slope -= g[i] * g[i];
 			fresh = true;
 		}
+		min_decrease = DBL_EPSILON * sqrt(Max(fp->n, 1.0)) * fabs(f);
 		dmax = max_abs(d, dim);
 		if (dmax > CLV_MAX_STEP)
 			step = CLV_MAX_STEP / dmax;
 
-		/* backtracking Armijo line search */
-		for (j = 0; j < 60; j++)
+		/*
+		 * Backtracking Armijo line search: the full step, then halvings
+		 * down to steps whose predicted decrease, step * |slope|, is below
+		 * the resolution of f, a sum over n records: its rounding error
+		 * grows as sqrt(n) units in the last place, and a "decrease"
+		 * smaller than that is rounding (the full step, a Newton step near
+		 * the optimum, is always tried: it may end the search there).
+		 * Near the optimum of a large fit, halving on to the 60th step
+		 * cost 60 likelihoods per failed search (50 s of a 64 s Pareto/NBD
+		 * fit of a million customers).
+		 */
+		for (j = 0; j < 60 && (j == 0 || step * -slope >= min_decrease); j++)
 		{
 			for (i = 0; i < dim; i++)
 				un[i] = u[i] + step * d[i];
