@@ -1261,7 +1261,7 @@ typedef struct BgnbdData
 	double	   *w;				/* weight of each record */
 	double		total;			/* total weight */
 	double	   *lv;				/* scratch: ln(alpha + v) */
-	double	   *iv;				/* scratch: 1 / (alpha + v) */
+	double	   *iv;				/* scratch: 1 / (alpha + v) (Pareto/NBD: ln(beta + v)) */
 	/* Pareto/NBD: ln F(v) of the x group being summed, per value of v */
 	double	   *pf;				/* ln F (NaN: no convergence) */
 	double	   *pd;				/* its 4 derivatives (gradient calls only) */
@@ -2939,11 +2939,19 @@ pnbd_loglik(void *arg, const double *theta, double *grad)
 		return pnbd_loglik_at(arg, theta);
 	common = m.r * lalpha + m.s * lbeta_ - lgamma(m.r);
 	pnbd_cache_init(data);
+	/* ln(alpha + v) and ln(beta + v) once per distinct v */
+	for (i = 0; i < data->nv; i++)
+	{
+		data->lv[i] = log(m.alpha + data->v[i]);
+		data->iv[i] = log(m.beta + data->v[i]);
+	}
 	for (k = 0; k < data->nx; k++)
 	{
 		double		x = data->xv[k],
 					W = data->wx[k],
-					R = m.r + x;
+					R = m.r + x,
+					lsx = log(m.s) - log(m.r + m.s + x),
+					isx = 1.0 / (m.r + m.s + x);
 		int64		gen = ++data->pgen;
 
 		for (i = data->start[k]; i < data->start[k + 1]; i++)
@@ -2951,8 +2959,10 @@ pnbd_loglik(void *arg, const double *theta, double *grad)
 			double		t_x = data->v[data->it_x[i]],
 						T = data->v[data->iT[i]],
 						w = data->w[i],
-						part2 = -R * log(m.alpha + T) - m.s * log(m.beta + T),
-						d2[4] = {-log(m.alpha + T), -R / (m.alpha + T), -log(m.beta + T), -m.s / (m.beta + T)},
+						la = data->lv[data->iT[i]],
+						lb = data->iv[data->iT[i]],
+						part2 = -R * la - m.s * lb,
+						d2[4] = {-la, -R / (m.alpha + T), -lb, -m.s / (m.beta + T)},
 						w3 = 0.0,
 						lli = part2;
 
@@ -2963,7 +2973,6 @@ pnbd_loglik(void *arg, const double *theta, double *grad)
 				double		d3[4],
 							f1,
 							f2,
-							part3,
 							q;
 				const double *d1,
 						   *dT;
@@ -2991,14 +3000,51 @@ pnbd_loglik(void *arg, const double *theta, double *grad)
 						grad[j] = NAN;
 					return NAN;
 				}
-				part3 = log(m.s) - log(m.r + m.s + x) + f1 + log1mexp(f2 - f1);
-				q = 1.0 / expm1(f1 - f2);	/* e^(f2-f1) / (1 - e^(f2-f1)) */
+				/*
+				 * part3 = lsx + f1 + ln g with g = 1 - e^u, u = f2 - f1 < 0,
+				 * and q = e^u / g = 1 / expm1(f1 - f2), from one exponential;
+				 * ln L = logaddexp(part2, part3) and part3's share w3 from
+				 * one more and one logarithm, without forming ln g (part3
+				 * is lsx + f1 + ln g only where it is the larger)
+				 */
+				{
+					double		u = f2 - f1,
+								g3,
+								b = lsx + f1;
+
+					if (u > -M_LN2)
+					{
+						double		E = expm1(u);
+
+						g3 = -E;
+						q = (1.0 + E) / g3;
+					}
+					else
+					{
+						double		eu = exp(u);
+
+						g3 = 1.0 - eu;
+						q = eu / g3;
+					}
+					if (part2 >= b)
+					{
+						double		t = exp(b - part2) * g3;
+
+						lli = part2 + log1p(t);
+						w3 = t / (1.0 + t);
+					}
+					else
+					{
+						double		h = exp(part2 - b);
+
+						lli = b + log(g3 + h);
+						w3 = g3 / (g3 + h);
+					}
+				}
 				for (j = 0; j < 4; j++)
 					d3[j] = d1[j] - (dT[j] - d1[j]) * q;
-				d3[0] -= 1.0 / (m.r + m.s + x);
-				d3[2] += 1.0 / m.s - 1.0 / (m.r + m.s + x);
-				lli = logaddexp(part3, part2);
-				w3 = exp(part3 - lli);
+				d3[0] -= isx;
+				d3[2] += 1.0 / m.s - isx;
 				for (j = 0; j < 4; j++)
 					g[j] += w * w3 * d3[j];
 			}
