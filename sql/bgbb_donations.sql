@@ -37,8 +37,8 @@ SELECT 1995 + n AS year, round((crm.bgbb_expected_purchases_unconditional(bb, n)
 -- Standard errors: mpmath (test/reference/standard_errors.py, the BG/BB
 -- likelihood's Hessian by mpmath's differentiation at 30 digits at these
 -- estimates) 0.0693913451758, 0.0294477109571, 0.0510098275863,
--- 0.320818750034; crm's Hessian is second differences of the likelihood
--- (its gradient is a difference already): 1e-5 agreement
+-- 0.320818750034; crm's Hessian is central differences of the analytic
+-- gradient: 1e-5 agreement
 SELECT f.parameter, round(f.estimate::numeric, 6) AS estimate, round(f.std_error::numeric, 6) AS std_error,
 	   round(f.lower95::numeric, 6) AS lower95, round(f.upper95::numeric, 6) AS upper95,
 	   abs(f.std_error / m.se - 1) < 1e-5 AS mpmath

@@ -44,7 +44,8 @@
  *
  * The maximum likelihood is found by BFGS with the analytic gradient on the
  * logarithms of the parameters (so they stay positive), a backtracking
- * Armijo line search, steps of at most 3 in any log-parameter, and restarts
+ * Armijo line search (whose halvings stop where the predicted decrease is
+ * below the objective's rounding), steps of at most 3 in any log-parameter, and restarts
  * with a fresh Hessian approximation when the search stalls; a second start
  * is tried when the first does not converge, and the better one is kept.
  * Converged means: the largest component of the gradient of the objective
@@ -1082,9 +1083,9 @@ objective_value(const FitProblem *fp, const double *u)
  * objective the fit minimized (minus the log-likelihood, plus the penalty
  * times the total weight) at the optimum.  The Hessian is taken in the
  * log-parameters u = ln theta, by central differences: of the analytic
- * gradient (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma, sBG; step 1e-4,
- * error near 1e-8 of an entry) or, where the gradient is itself a
- * difference (BG/BB: exact_gradient false), second differences of the
+ * gradient (every fit: BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma, sBG,
+ * BG/BB; step 1e-4, error near 1e-8 of an entry) or, for a gradient that
+ * is itself a difference (exact_gradient false), second differences of the
  * value (step 1e-3, error near 1e-7); made symmetric; then cov = D H_u^-1 D with D = diag(theta).
  * At the optimum the gradient is zero, so this is both the inverse Hessian
  * in theta and the delta method from ln theta (lifetimes'
@@ -1163,8 +1164,6 @@ fit_covariance(FitProblem *fp, const double *theta, bool exact_gradient, double 
 	return true;
 }
 
-static double bgbb_loglik(void *arg, const double *theta, double *grad);
-
 /*
  * Fit a model of dim parameters from two starts (log-parameters) and give
  * its parameters theta = exp(u) at the best point; true when BFGS converged.
@@ -1184,9 +1183,8 @@ fit_parameters(loglik_fn loglik, void *data, int dim, double total, double penal
 
 	for (i = 0; i < dim; i++)
 		theta[i] = exp(u[i]);
-	/* BG/BB's gradient is central differences */
 	if (cov != NULL)
-		*has_cov = fit_covariance(&fp, theta, loglik != bgbb_loglik, cov);
+		*has_cov = fit_covariance(&fp, theta, true, cov);
 	return converged;
 }
 
@@ -2804,39 +2802,6 @@ pnbd_loglik_at(void *arg, const double *theta)
 }
 
 /*
- * The log-likelihood value(data, theta) of a 4-parameter model and, when
- * grad is not NULL, its gradient in theta by central differences in
- * ln theta (step 1e-5: truncation and rounding errors both near 1e-10 of
- * the per-customer objective), for likelihoods whose derivatives have no
- * convenient closed form (BG/BB).
- */
-static double
-loglik_central(double (*value) (void *, const double *), void *data, const double *theta,
-			   double *grad)
-{
-	double		ll = value(data, theta);
-	int			i;
-
-	if (grad)
-	{
-		for (i = 0; i < 4; i++)
-		{
-			double		th[4];
-			double		up,
-						down;
-
-			memcpy(th, theta, sizeof(th));
-			th[i] = theta[i] * exp(CLV_DIFF_STEP);
-			up = value(data, th);
-			th[i] = theta[i] * exp(-CLV_DIFF_STEP);
-			down = value(data, th);
-			grad[i] = (up - down) / (2.0 * CLV_DIFF_STEP * theta[i]);
-		}
-	}
-	return ll;
-}
-
-/*
  * ln F(v) of pnbd_log_f and its derivatives by r, alpha, s, beta (in d),
  * for the analytic gradient of the fit.  With a = r+s+x, b2, mx, mn and
  * z = (mx-mn)/(mx+v) as there, ln F = (1-b2) (ln(mn+v) - ln(mx+v)) + ln H
@@ -3560,8 +3525,8 @@ crm_sbg_derl(PG_FUNCTION_ARGS)
  *
  * the sum's terms from the first by their ratios (a running product, two
  * log-betas per summary), added to the first in logarithms (log-sum-exp);
- * the fit's gradient is by central
- * differences (loglik_central).  Records (x, t_x, n, weight) use the state
+ * the fit's gradient is analytic (bgbb_loglik: digammas and running sums
+ * beside the running product).  Records (x, t_x, n, weight) use the state
  * of the other fits (format 5).  Predictions, conditional on the alive term
  * of L: P(alive at n+1) = B(alpha+x, beta+n-x)/B(alpha, beta)
  * B(gamma, delta+n+1)/B(gamma, delta) / L (their eq. 11), and the expected
@@ -3651,10 +3616,110 @@ bgbb_loglik_at(void *arg, const double *theta)
 	return ll;
 }
 
+/*
+ * The log-likelihood and its analytic gradient in (alpha, beta, gamma,
+ * delta).  Per summary ln L = logaddexp(A, B + ln S): A the alive term, B
+ * the first term of the sum, S = sum_i P_i the sum relative to it (P_0 = 1,
+ * P_i = P_{i-1} rho_{i-1}, bgbb_log_l).  The log-betas differentiate into
+ * digammas, d ln B(p, q)/dp = psi(p) - psi(p+q); the running product into
+ * running sums, d P_i = P_i sum_{j<i} d ln rho_j with d ln rho_j/d alpha =
+ * -1/(a+b+J), /d beta = 1/(b+J-x) - 1/(a+b+J), /d gamma = -1/(g+d+1+J),
+ * /d delta = 1/(d+J) - 1/(g+d+1+J), J = t_x + j.  Then d ln L = wA dA + (1
+ * - wA) (dB + dS/S), wA the share of the alive term.
+ */
 static double
 bgbb_loglik(void *arg, const double *theta, double *grad)
 {
-	return loglik_central(bgbb_loglik_at, arg, theta, grad);
+	BgbbData   *data = (BgbbData *) arg;
+	double		a = theta[0],
+				b = theta[1],
+				g = theta[2],
+				d = theta[3],
+				lab = lbeta(a, b),
+				lgd = lbeta(g, d),
+				pa = digamma(a),
+				pb = digamma(b),
+				pab = digamma(a + b),
+				pg = digamma(g),
+				pd = digamma(d),
+				pgd = digamma(g + d),
+				pg1 = digamma(g + 1.0),
+				ll = 0.0,
+				G[4] = {0.0, 0.0, 0.0, 0.0};
+	int64		i;
+
+	if (grad == NULL)
+		return bgbb_loglik_at(arg, theta);
+	for (i = 0; i < data->n; i++)
+	{
+		const float8 *r = data->rec + i * BGBB_RECORD;
+		double		x = r[0],
+					t_x = r[1],
+					n = r[2],
+					w = r[3],
+					A = lbeta(a + x, b + n - x) - lab + lbeta(g, d + n) - lgd,
+					pabn = digamma(a + b + n),
+					pgdn = digamma(g + d + n),
+					pax = digamma(a + x),
+					dA[4],
+					lli = A;
+		int			k;
+
+		dA[0] = pax - pabn - (pa - pab);
+		dA[1] = digamma(b + n - x) - pabn - (pb - pab);
+		dA[2] = pgd - pgdn;
+		dA[3] = digamma(d + n) - pgdn - (pd - pgd);
+		if (n > t_x)
+		{
+			double		B = lbeta(a + x, b + t_x - x) - lab + lbeta(g + 1.0, d + t_x) - lgd,
+						pabt = digamma(a + b + t_x),
+						pgdt = digamma(g + d + 1.0 + t_x),
+						dB[4],
+						term = 1.0,
+						S = 1.0,
+						D[4] = {0.0, 0.0, 0.0, 0.0},
+						dS[4] = {0.0, 0.0, 0.0, 0.0},
+						lB,
+						wA;
+			int64		m = (int64) (n - t_x),
+						j;
+
+			dB[0] = pax - pabt - (pa - pab);
+			dB[1] = digamma(b + t_x - x) - pabt - (pb - pab);
+			dB[2] = pg1 - pgdt - (pg - pgd);
+			dB[3] = digamma(d + t_x) - pgdt - (pd - pgd);
+			for (j = 1; j < m; j++)
+			{
+				double		J = t_x + j - 1,
+							i1 = 1.0 / (a + b + J),
+							i2 = 1.0 / (b + J - x),
+							i3 = 1.0 / (g + d + 1.0 + J),
+							i4 = 1.0 / (d + J);
+
+				term *= (b + J - x) / (a + b + J) * ((d + J) / (g + d + 1.0 + J));
+				S += term;
+				D[0] -= i1;
+				D[1] += i2 - i1;
+				D[2] -= i3;
+				D[3] += i4 - i3;
+				for (k = 0; k < 4; k++)
+					dS[k] += term * D[k];
+			}
+			lB = B + log(S);
+			lli = logaddexp(A, lB);
+			wA = exp(A - lli);
+			for (k = 0; k < 4; k++)
+				G[k] += w * (wA * dA[k] + (1.0 - wA) * (dB[k] + dS[k] / S));
+		}
+		else
+			for (k = 0; k < 4; k++)
+				G[k] += w * dA[k];
+		ll += w * lli;
+		if ((i & 0xFF) == 0xFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	memcpy(grad, G, sizeof(G));
+	return ll;
 }
 
 /* Transition: (state, x, t_x, n [, weight]); rows with a NULL are left out. */

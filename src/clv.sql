@@ -408,7 +408,7 @@ CREATE AGGREGATE @extschema@.bgbb_fit(x integer, t_x integer, n integer, weight 
 	COMBINEFUNC = @extschema@.bgbb_fit_combine, PARALLEL = SAFE);
 
 COMMENT ON AGGREGATE @extschema@.bgbb_fit(integer, integer, integer) IS
-	'Maximum-likelihood BG/BB model of discrete-opportunity summaries (x opportunities with a transaction, the last at opportunity t_x, of n observed) as crm.bgbb; log-space likelihood (FHS 2010 eq. 5), BFGS on log-parameters with a central-difference gradient; rows with NULLs are left out; no rows: NULL. Errors (22023): not 0 <= x <= t_x <= n <= 100000, t_x <> 0 with x = 0';
+	'Maximum-likelihood BG/BB model of discrete-opportunity summaries (x opportunities with a transaction, the last at opportunity t_x, of n observed) as crm.bgbb; log-space likelihood (FHS 2010 eq. 5), BFGS on log-parameters with the analytic gradient; rows with NULLs are left out; no rows: NULL. Errors (22023): not 0 <= x <= t_x <= n <= 100000, t_x <> 0 with x = 0';
 COMMENT ON AGGREGATE @extschema@.bgbb_fit(integer, integer, integer, float8) IS
 	'BG/BB fit of weighted summaries (weight > 0: e.g. the count of customers sharing a summary)';
 
