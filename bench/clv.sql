@@ -46,6 +46,39 @@ SELECT 'paretonbd', (f).iterations, (f).converged, round((f).log_likelihood::num
 \echo '== clv: the BG/NBD fit in Python instead (numpy + scipy BFGS on the same summaries, as the lifetimes package fits): export, load, fit, against crm'
 \! /usr/bin/python3 "$CRM_BENCH_DIR/clv_scipy.py" --query 'SELECT frequency, recency, age FROM bench.clv_summary' --crm 'SELECT crm.bgnbd_fit(frequency, recency, age) FROM bench.clv_summary'
 
+-- The discrete-time and contract models need their own summaries of the
+-- demo data: BG/BB on calendar months (the opportunities after the month
+-- of the first purchase to December 2025: x months with a purchase, the
+-- last t_x months after the first, n months observed); sBG on the
+-- contracts' renewal spells (crm.contract_retention, a next contract
+-- within 90 days is a renewal, yearly periods).
+\echo '== clv: the new fits in Python instead (issue 15: each at most 0.2x of numpy/scipy): Pareto/NBD, MBG/NBD, BG/BB, sBG'
+DROP TABLE IF EXISTS bench.bgbb_summary, bench.sbg_rows;
+CREATE UNLOGGED TABLE bench.bgbb_summary AS
+WITH months AS (
+	SELECT customer_id, (extract(year FROM ordered_at AT TIME ZONE 'UTC') * 12 + extract(month FROM ordered_at AT TIME ZONE 'UTC'))::integer AS month
+	  FROM crm.orders WHERE amount IS NOT NULL GROUP BY 1, 2
+), firsts AS (SELECT customer_id, min(month) AS first FROM months GROUP BY 1)
+SELECT f.customer_id, (count(*) FILTER (WHERE m.month > f.first))::integer AS x,
+	   coalesce(max(m.month) FILTER (WHERE m.month > f.first) - f.first, 0) AS t_x, 2025 * 12 + 12 - f.first AS n
+  FROM months m JOIN firsts f USING (customer_id)
+ GROUP BY f.customer_id, f.first;
+CREATE UNLOGGED TABLE bench.sbg_rows AS
+SELECT periods, churned FROM crm.contract_retention('2025-12-31', 365, 90);
+VACUUM ANALYZE bench.bgbb_summary, bench.sbg_rows;
+SELECT (SELECT count(*) FROM bench.bgbb_summary) AS bgbb_customers,
+	   (SELECT count(DISTINCT (x, t_x, n)) FROM bench.bgbb_summary) AS bgbb_distinct_summaries,
+	   (SELECT count(*) FROM bench.sbg_rows) AS sbg_contract_spells;
+\! /usr/bin/python3 "$CRM_BENCH_DIR/clv_scipy.py" --model paretonbd --query 'SELECT frequency, recency, age FROM bench.clv_summary' --crm 'SELECT crm.paretonbd_fit(frequency, recency, age) FROM bench.clv_summary'
+\! /usr/bin/python3 "$CRM_BENCH_DIR/clv_scipy.py" --model mbgnbd --query 'SELECT frequency, recency, age FROM bench.clv_summary' --crm 'SELECT crm.mbgnbd_fit(frequency, recency, age) FROM bench.clv_summary'
+\! /usr/bin/python3 "$CRM_BENCH_DIR/clv_scipy.py" --model bgbb --query 'SELECT x, t_x, n FROM bench.bgbb_summary' --crm 'SELECT crm.bgbb_fit(x, t_x, n) FROM bench.bgbb_summary'
+\! /usr/bin/python3 "$CRM_BENCH_DIR/clv_scipy.py" --model sbg --query 'SELECT periods, churned::integer FROM bench.sbg_rows' --crm 'SELECT crm.sbg_fit(periods, churned) FROM bench.sbg_rows'
+SELECT round((bb).alpha::numeric, 4) AS bgbb_alpha, round((bb).beta::numeric, 4) AS bgbb_beta, round((bb).gamma::numeric, 4) AS bgbb_gamma,
+	   round((bb).delta::numeric, 4) AS bgbb_delta, round((bb).log_likelihood::numeric, 1) AS bgbb_log_likelihood, (bb).converged AS bgbb_converged,
+	   round((sb).alpha::numeric, 4) AS sbg_alpha, round((sb).beta::numeric, 4) AS sbg_beta, (sb).converged AS sbg_converged
+  FROM (SELECT crm.bgbb_fit(x, t_x, n) AS bb FROM bench.bgbb_summary) b, (SELECT crm.sbg_fit(periods, churned) AS sb FROM bench.sbg_rows) s;
+DROP TABLE bench.bgbb_summary, bench.sbg_rows;
+
 \echo '== clv: predictions for every customer (median ms of 3 runs, no parallel workers)'
 CREATE TEMP TABLE clv_models AS
 SELECT (SELECT crm.bgnbd_fit(frequency, recency, age) FROM bench.clv_summary) AS bg,

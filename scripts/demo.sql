@@ -209,6 +209,16 @@ SELECT c.id, c.name, c.owner, s.x AS repeat_purchases, round(s.x * s.monetary, 0
  WHERE crm.bgnbd_p_alive(m.bg, s.x, s.t_x, s."T") < 0.05
  ORDER BY s.x * s.monetary DESC, c.id LIMIT 10;
 
+\echo '== Contract retention (sBG on crm.contract_retention: a next contract within 90 days of the end of cover is a renewal; years of 365 days)'
+SELECT periods AS years, count(*) FILTER (WHERE churned) AS churned, count(*) FILTER (WHERE NOT churned) AS running
+  FROM crm.contract_retention('2025-12-31', 365, 90) GROUP BY periods ORDER BY periods;
+WITH fit AS (SELECT crm.sbg_fit(periods, churned) AS sb FROM crm.contract_retention('2025-12-31', 365, 90))
+SELECT year, round((sb).alpha::numeric, 3) AS alpha, round((sb).beta::numeric, 3) AS beta, (sb).converged,
+	   round(crm.sbg_survival(sb, year)::numeric, 4) AS survival,
+	   round(crm.sbg_retention_rate(sb, year)::numeric, 4) AS retention_rate,
+	   round(crm.sbg_derl(sb, 0.1, year - 1)::numeric, 3) AS expected_years_left_10pct
+  FROM fit, generate_series(1, 5) AS year ORDER BY year;
+
 \echo '== Decision tree: who uses the offer, and who should be offered it'
 -- The persons' attributes as a table of features; a view, so the tree can be trained again as data change
 CREATE OR REPLACE VIEW public.offer_customers AS

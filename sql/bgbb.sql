@@ -27,6 +27,30 @@ SELECT round(crm.bgbb_p_alive(bb, 3, 4, 6)::numeric, 12) AS p_alive, round(crm.b
 	   abs(crm.bgbb_expected_purchases(ROW(1.204, 0.75, 1, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, 5, 3, 4, 6)
 		   - crm.bgbb_expected_purchases(ROW(1.204, 0.75, 1 + 1e-7, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, 5, 3, 4, 6)) < 1e-6 AS gamma_1
   FROM m;
+-- E[X(n)], the expected transactions in the first n opportunities:
+-- test/reference/bgbb_unconditional.py (mpmath, 40 digits, the closed form
+-- with gamma - 1 in the denominator; at gamma = 1 its limit, d (psi(1+d+n)
+-- - psi(1+d))); crm sums the opportunities
+SELECT v.model, v.n, abs(e / ref - 1) < 1e-12 AS matches_reference
+  FROM (VALUES
+	('published', 1.204::float8, 0.750::float8, 0.657::float8, 2.783::float8, 1, 0.49849027635619242579::float8),
+	('published', 1.204, 0.750, 0.657, 2.783, 6, 2.2196313934872988569),
+	('published', 1.204, 0.750, 0.657, 2.783, 11, 3.3875711110646219909),
+	('published', 1.204, 0.750, 0.657, 2.783, 100, 11.59034999360381258),
+	('published', 1.204, 0.750, 0.657, 2.783, 100000, 170.50195654010952466),
+	('gamma 1', 1.204, 0.750, 1, 2.783, 6, 1.7767175290766637737),
+	('gamma 1', 1.204, 0.750, 1, 2.783, 100, 5.907359646082817785),
+	('small delta', 0.5, 3, 2.5, 0.1, 6, 0.0088045443920908737842),
+	('small delta', 0.5, 3, 2.5, 0.1, 100000, 0.0095238090712421595873),
+	('extreme', 1e-3, 1e3, 1e3, 1e-3, 1, 9.99998000002999996e-13),
+	('extreme', 1e-3, 1e3, 1e3, 1e-3, 100000, 1.001000000001001e-12)) v(model, a, b, g, d, n, ref),
+	   LATERAL (SELECT crm.bgbb_expected_purchases_unconditional(ROW(v.a, v.b, v.g, v.d, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, v.n) AS e) p;
+-- n = 0: none; a new customer's conditional expectation (x = t_x = n = 0) is
+-- the same sum
+SELECT crm.bgbb_expected_purchases_unconditional(bb, 0) AS first_0,
+	   round(crm.bgbb_expected_purchases_unconditional(bb, 6)::numeric, 12) AS first_6,
+	   abs(crm.bgbb_expected_purchases_unconditional(bb, 6) / crm.bgbb_expected_purchases(bb, 6, 0, 0, 0) - 1) < 1e-12 AS conditional_at_0
+  FROM m;
 -- extreme parameters and long histories stay finite
 SELECT count(*) AS combinations,
 	   count(*) FILTER (WHERE pa >= 0 AND pa <= 1) AS p_alive_in_0_1,
@@ -43,6 +67,9 @@ SELECT try($$SELECT crm.bgbb_p_alive(ROW(1.204, 0.75, 0.657, 2.783, NULL, NULL, 
 SELECT try($$SELECT crm.bgbb_p_alive(ROW(1.204, 0.75, 0.657, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, 2, 7, 6)$$);
 SELECT try($$SELECT crm.bgbb_expected_purchases(ROW(1.204, 0.75, 0.657, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, -1, 2, 4, 6)$$);
 SELECT try($$SELECT crm.bgbb_expected_purchases(ROW(1.204, 0.75, 0, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, 5, 2, 4, 6)$$);
+SELECT try($$SELECT crm.bgbb_expected_purchases_unconditional(ROW(1.204, 0.75, 0.657, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, -1)$$);
+SELECT try($$SELECT crm.bgbb_expected_purchases_unconditional(ROW(1.204, 0.75, 0.657, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, 100001)$$);
+SELECT try($$SELECT crm.bgbb_expected_purchases_unconditional(ROW(1.204, -0.75, 0.657, 2.783, NULL, NULL, NULL, NULL, NULL)::crm.bgbb, 6)$$);
 SELECT try($$SELECT crm.bgbb_fit(x, t_x, n) FROM (VALUES (1, 0, 6)) v(x, t_x, n)$$);
 SELECT try($$SELECT crm.bgbb_fit(x, t_x, n, w) FROM (VALUES (1, 1, 6, 0::float8)) v(x, t_x, n, w)$$);
 SELECT try($$SELECT crm.bgbb_fit_final('{5,0,1,0,1,0,6,1}')$$);
@@ -51,7 +78,8 @@ SELECT try($$SELECT crm.bgbb_fit_final(crm.sbg_fit_trans(NULL, 1, true))$$);
 -- Empty input and NULLs
 SELECT crm.bgbb_fit(x, t_x, n) IS NULL AS empty FROM (VALUES (1, 1, 6)) v(x, t_x, n) WHERE false;
 SELECT crm.bgbb_fit(x, t_x, n) IS NULL AS only_nulls FROM (VALUES (1, NULL::integer, 6)) v(x, t_x, n);
-SELECT crm.bgbb_p_alive(NULL, 1, 1, 6) IS NULL AS strict;
+SELECT crm.bgbb_p_alive(NULL, 1, 1, 6) IS NULL AS strict,
+	   crm.bgbb_expected_purchases_unconditional(NULL, 6) IS NULL AS strict_unconditional;
 
 -- Fit on 20,000 simulated donors over 6 opportunities: p ~ Beta(1, 1)
 -- (uniform), theta ~ Beta(0.5, 1) (u^2); alive at opportunity t with

@@ -44,7 +44,8 @@
  *
  * The maximum likelihood is found by BFGS with the analytic gradient on the
  * logarithms of the parameters (so they stay positive), a backtracking
- * Armijo line search, steps of at most 3 in any log-parameter, and restarts
+ * Armijo line search (whose halvings stop where the predicted decrease is
+ * below the objective's rounding), steps of at most 3 in any log-parameter, and restarts
  * with a fresh Hessian approximation when the search stalls; a second start
  * is tried when the first does not converge, and the better one is kept.
  * Converged means: the largest component of the gradient of the objective
@@ -808,7 +809,8 @@ bfgs(FitProblem *fp, double *u, double *fu, int *iterations)
 				s[CLV_MAX_PARAMS],
 				y[CLV_MAX_PARAMS];
 	double		f,
-				fn_new = 0.0;
+				fn_new = 0.0,
+				min_decrease;
 	bool		fresh = true;
 	int			failures = 0;
 	int			iter,
@@ -864,12 +866,23 @@ bfgs(FitProblem *fp, double *u, double *fu, int *iterations)
 				slope -= g[i] * g[i];
 			fresh = true;
 		}
+		min_decrease = DBL_EPSILON * sqrt(Max(fp->n, 1.0)) * fabs(f);
 		dmax = max_abs(d, dim);
 		if (dmax > CLV_MAX_STEP)
 			step = CLV_MAX_STEP / dmax;
 
-		/* backtracking Armijo line search */
-		for (j = 0; j < 60; j++)
+		/*
+		 * Backtracking Armijo line search: the full step, then halvings
+		 * down to steps whose predicted decrease, step * |slope|, is below
+		 * the resolution of f, a sum over n records: its rounding error
+		 * grows as sqrt(n) units in the last place, and a "decrease"
+		 * smaller than that is rounding (the full step, a Newton step near
+		 * the optimum, is always tried: it may end the search there).
+		 * Near the optimum of a large fit, halving on to the 60th step
+		 * cost 60 likelihoods per failed search (50 s of a 64 s Pareto/NBD
+		 * fit of a million customers).
+		 */
+		for (j = 0; j < 60 && (j == 0 || step * -slope >= min_decrease); j++)
 		{
 			for (i = 0; i < dim; i++)
 				un[i] = u[i] + step * d[i];
@@ -1070,9 +1083,9 @@ objective_value(const FitProblem *fp, const double *u)
  * objective the fit minimized (minus the log-likelihood, plus the penalty
  * times the total weight) at the optimum.  The Hessian is taken in the
  * log-parameters u = ln theta, by central differences: of the analytic
- * gradient (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma, sBG; step 1e-4,
- * error near 1e-8 of an entry) or, where the gradient is itself a
- * difference (BG/BB: exact_gradient false), second differences of the
+ * gradient (every fit: BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma, sBG,
+ * BG/BB; step 1e-4, error near 1e-8 of an entry) or, for a gradient that
+ * is itself a difference (exact_gradient false), second differences of the
  * value (step 1e-3, error near 1e-7); made symmetric; then cov = D H_u^-1 D with D = diag(theta).
  * At the optimum the gradient is zero, so this is both the inverse Hessian
  * in theta and the delta method from ln theta (lifetimes'
@@ -1151,8 +1164,6 @@ fit_covariance(FitProblem *fp, const double *theta, bool exact_gradient, double 
 	return true;
 }
 
-static double bgbb_loglik(void *arg, const double *theta, double *grad);
-
 /*
  * Fit a model of dim parameters from two starts (log-parameters) and give
  * its parameters theta = exp(u) at the best point; true when BFGS converged.
@@ -1172,9 +1183,8 @@ fit_parameters(loglik_fn loglik, void *data, int dim, double total, double penal
 
 	for (i = 0; i < dim; i++)
 		theta[i] = exp(u[i]);
-	/* BG/BB's gradient is central differences */
 	if (cov != NULL)
-		*has_cov = fit_covariance(&fp, theta, loglik != bgbb_loglik, cov);
+		*has_cov = fit_covariance(&fp, theta, true, cov);
 	return converged;
 }
 
@@ -1249,7 +1259,12 @@ typedef struct BgnbdData
 	double	   *w;				/* weight of each record */
 	double		total;			/* total weight */
 	double	   *lv;				/* scratch: ln(alpha + v) */
-	double	   *iv;				/* scratch: 1 / (alpha + v) */
+	double	   *iv;				/* scratch: 1 / (alpha + v) (Pareto/NBD: ln(beta + v)) */
+	/* Pareto/NBD: ln F(v) of the x group being summed, per value of v */
+	double	   *pf;				/* ln F (NaN: no convergence) */
+	double	   *pd;				/* its 4 derivatives (gradient calls only) */
+	int64	   *pstamp;			/* pgen when pf (and pd) were computed */
+	int64		pgen;			/* one number per x group per call */
 } BgnbdData;
 
 static int32
@@ -2715,6 +2730,36 @@ pnbd_parts(const PnbdModel *m, double x, double t_x, double T, double *part2, do
 	}
 }
 
+/*
+ * The fit's ln F(v) are those of the distinct (x, v) of the data: a value of
+ * v (a t_x or a T) recurs among the customers of one x, the more so the
+ * more customers (days or weeks as units).  They are computed once per x
+ * group and call, in arrays over the distinct values v, valid while their
+ * stamp is the group's number (pgen).
+ */
+static void
+pnbd_cache_init(BgnbdData *data)
+{
+	if (data->pf == NULL)
+	{
+		data->pf = palloc(data->nv * sizeof(double));
+		data->pd = palloc(4 * data->nv * sizeof(double));
+		data->pstamp = palloc0(data->nv * sizeof(int64));
+	}
+}
+
+static double
+pnbd_cached_f(BgnbdData *data, const PnbdModel *m, double x, int32 iv, int64 gen)
+{
+	if (data->pstamp[iv] != gen)
+	{
+		data->pf[iv] = pnbd_log_f(m, x, data->v[iv], PNBD_FIT_SERIES_MAX);
+		/* the derivatives are not there: a gradient call uses other stamps */
+		data->pstamp[iv] = gen;
+	}
+	return data->pf[iv];
+}
+
 /* the log-likelihood of the data at theta = (r, alpha, s, beta) */
 static double
 pnbd_loglik_at(void *arg, const double *theta)
@@ -2726,56 +2771,32 @@ pnbd_loglik_at(void *arg, const double *theta)
 	int64		i,
 				k;
 
+	pnbd_cache_init(data);
 	for (k = 0; k < data->nx; k++)
 	{
 		double		x = data->xv[k],
 					sll = 0.0;
+		int64		gen = ++data->pgen;
 
 		for (i = data->start[k]; i < data->start[k + 1]; i++)
 		{
-			double		part2,
-						part3;
+			double		T = data->v[data->iT[i]],
+						part2 = -(m.r + x) * log(m.alpha + T) - m.s * log(m.beta + T),
+						part3 = -INFINITY;
 
-			pnbd_parts(&m, x, data->v[data->it_x[i]], data->v[data->iT[i]], &part2, &part3,
-					   PNBD_FIT_SERIES_MAX);
+			/* as pnbd_parts, with ln F of each (x, v) computed once */
+			if (data->it_x[i] != data->iT[i])
+			{
+				double		f1 = pnbd_cached_f(data, &m, x, data->it_x[i], gen),
+							f2 = pnbd_cached_f(data, &m, x, data->iT[i], gen);
+
+				part3 = log(m.s) - log(m.r + m.s + x) + f1 + log1mexp(f2 - f1);
+			}
 			sll += data->w[i] * logaddexp(part3, part2);
 		}
 		ll += sll + data->wx[k] * (lgamma(m.r + x) + common);
 		if ((k & 0xFF) == 0xFF)
 			CHECK_FOR_INTERRUPTS();
-	}
-	return ll;
-}
-
-/*
- * The log-likelihood value(data, theta) of a 4-parameter model and, when
- * grad is not NULL, its gradient in theta by central differences in
- * ln theta (step 1e-5: truncation and rounding errors both near 1e-10 of
- * the per-customer objective), for likelihoods whose derivatives have no
- * convenient closed form (BG/BB).
- */
-static double
-loglik_central(double (*value) (void *, const double *), void *data, const double *theta,
-			   double *grad)
-{
-	double		ll = value(data, theta);
-	int			i;
-
-	if (grad)
-	{
-		for (i = 0; i < 4; i++)
-		{
-			double		th[4];
-			double		up,
-						down;
-
-			memcpy(th, theta, sizeof(th));
-			th[i] = theta[i] * exp(CLV_DIFF_STEP);
-			up = value(data, th);
-			th[i] = theta[i] * exp(-CLV_DIFF_STEP);
-			down = value(data, th);
-			grad[i] = (up - down) / (2.0 * CLV_DIFF_STEP * theta[i]);
-		}
 	}
 	return ll;
 }
@@ -2882,32 +2903,61 @@ pnbd_loglik(void *arg, const double *theta, double *grad)
 	if (grad == NULL)
 		return pnbd_loglik_at(arg, theta);
 	common = m.r * lalpha + m.s * lbeta_ - lgamma(m.r);
+	pnbd_cache_init(data);
+	/* ln(alpha + v) and ln(beta + v) once per distinct v */
+	for (i = 0; i < data->nv; i++)
+	{
+		data->lv[i] = log(m.alpha + data->v[i]);
+		data->iv[i] = log(m.beta + data->v[i]);
+	}
 	for (k = 0; k < data->nx; k++)
 	{
 		double		x = data->xv[k],
 					W = data->wx[k],
-					R = m.r + x;
+					R = m.r + x,
+					lsx = log(m.s) - log(m.r + m.s + x),
+					isx = 1.0 / (m.r + m.s + x);
+		int64		gen = ++data->pgen;
 
 		for (i = data->start[k]; i < data->start[k + 1]; i++)
 		{
 			double		t_x = data->v[data->it_x[i]],
 						T = data->v[data->iT[i]],
 						w = data->w[i],
-						part2 = -R * log(m.alpha + T) - m.s * log(m.beta + T),
-						d2[4] = {-log(m.alpha + T), -R / (m.alpha + T), -log(m.beta + T), -m.s / (m.beta + T)},
+						la = data->lv[data->iT[i]],
+						lb = data->iv[data->iT[i]],
+						part2 = -R * la - m.s * lb,
+						d2[4] = {-la, -R / (m.alpha + T), -lb, -m.s / (m.beta + T)},
 						w3 = 0.0,
 						lli = part2;
 
 			if (t_x < T)
 			{
-				double		d1[4],
-							dT[4],
-							d3[4],
-							f1 = pnbd_log_f_grad(&m, x, t_x, PNBD_FIT_SERIES_MAX, d1),
-							f2 = pnbd_log_f_grad(&m, x, T, PNBD_FIT_SERIES_MAX, dT),
-							part3,
+				int32		i1 = data->it_x[i],
+							i2 = data->iT[i];
+				double		d3[4],
+							f1,
+							f2,
 							q;
+				const double *d1,
+						   *dT;
 				int			j;
+
+				/* ln F and its derivatives once per (x, v) (pnbd_cached_f) */
+				if (data->pstamp[i1] != gen)
+				{
+					data->pf[i1] = pnbd_log_f_grad(&m, x, t_x, PNBD_FIT_SERIES_MAX, data->pd + 4 * i1);
+					data->pstamp[i1] = gen;
+				}
+				if (data->pstamp[i2] != gen)
+				{
+					data->pf[i2] = pnbd_log_f_grad(&m, x, T, PNBD_FIT_SERIES_MAX, data->pd + 4 * i2);
+					data->pstamp[i2] = gen;
+				}
+				f1 = data->pf[i1];
+				f2 = data->pf[i2];
+				d1 = data->pd + 4 * i1;
+				dT = data->pd + 4 * i2;
 
 				if (isnan(f1) || isnan(f2))
 				{
@@ -2915,14 +2965,51 @@ pnbd_loglik(void *arg, const double *theta, double *grad)
 						grad[j] = NAN;
 					return NAN;
 				}
-				part3 = log(m.s) - log(m.r + m.s + x) + f1 + log1mexp(f2 - f1);
-				q = 1.0 / expm1(f1 - f2);	/* e^(f2-f1) / (1 - e^(f2-f1)) */
+				/*
+				 * part3 = lsx + f1 + ln g with g = 1 - e^u, u = f2 - f1 < 0,
+				 * and q = e^u / g = 1 / expm1(f1 - f2), from one exponential;
+				 * ln L = logaddexp(part2, part3) and part3's share w3 from
+				 * one more and one logarithm, without forming ln g (part3
+				 * is lsx + f1 + ln g only where it is the larger)
+				 */
+				{
+					double		u = f2 - f1,
+								g3,
+								b = lsx + f1;
+
+					if (u > -M_LN2)
+					{
+						double		E = expm1(u);
+
+						g3 = -E;
+						q = (1.0 + E) / g3;
+					}
+					else
+					{
+						double		eu = exp(u);
+
+						g3 = 1.0 - eu;
+						q = eu / g3;
+					}
+					if (part2 >= b)
+					{
+						double		t = exp(b - part2) * g3;
+
+						lli = part2 + log1p(t);
+						w3 = t / (1.0 + t);
+					}
+					else
+					{
+						double		h = exp(part2 - b);
+
+						lli = b + log(g3 + h);
+						w3 = g3 / (g3 + h);
+					}
+				}
 				for (j = 0; j < 4; j++)
 					d3[j] = d1[j] - (dT[j] - d1[j]) * q;
-				d3[0] -= 1.0 / (m.r + m.s + x);
-				d3[2] += 1.0 / m.s - 1.0 / (m.r + m.s + x);
-				lli = logaddexp(part3, part2);
-				w3 = exp(part3 - lli);
+				d3[0] -= isx;
+				d3[2] += 1.0 / m.s - isx;
 				for (j = 0; j < 4; j++)
 					g[j] += w * w3 * d3[j];
 			}
@@ -3436,8 +3523,10 @@ crm_sbg_derl(PG_FUNCTION_ARGS)
  *	   + sum_{i=0}^{n-t_x-1} B(alpha+x, beta+t_x-x+i)/B(alpha, beta)
  *							 B(gamma+1, delta+t_x+i)/B(gamma, delta),
  *
- * summed in logarithms (log-sum-exp); the fit's gradient is by central
- * differences (loglik_central).  Records (x, t_x, n, weight) use the state
+ * the sum's terms from the first by their ratios (a running product, two
+ * log-betas per summary), added to the first in logarithms (log-sum-exp);
+ * the fit's gradient is analytic (bgbb_loglik: digammas and running sums
+ * beside the running product).  Records (x, t_x, n, weight) use the state
  * of the other fits (format 5).  Predictions, conditional on the alive term
  * of L: P(alive at n+1) = B(alpha+x, beta+n-x)/B(alpha, beta)
  * B(gamma, delta+n+1)/B(gamma, delta) / L (their eq. 11), and the expected
@@ -3483,8 +3572,28 @@ bgbb_log_l(const double *theta, double x, double t_x, double n, double *alive)
 	int64		i;
 
 	ll = *alive = lbeta(a + x, b + n - x) - lab + lbeta(g, d + n) - lgd;
-	for (i = 0; i < (int64) (n - t_x); i++)
-		ll = logaddexp(ll, lbeta(a + x, b + t_x - x + i) - lab + lbeta(g + 1.0, d + t_x + i) - lgd);
+	if (n > t_x)
+	{
+		/*
+		 * The terms of the sum, T_i, from the first by their ratios:
+		 * T_{i+1}/T_i = (b+t_x-x+i)/(a+b+t_x+i) (d+t_x+i)/(g+d+1+t_x+i),
+		 * each below 1, so the running product cannot overflow; two
+		 * log-betas per summary instead of two per term.
+		 */
+		double		lt0 = lbeta(a + x, b + t_x - x) - lab + lbeta(g + 1.0, d + t_x) - lgd,
+					term = 1.0,
+					sum = 1.0;
+		int64		m = (int64) (n - t_x);
+
+		for (i = 1; i < m; i++)
+		{
+			double		j = t_x + i - 1;
+
+			term *= (b + j - x) / (a + b + j) * ((d + j) / (g + d + 1.0 + j));
+			sum += term;
+		}
+		ll = logaddexp(ll, lt0 + log(sum));
+	}
 	return ll;
 }
 
@@ -3507,10 +3616,110 @@ bgbb_loglik_at(void *arg, const double *theta)
 	return ll;
 }
 
+/*
+ * The log-likelihood and its analytic gradient in (alpha, beta, gamma,
+ * delta).  Per summary ln L = logaddexp(A, B + ln S): A the alive term, B
+ * the first term of the sum, S = sum_i P_i the sum relative to it (P_0 = 1,
+ * P_i = P_{i-1} rho_{i-1}, bgbb_log_l).  The log-betas differentiate into
+ * digammas, d ln B(p, q)/dp = psi(p) - psi(p+q); the running product into
+ * running sums, d P_i = P_i sum_{j<i} d ln rho_j with d ln rho_j/d alpha =
+ * -1/(a+b+J), /d beta = 1/(b+J-x) - 1/(a+b+J), /d gamma = -1/(g+d+1+J),
+ * /d delta = 1/(d+J) - 1/(g+d+1+J), J = t_x + j.  Then d ln L = wA dA + (1
+ * - wA) (dB + dS/S), wA the share of the alive term.
+ */
 static double
 bgbb_loglik(void *arg, const double *theta, double *grad)
 {
-	return loglik_central(bgbb_loglik_at, arg, theta, grad);
+	BgbbData   *data = (BgbbData *) arg;
+	double		a = theta[0],
+				b = theta[1],
+				g = theta[2],
+				d = theta[3],
+				lab = lbeta(a, b),
+				lgd = lbeta(g, d),
+				pa = digamma(a),
+				pb = digamma(b),
+				pab = digamma(a + b),
+				pg = digamma(g),
+				pd = digamma(d),
+				pgd = digamma(g + d),
+				pg1 = digamma(g + 1.0),
+				ll = 0.0,
+				G[4] = {0.0, 0.0, 0.0, 0.0};
+	int64		i;
+
+	if (grad == NULL)
+		return bgbb_loglik_at(arg, theta);
+	for (i = 0; i < data->n; i++)
+	{
+		const float8 *r = data->rec + i * BGBB_RECORD;
+		double		x = r[0],
+					t_x = r[1],
+					n = r[2],
+					w = r[3],
+					A = lbeta(a + x, b + n - x) - lab + lbeta(g, d + n) - lgd,
+					pabn = digamma(a + b + n),
+					pgdn = digamma(g + d + n),
+					pax = digamma(a + x),
+					dA[4],
+					lli = A;
+		int			k;
+
+		dA[0] = pax - pabn - (pa - pab);
+		dA[1] = digamma(b + n - x) - pabn - (pb - pab);
+		dA[2] = pgd - pgdn;
+		dA[3] = digamma(d + n) - pgdn - (pd - pgd);
+		if (n > t_x)
+		{
+			double		B = lbeta(a + x, b + t_x - x) - lab + lbeta(g + 1.0, d + t_x) - lgd,
+						pabt = digamma(a + b + t_x),
+						pgdt = digamma(g + d + 1.0 + t_x),
+						dB[4],
+						term = 1.0,
+						S = 1.0,
+						D[4] = {0.0, 0.0, 0.0, 0.0},
+						dS[4] = {0.0, 0.0, 0.0, 0.0},
+						lB,
+						wA;
+			int64		m = (int64) (n - t_x),
+						j;
+
+			dB[0] = pax - pabt - (pa - pab);
+			dB[1] = digamma(b + t_x - x) - pabt - (pb - pab);
+			dB[2] = pg1 - pgdt - (pg - pgd);
+			dB[3] = digamma(d + t_x) - pgdt - (pd - pgd);
+			for (j = 1; j < m; j++)
+			{
+				double		J = t_x + j - 1,
+							i1 = 1.0 / (a + b + J),
+							i2 = 1.0 / (b + J - x),
+							i3 = 1.0 / (g + d + 1.0 + J),
+							i4 = 1.0 / (d + J);
+
+				term *= (b + J - x) / (a + b + J) * ((d + J) / (g + d + 1.0 + J));
+				S += term;
+				D[0] -= i1;
+				D[1] += i2 - i1;
+				D[2] -= i3;
+				D[3] += i4 - i3;
+				for (k = 0; k < 4; k++)
+					dS[k] += term * D[k];
+			}
+			lB = B + log(S);
+			lli = logaddexp(A, lB);
+			wA = exp(A - lli);
+			for (k = 0; k < 4; k++)
+				G[k] += w * (wA * dA[k] + (1.0 - wA) * (dB[k] + dS[k] / S));
+		}
+		else
+			for (k = 0; k < 4; k++)
+				G[k] += w * dA[k];
+		ll += w * lli;
+		if ((i & 0xFF) == 0xFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	memcpy(grad, G, sizeof(G));
+	return ll;
 }
 
 /* Transition: (state, x, t_x, n [, weight]); rows with a NULL are left out. */
@@ -3638,6 +3847,43 @@ crm_bgbb_expected_purchases(PG_FUNCTION_ARGS)
 			CHECK_FOR_INTERRUPTS();
 	}
 	PG_RETURN_FLOAT8(sum);
+}
+
+/*
+ * E[X(m)], the expected transactions of a new customer in her first m
+ * opportunities (FHS 2010's E[X(n)], alpha/(alpha+beta) delta/(gamma-1) [1 -
+ * G(gamma+delta) G(1+delta+m) / (G(gamma+delta+m) G(1+delta))]), as the
+ * sum it closes: she transacts at opportunity t with mean probability
+ * alpha/(alpha+beta) if she is alive there, E[(1-theta)^t] = B(gamma,
+ * delta+t)/B(gamma, delta) = prod_{j<t} (delta+j)/(gamma+delta+j).  The
+ * running product has no cancellation and no division by gamma - 1; it is
+ * the conditional expectation at x = t_x = n = 0.
+ */
+PG_FUNCTION_INFO_V1(crm_bgbb_expected_purchases_unconditional);
+Datum
+crm_bgbb_expected_purchases_unconditional(PG_FUNCTION_ARGS)
+{
+	double		theta[4],
+				alive = 1.0,
+				sum = 0.0;
+	int32		m = PG_GETARG_INT32(1);
+	int32		t;
+
+	bgbb_model(PG_GETARG_HEAPTUPLEHEADER(0), theta);
+	if (m < 0 || m > BGBB_MAX_PERIODS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("periods must be between 0 and %d", BGBB_MAX_PERIODS),
+				 errdetail("Given: %d.", m),
+				 errhint("periods is the number of opportunities from the first, e.g. 6 for six years of a yearly campaign.")));
+	for (t = 1; t <= m && alive > 0.0; t++)
+	{
+		alive *= (theta[3] + t - 1) / (theta[2] + theta[3] + t - 1);
+		sum += alive;
+		if ((t & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_FLOAT8(theta[0] / (theta[0] + theta[1]) * sum);
 }
 
 /* ---------------------------------------------------------------------

@@ -408,7 +408,7 @@ CREATE AGGREGATE @extschema@.bgbb_fit(x integer, t_x integer, n integer, weight 
 	COMBINEFUNC = @extschema@.bgbb_fit_combine, PARALLEL = SAFE);
 
 COMMENT ON AGGREGATE @extschema@.bgbb_fit(integer, integer, integer) IS
-	'Maximum-likelihood BG/BB model of discrete-opportunity summaries (x opportunities with a transaction, the last at opportunity t_x, of n observed) as crm.bgbb; log-space likelihood (FHS 2010 eq. 5), BFGS on log-parameters with a central-difference gradient; rows with NULLs are left out; no rows: NULL. Errors (22023): not 0 <= x <= t_x <= n <= 100000, t_x <> 0 with x = 0';
+	'Maximum-likelihood BG/BB model of discrete-opportunity summaries (x opportunities with a transaction, the last at opportunity t_x, of n observed) as crm.bgbb; log-space likelihood (FHS 2010 eq. 5), BFGS on log-parameters with the analytic gradient; rows with NULLs are left out; no rows: NULL. Errors (22023): not 0 <= x <= t_x <= n <= 100000, t_x <> 0 with x = 0';
 COMMENT ON AGGREGATE @extschema@.bgbb_fit(integer, integer, integer, float8) IS
 	'BG/BB fit of weighted summaries (weight > 0: e.g. the count of customers sharing a summary)';
 
@@ -423,6 +423,12 @@ RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgbb_expected_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bgbb_expected_purchases(@extschema@.bgbb, integer, integer, integer, integer) IS
 	'Expected transactions in the next periods opportunities (n + 1 .. n + periods) of a customer with summary (x, t_x, n): FHS 2010 eq. 13 as a sum over the opportunities (no division by gamma - 1). Errors (22023): periods outside 0 .. 100000, bad summary, model parameters not positive';
+
+CREATE FUNCTION @extschema@.bgbb_expected_purchases_unconditional(model @extschema@.bgbb, periods integer)
+RETURNS float8 AS 'MODULE_PATHNAME', 'crm_bgbb_expected_purchases_unconditional'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgbb_expected_purchases_unconditional(@extschema@.bgbb, integer) IS
+	'E[X(n)]: expected transactions of a new customer in her first periods opportunities under the BG/BB model, alpha/(alpha + beta) delta/(gamma - 1) [1 - G(gamma + delta) G(1 + delta + n) / (G(gamma + delta + n) G(1 + delta))] (FHS 2010, the mean of X(n)) as the sum over the opportunities of alpha/(alpha + beta) B(gamma, delta + t)/B(gamma, delta) (no division by gamma - 1); equal to crm.bgbb_expected_purchases at x = t_x = n = 0. Errors (22023): periods outside 0 .. 100000, model parameters not positive';
 
 -- Gamma-Gamma fit
 CREATE FUNCTION @extschema@.gammagamma_fit_trans(float8[], integer, float8)

@@ -87,3 +87,59 @@ SELECT ct.status, pg_catalog.count(*) AS contracts, pg_catalog.sum(ct.amount) AS
  GROUP BY ct.status;
 COMMENT ON VIEW @extschema@.contracts_by_status IS
 	'Contracts by state: count, amount, amount delivered (by percent complete), mean percent complete and how many were amended (version > 1)';
+
+-- Contract retention for the shifted-beta-geometric model (crm.sbg_fit):
+-- a customer's signed contracts chained into spells of continuous cover
+-- (a contract starting at most grace_days days after the cover so far
+-- ended renews it), each spell as (periods, churned) at as_of.  The windows and
+-- the grouping are per customer, so that Citus pushes the query down to
+-- the shards whole.
+CREATE FUNCTION @extschema@.contract_retention(as_of date, period_days integer DEFAULT 365, grace_days integer DEFAULT 30)
+RETURNS TABLE (customer_id bigint, spell integer, first_contract_id bigint, started_on date, covered_until date,
+			   contracts bigint, periods integer, churned boolean)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF period_days < 1 OR period_days > 36525 THEN
+		RAISE EXCEPTION 'contract_retention: period_days % is outside 1..36525', period_days
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('period_days = %s', period_days),
+				  HINT = 'Give the length of a renewal period in days, e.g. 365 for yearly contracts.';
+	END IF;
+	IF grace_days < 0 OR grace_days > 36525 THEN
+		RAISE EXCEPTION 'contract_retention: grace_days % is outside 0..36525', grace_days
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('grace_days = %s', grace_days),
+				  HINT = 'Give the days a renewal may start after the cover ended, e.g. 30 (0: no gap allowed).';
+	END IF;
+	RETURN QUERY
+	WITH signed AS (
+		SELECT ct.customer_id, ct.id, ct.starts_on, ct.ends_on,
+			   max(ct.ends_on) OVER (PARTITION BY ct.customer_id ORDER BY ct.starts_on, ct.id
+									 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_before
+		  FROM @extschema@.contracts ct
+		 WHERE ct.status NOT IN ('draft', 'submitted')
+		   AND ct.signed_on <= as_of AND ct.starts_on IS NOT NULL AND ct.ends_on IS NOT NULL
+	), spells AS (
+		SELECT s.customer_id, s.id, s.starts_on, s.ends_on,
+			   (count(*) FILTER (WHERE s.covered_before IS NULL OR s.starts_on > s.covered_before + 1 + grace_days)
+					OVER (PARTITION BY s.customer_id ORDER BY s.starts_on, s.id))::integer AS spell
+		  FROM signed s
+	), grouped AS (
+		SELECT s.customer_id, s.spell, (array_agg(s.id ORDER BY s.starts_on, s.id))[1] AS first_contract_id,
+			   min(s.starts_on) AS started_on, max(s.ends_on) AS covered_until, count(*) AS contracts
+		  FROM spells s
+		 GROUP BY s.customer_id, s.spell
+	)
+	SELECT g.customer_id, g.spell, g.first_contract_id, g.started_on, g.covered_until, g.contracts,
+		   CASE WHEN g.covered_until + grace_days < as_of
+				THEN greatest(1, ceil((g.covered_until - g.started_on + 1 - grace_days)::numeric / period_days))::integer
+				ELSE ((least(g.covered_until, as_of) - g.started_on + 1) / period_days)::integer END,
+		   g.covered_until + grace_days < as_of
+	  FROM grouped g
+	 WHERE g.started_on <= as_of;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.contract_retention(date, integer, integer) IS
+	'Contract renewals at as_of as crm.sbg_fit rows: a customer''s signed contracts (status approved and later, signed_on <= as_of, both dates set) in order of starts_on chained into spells of continuous cover, a contract starting at most grace_days days after the day the cover so far (the latest ends_on) ended renewing the spell (grace_days 0: the next day), else starting a new one; per spell started by as_of: the customer, spell number, first contract, first day, last day covered, contracts, churned (the cover ended more than grace_days before as_of) and periods of period_days: for a churned spell the period it ended in, max(1, ceil((days covered - grace_days) / period_days)), else the whole periods covered by as_of, floor((min(last day covered, as_of) - first day + 1) / period_days). Fit: crm.sbg_fit(periods, churned). Errors (22023): period_days or grace_days outside 1..36525 and 0..36525';

@@ -217,10 +217,11 @@ SELECT is((SELECT count(*)::integer FROM pg_catalog.pg_proc
 			WHERE pronamespace = 'crm'::regnamespace
 			  AND proname IN ('paretonbd_p_alive', 'paretonbd_expected_purchases', 'paretonbd_expected_purchases_unconditional',
 							  'paretonbd_p_purchases', 'mbgnbd_p_alive', 'mbgnbd_expected_purchases', 'mbgnbd_expected_purchases_unconditional',
-							  'sbg_survival', 'sbg_retention_rate', 'sbg_derl', 'bgbb_p_alive', 'bgbb_expected_purchases')
+							  'sbg_survival', 'sbg_retention_rate', 'sbg_derl', 'bgbb_p_alive', 'bgbb_expected_purchases',
+							  'bgbb_expected_purchases_unconditional')
 			  AND provolatile = 'i' AND proisstrict AND proparallel = 's'
 			  AND prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'c')),
-	13, 'Pareto/NBD, MBG/NBD, sBG and BG/BB predictions: 13, all C, IMMUTABLE, STRICT, PARALLEL SAFE');
+	14, 'Pareto/NBD, MBG/NBD, sBG and BG/BB predictions: 14, all C, IMMUTABLE, STRICT, PARALLEL SAFE');
 -- aggregates: float8[] state with a combine function, no serialization, parallel safe
 SELECT is((SELECT count(*)::integer FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid
 			WHERE p.pronamespace = 'crm'::regnamespace AND p.proname IN ('paretonbd_fit', 'mbgnbd_fit', 'sbg_fit', 'bgbb_fit')

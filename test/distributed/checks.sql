@@ -158,6 +158,7 @@ SELECT pg_temp.digest('contract_overview', 'SELECT * FROM crm.contract_overview'
 SELECT pg_temp.digest('contracts_by_status', 'SELECT * FROM crm.contracts_by_status');
 SELECT pg_temp.digest('contract_status_history', 'SELECT contract_id, old_status, new_status, changed_by FROM crm.contract_status_history');
 SELECT pg_temp.digest('contract_version_history', 'SELECT * FROM crm.contract_version_history');
+SELECT pg_temp.digest('contract_retention', $$SELECT * FROM crm.contract_retention('2025-12-31', 365, 90)$$);
 
 --------------------------------------------------------------------------
 -- Decision trees
