@@ -164,6 +164,26 @@ SELECT c.id, c.name, c.region, g.net_value, round(g.value_score::numeric, 1) AS 
 \echo '== Key accounts by region'
 SELECT * FROM crm.region_summary;
 
+\echo '== What the key accounts have in common (a decision tree of Pareto class A against the other companies: crm.key_account_profile)'
+SELECT rule, companies, key_accounts, round(share_key_accounts::numeric, 2) AS share
+  FROM crm.key_account_profile('2025-12-31');
+
+\echo '== Likely future key accounts (crm.future_key_accounts), and key-account files to review (crm.key_account_review: fields not confirmed for a year)'
+SELECT customer_id, name, owner, pareto_class, round(probability::numeric, 2) AS probability
+  FROM crm.future_key_accounts('2025-12-31') LIMIT 5;
+SELECT count(*) AS files, count(*) FILTER (WHERE cardinality(stale_fields) > 0) AS with_stale_fields,
+       count(*) FILTER (WHERE cardinality(missing_fields) > 0) AS with_missing_fields
+  FROM crm.key_account_review('2025-12-31');
+
+\echo '== Market segments of the persons (crm.market_segments: existing customers, winnable prospects, not pursued now)'
+SELECT segment, rule, count(*) AS persons
+  FROM crm.market_segments('2025-12-31')
+ GROUP BY segment, rule ORDER BY segment, persons DESC, rule;
+
+\echo '== New customers most at risk of not buying again in the next 90 days (crm.new_customer_churn)'
+SELECT customer_id, first_purchase, repeat_purchases, round(churn_risk::numeric, 2) AS churn_risk
+  FROM crm.new_customer_churn('2025-12-31') LIMIT 5;
+
 \echo
 \echo '== Lifetime value (BG/NBD + Gamma-Gamma): calibrated to 2025-06-30, predicted and actual purchases in the second half of 2025'
 WITH s AS (SELECT * FROM crm.calibration_holdout('2025-06-30', '2025-12-31')),
