@@ -43,6 +43,24 @@ UNION ALL
 SELECT 'paretonbd', (f).iterations, (f).converged, round((f).log_likelihood::numeric, 1)
   FROM (SELECT crm.paretonbd_fit(frequency, recency, age) AS f FROM bench.clv_summary) m;
 
+\echo '== clv: predictions for every customer against a scan of the summaries (issue 15: within 2x), median ms of 3 runs, no parallel workers'
+DROP TABLE IF EXISTS bench.clv_models;
+CREATE UNLOGGED TABLE bench.clv_models AS
+SELECT crm.bgnbd_fit(frequency, recency, age) AS bg, crm.mbgnbd_fit(frequency, recency, age) AS mbg,
+	   crm.paretonbd_fit(frequency, recency, age) AS pnbd
+  FROM bench.clv_summary;
+SELECT round(s.scan::numeric, 1) AS scan_ms,
+	   round(p.ms::numeric, 1) AS prediction_ms, round((p.ms / s.scan)::numeric, 2) AS ratio, p.prediction
+  FROM (SELECT bench.time_ms($$SELECT sum(frequency + recency + age) FROM bench.clv_summary$$, 0, 3) AS scan) s,
+	   LATERAL (VALUES
+		('bgnbd_p_alive', bench.time_ms($$SELECT sum(crm.bgnbd_p_alive(m.bg, frequency, recency, age)) FROM bench.clv_summary, bench.clv_models m$$, 0, 3)),
+		('bgnbd_expected_purchases (365 days)', bench.time_ms($$SELECT sum(crm.bgnbd_expected_purchases(m.bg, 365, frequency, recency, age)) FROM bench.clv_summary, bench.clv_models m$$, 0, 3)),
+		('mbgnbd_p_alive', bench.time_ms($$SELECT sum(crm.mbgnbd_p_alive(m.mbg, frequency, recency, age)) FROM bench.clv_summary, bench.clv_models m$$, 0, 3)),
+		('mbgnbd_expected_purchases (365 days)', bench.time_ms($$SELECT sum(crm.mbgnbd_expected_purchases(m.mbg, 365, frequency, recency, age)) FROM bench.clv_summary, bench.clv_models m$$, 0, 3)),
+		('paretonbd_p_alive', bench.time_ms($$SELECT sum(crm.paretonbd_p_alive(m.pnbd, frequency, recency, age)) FROM bench.clv_summary, bench.clv_models m$$, 0, 3)),
+		('paretonbd_expected_purchases (365 days)', bench.time_ms($$SELECT sum(crm.paretonbd_expected_purchases(m.pnbd, 365, frequency, recency, age)) FROM bench.clv_summary, bench.clv_models m$$, 0, 3))
+	   ) p(prediction, ms);
+
 \echo '== clv: the BG/NBD fit in Python instead (numpy + scipy BFGS on the same summaries, as the lifetimes package fits): export, load, fit, against crm'
 \! /usr/bin/python3 "$CRM_BENCH_DIR/clv_scipy.py" --query 'SELECT frequency, recency, age FROM bench.clv_summary' --crm 'SELECT crm.bgnbd_fit(frequency, recency, age) FROM bench.clv_summary'
 
