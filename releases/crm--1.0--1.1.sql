@@ -3467,17 +3467,31 @@ $$;
 COMMENT ON FUNCTION @extschema@.key_account_features(date) IS
 	'Internal (crm.key_account_profile, crm.future_key_accounts): every company with its Pareto class as of as_of (crm.pareto_classes; NULL without purchases), the profile a tree learns from (industry, region, channel; size, growth potential, cooperation, employees and year founded from the key-account file; satisfaction) and key_account = ''key account'' for class A, else ''other''';
 
+-- The size of a tree that explains segments (crm.key_account_tree,
+-- crm.market_segments): small enough to read as rules.
+CREATE FUNCTION @extschema@.check_tree_size(fn text, max_depth integer, min_samples_leaf integer)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF max_depth IS NULL OR max_depth NOT BETWEEN 1 AND 10 OR min_samples_leaf IS NULL OR min_samples_leaf < 1 THEN
+		RAISE EXCEPTION '%: max_depth must be 1..10 and min_samples_leaf 1 or more, got % and %', fn,
+			coalesce(max_depth::text, 'NULL'), coalesce(min_samples_leaf::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Small trees read best: max_depth 3, min_samples_leaf 20.';
+	END IF;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_tree_size(text, integer, integer) IS
+	'Internal (crm.key_account_tree, crm.market_segments): raises 22023, prefixed with fn, unless max_depth is 1..10 and min_samples_leaf 1 or more';
+
 CREATE FUNCTION @extschema@.key_account_tree(as_of date, max_depth integer, min_samples_leaf integer)
 RETURNS @extschema@.tree
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF max_depth IS NULL OR max_depth NOT BETWEEN 1 AND 10 OR min_samples_leaf IS NULL OR min_samples_leaf < 1 THEN
-		RAISE EXCEPTION 'key account tree: max_depth must be 1..10 and min_samples_leaf 1 or more, got % and %',
-			coalesce(max_depth::text, 'NULL'), coalesce(min_samples_leaf::text, 'NULL')
-			USING ERRCODE = 'invalid_parameter_value', HINT = 'Small trees read best: max_depth 3, min_samples_leaf 20.';
-	END IF;
+	PERFORM @extschema@.check_tree_size('key account tree', max_depth, min_samples_leaf);
 	IF NOT EXISTS (SELECT FROM @extschema@.key_account_features(as_of) f WHERE f.pareto_class = 'A') THEN
 		RAISE EXCEPTION 'no company is a key account (Pareto class A) as of %', as_of
 			USING ERRCODE = 'no_data_found', HINT = 'The tree needs companies with purchases up to as_of.';
@@ -3575,6 +3589,8 @@ AS $$
 #variable_conflict use_column
 DECLARE
 	model @extschema@.tree;
+	has_customers boolean;
+	has_prospects boolean;
 BEGIN
 	IF as_of IS NULL OR NOT isfinite(as_of) THEN
 		RAISE EXCEPTION 'market_segments: as_of must be a finite date, got %', coalesce(as_of::text, 'NULL')
@@ -3584,13 +3600,12 @@ BEGIN
 		RAISE EXCEPTION 'market_segments: min_probability must be between 0 and 1, got %', coalesce(min_probability::text, 'NULL')
 			USING ERRCODE = 'invalid_parameter_value', HINT = 'A prospect is winnable when at least this share of people like it are customers, e.g. 0.5.';
 	END IF;
-	IF max_depth IS NULL OR max_depth NOT BETWEEN 1 AND 10 OR min_samples_leaf IS NULL OR min_samples_leaf < 1 THEN
-		RAISE EXCEPTION 'market_segments: max_depth must be 1..10 and min_samples_leaf 1 or more, got % and %',
-			coalesce(max_depth::text, 'NULL'), coalesce(min_samples_leaf::text, 'NULL')
-			USING ERRCODE = 'invalid_parameter_value', HINT = 'Small trees read best: max_depth 3, min_samples_leaf 20.';
-	END IF;
-	IF NOT EXISTS (SELECT FROM @extschema@.market_profiles(as_of) p WHERE p.status = 'customer')
-	   OR NOT EXISTS (SELECT FROM @extschema@.market_profiles(as_of) p WHERE p.status = 'prospect') THEN
+	PERFORM @extschema@.check_tree_size('market_segments', max_depth, min_samples_leaf);
+	-- (one pass over the profiles for both)
+	SELECT coalesce(bool_or(p.status = 'customer'), false), coalesce(bool_or(p.status = 'prospect'), false)
+	  INTO has_customers, has_prospects
+	  FROM @extschema@.market_profiles(as_of) p;
+	IF NOT (has_customers AND has_prospects) THEN
 		RAISE EXCEPTION 'market_segments: the persons entered up to % are not both customers and prospects', as_of
 			USING ERRCODE = 'no_data_found', HINT = 'The segmentation learns from people who bought and people who did not.';
 	END IF;

@@ -3545,6 +3545,18 @@ typedef struct BgbbData
 	double		total;
 } BgbbData;
 
+/* the periods of a BG/BB prediction: 0..BGBB_MAX_PERIODS, or an error with hint */
+static void
+check_bgbb_periods(int32 periods, const char *hint)
+{
+	if (periods < 0 || periods > BGBB_MAX_PERIODS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("periods must be between 0 and %d", BGBB_MAX_PERIODS),
+				 errdetail("Given: %d.", periods),
+				 errhint("%s", hint)));
+}
+
 /* a BG/BB summary: 0 <= x <= t_x <= n, t_x = 0 when x = 0, n <= BGBB_MAX_PERIODS */
 static void
 check_bgbb_summary(double x, double t_x, double n)
@@ -3830,12 +3842,7 @@ crm_bgbb_expected_purchases(PG_FUNCTION_ARGS)
 	int32		k;
 
 	bgbb_model(PG_GETARG_HEAPTUPLEHEADER(0), theta);
-	if (m < 0 || m > BGBB_MAX_PERIODS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("periods must be between 0 and %d", BGBB_MAX_PERIODS),
-				 errdetail("Given: %d.", m),
-				 errhint("periods is the number of future opportunities, e.g. 5 for the next five years of a yearly campaign.")));
+	check_bgbb_periods(m, "periods is the number of future opportunities, e.g. 5 for the next five years of a yearly campaign.");
 	check_bgbb_summary(x, t_x, n);
 	ll = bgbb_log_l(theta, x, t_x, n, &alive);
 	lfront = lbeta(theta[0] + x + 1.0, theta[1] + n - x) - lbeta(theta[0], theta[1]) - ll -
@@ -3870,12 +3877,7 @@ crm_bgbb_expected_purchases_unconditional(PG_FUNCTION_ARGS)
 	int32		t;
 
 	bgbb_model(PG_GETARG_HEAPTUPLEHEADER(0), theta);
-	if (m < 0 || m > BGBB_MAX_PERIODS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("periods must be between 0 and %d", BGBB_MAX_PERIODS),
-				 errdetail("Given: %d.", m),
-				 errhint("periods is the number of opportunities from the first, e.g. 6 for six years of a yearly campaign.")));
+	check_bgbb_periods(m, "periods is the number of opportunities from the first, e.g. 6 for six years of a yearly campaign.");
 	for (t = 1; t <= m && alive > 0.0; t++)
 	{
 		alive *= (theta[3] + t - 1) / (theta[2] + theta[3] + t - 1);

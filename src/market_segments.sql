@@ -42,6 +42,8 @@ AS $$
 #variable_conflict use_column
 DECLARE
 	model @extschema@.tree;
+	has_customers boolean;
+	has_prospects boolean;
 BEGIN
 	IF as_of IS NULL OR NOT isfinite(as_of) THEN
 		RAISE EXCEPTION 'market_segments: as_of must be a finite date, got %', coalesce(as_of::text, 'NULL')
@@ -51,13 +53,12 @@ BEGIN
 		RAISE EXCEPTION 'market_segments: min_probability must be between 0 and 1, got %', coalesce(min_probability::text, 'NULL')
 			USING ERRCODE = 'invalid_parameter_value', HINT = 'A prospect is winnable when at least this share of people like it are customers, e.g. 0.5.';
 	END IF;
-	IF max_depth IS NULL OR max_depth NOT BETWEEN 1 AND 10 OR min_samples_leaf IS NULL OR min_samples_leaf < 1 THEN
-		RAISE EXCEPTION 'market_segments: max_depth must be 1..10 and min_samples_leaf 1 or more, got % and %',
-			coalesce(max_depth::text, 'NULL'), coalesce(min_samples_leaf::text, 'NULL')
-			USING ERRCODE = 'invalid_parameter_value', HINT = 'Small trees read best: max_depth 3, min_samples_leaf 20.';
-	END IF;
-	IF NOT EXISTS (SELECT FROM @extschema@.market_profiles(as_of) p WHERE p.status = 'customer')
-	   OR NOT EXISTS (SELECT FROM @extschema@.market_profiles(as_of) p WHERE p.status = 'prospect') THEN
+	PERFORM @extschema@.check_tree_size('market_segments', max_depth, min_samples_leaf);
+	-- (one pass over the profiles for both)
+	SELECT coalesce(bool_or(p.status = 'customer'), false), coalesce(bool_or(p.status = 'prospect'), false)
+	  INTO has_customers, has_prospects
+	  FROM @extschema@.market_profiles(as_of) p;
+	IF NOT (has_customers AND has_prospects) THEN
 		RAISE EXCEPTION 'market_segments: the persons entered up to % are not both customers and prospects', as_of
 			USING ERRCODE = 'no_data_found', HINT = 'The segmentation learns from people who bought and people who did not.';
 	END IF;

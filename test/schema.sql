@@ -443,7 +443,7 @@ SELECT functions_are('crm', ARRAY[
 	'use_approval', 'opportunity_approvals_before', 'require_summary',
 	'write_quotas', 'forecast_quotas', 'dimension_quotas', 'adjust_quotas', 'new_customer_churn',
 	'key_account_layout', 'key_account_file_errors', 'is_date', 'key_account_fields', 'customers_key_account', 'key_account_review',
-	'review_key_account', 'key_account_features', 'key_account_tree', 'key_account_profile', 'future_key_accounts',
+	'review_key_account', 'key_account_features', 'check_tree_size', 'key_account_tree', 'key_account_profile', 'future_key_accounts',
 	'market_profiles', 'market_segments',
 	'contracts_before', 'contracts_history', 'contract_retention', 'touch_updated_at',
 	'contacts_no_cycle', 'decision_path', 'pipeline_stages_before',
