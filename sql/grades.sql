@@ -361,7 +361,8 @@ SELECT id, name, kind, industry, region, channel, owner, confidentiality, satisf
 -- aggregated for the other customers.  (These tables are tiny, so the plan
 -- is checked with sequential scans off: an index condition on the customer
 -- in each of the six tables proves the filter was pushed down; test/grades.sql
--- checks the real plan on demo data.)
+-- checks the real plan on demo data.)  Every part is one leg of a single
+-- UNION ALL, so one aggregate groups the customer's rows.
 CREATE FUNCTION pg_temp.plan(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
 	line text;

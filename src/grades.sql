@@ -499,22 +499,27 @@ COMMENT ON FUNCTION @extschema@.refresh_grades(date) IS
 -- Views for reporting tools
 --------------------------------------------------------------------------
 
--- Everything about one customer.  The per-customer parts are grouped
--- subqueries joined on the customer id, so a filter on id is pushed into
--- each of them (an index scan per table), while a scan of the whole view
--- aggregates each table once.
+-- Everything about one customer.  Every per-customer part (purchase
+-- history, grades, open opportunities, contracts in execution) is a leg of
+-- one UNION ALL grouped by customer id and joined to the customer: a filter
+-- on id is pushed into each leg (an index scan per table), a scan of the
+-- whole view reads each table once, and on Citus the whole query runs on the
+-- shards (an outer join next to a UNION ALL would make Citus plan the union
+-- through the coordinator, shipping every order).  crm.purchase_history has
+-- an empty row for every customer, so the join is an inner one.
 CREATE VIEW @extschema@.customer_360 AS
 SELECT c.id, c.name, c.kind, c.industry, c.region, c.channel, c.owner, c.confidentiality,
 	   c.satisfaction, c.credit_status, c.tags,
 	   (p.stats).first_purchase, (p.stats).last_purchase, (p.stats).orders, (p.stats).purchase_days,
 	   (p.stats).revenue, (p.stats).cost, (p.stats).net_value, (p.stats).mean_order_value,
 	   (p.stats).mean_repeat_value, (p.stats).trend,
-	   g.as_of AS graded_as_of, g.lifecycle_stage, g.value_score, g.segment, g.relationship,
-	   g.pareto_class, s.sales_strategy, s.service_strategy,
-	   coalesce(op.n, 0) AS open_opportunities, coalesce(op.amount, 0) AS open_opportunity_amount,
-	   coalesce(ct.n, 0) AS executing_contracts, coalesce(ct.amount, 0) AS executing_contract_amount,
+	   p.graded_as_of, p.lifecycle_stage, p.value_score, p.segment, p.relationship, p.pareto_class,
+	   (SELECT s.sales_strategy FROM @extschema@.segment_strategy(p.segment) s) AS sales_strategy,
+	   (SELECT s.service_strategy FROM @extschema@.segment_strategy(p.segment) s) AS service_strategy,
+	   p.open_opportunities, coalesce(p.open_opportunity_amount, 0) AS open_opportunity_amount,
+	   p.executing_contracts, coalesce(p.executing_contract_amount, 0) AS executing_contract_amount,
 	   coalesce(p.arrears, 0) AS arrears,
-	   g.customer_type, g.relationship_group, (p.stats).net_value OPERATOR(pg_catalog.>) 0 AS profitable,
+	   p.customer_type, p.relationship_group, (p.stats).net_value OPERATOR(pg_catalog.>) 0 AS profitable,
 	   -- the key-account file (crm.key_account_layout) with its review and
 	   -- the day each field last changed
 	   pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
@@ -525,24 +530,42 @@ SELECT c.id, c.name, c.kind, c.industry, c.region, c.channel, c.owner, c.confide
 			'reviewed', c.attributes OPERATOR(pg_catalog.->) 'reviewed',
 			'field_dates', c.attributes OPERATOR(pg_catalog.->) 'field_dates')) AS key_account_file
   FROM @extschema@.customers c
-  -- crm.purchase_history has an empty row for every customer, so that this
-  -- join is an inner one: Citus pushes it down whole to the shards (a UNION
-  -- ALL on the inner side of an outer join it plans through the coordinator)
-  JOIN (SELECT h.customer_id,
-			   @extschema@.purchase_stats(h.ordered_at, h.amount, h.cost) AS stats,
-			   pg_catalog.sum(@extschema@.overdue(h.due_date, h.unpaid, CURRENT_DATE)) AS arrears
-		  FROM @extschema@.purchase_history h
-		 GROUP BY h.customer_id) p ON p.customer_id OPERATOR(pg_catalog.=) c.id
-  LEFT JOIN @extschema@.customer_grades g ON g.customer_id OPERATOR(pg_catalog.=) c.id
-  LEFT JOIN @extschema@.segment_strategies s ON s.segment OPERATOR(pg_catalog.=) g.segment
-  LEFT JOIN (SELECT o.customer_id, pg_catalog.count(*) AS n, pg_catalog.sum(o.amount) AS amount
-			   FROM @extschema@.opportunities o
-			  WHERE o.status OPERATOR(pg_catalog.=) 'open'
-			  GROUP BY o.customer_id) op ON op.customer_id OPERATOR(pg_catalog.=) c.id
-  LEFT JOIN (SELECT k.customer_id, pg_catalog.count(*) AS n, pg_catalog.sum(k.amount) AS amount
-			   FROM @extschema@.contracts k
-			  WHERE k.status OPERATOR(pg_catalog.=) 'executing'
-			  GROUP BY k.customer_id) ct ON ct.customer_id OPERATOR(pg_catalog.=) c.id;
+  JOIN (SELECT u.customer_id,
+			   @extschema@.purchase_stats(u.ordered_at, u.amount, u.cost) AS stats,
+			   pg_catalog.sum(@extschema@.overdue(u.due_date, u.unpaid, CURRENT_DATE)) AS arrears,
+			   -- one grades row at most: max() takes its values
+			   pg_catalog.max(u.graded_as_of) AS graded_as_of, pg_catalog.max(u.lifecycle_stage) AS lifecycle_stage,
+			   pg_catalog.max(u.value_score) AS value_score, pg_catalog.max(u.segment) AS segment,
+			   pg_catalog.max(u.relationship) AS relationship, pg_catalog.max(u.pareto_class)::char(1) AS pareto_class,
+			   pg_catalog.max(u.customer_type) AS customer_type, pg_catalog.max(u.relationship_group) AS relationship_group,
+			   pg_catalog.count(u.opportunity_id) AS open_opportunities,
+			   pg_catalog.sum(u.opportunity_amount) AS open_opportunity_amount,
+			   pg_catalog.count(u.contract_id) AS executing_contracts,
+			   pg_catalog.sum(u.contract_amount) AS executing_contract_amount
+		  FROM (SELECT h.customer_id, h.ordered_at, h.amount, h.cost, h.due_date, h.unpaid,
+					   NULL::date AS graded_as_of, NULL::@extschema@.lifecycle_stage AS lifecycle_stage,
+					   NULL::float8 AS value_score, NULL::text AS segment,
+					   NULL::@extschema@.relationship_state AS relationship, NULL::char(1) AS pareto_class,
+					   NULL::text AS customer_type, NULL::text AS relationship_group,
+					   NULL::bigint AS opportunity_id, NULL::numeric AS opportunity_amount,
+					   NULL::bigint AS contract_id, NULL::numeric AS contract_amount
+				  FROM @extschema@.purchase_history h
+				UNION ALL
+				SELECT g.customer_id, NULL, NULL, NULL, NULL, NULL,
+					   g.as_of, g.lifecycle_stage, g.value_score, g.segment, g.relationship, g.pareto_class,
+					   g.customer_type, g.relationship_group, NULL, NULL, NULL, NULL
+				  FROM @extschema@.customer_grades g
+				UNION ALL
+				SELECT o.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+					   o.id, o.amount, NULL, NULL
+				  FROM @extschema@.opportunities o
+				 WHERE o.status OPERATOR(pg_catalog.=) 'open'
+				UNION ALL
+				SELECT k.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+					   NULL, NULL, k.id, k.amount
+				  FROM @extschema@.contracts k
+				 WHERE k.status OPERATOR(pg_catalog.=) 'executing') u
+		 GROUP BY u.customer_id) p ON p.customer_id OPERATOR(pg_catalog.=) c.id;
 COMMENT ON VIEW @extschema@.customer_360 IS
 	'One row per customer: profile (crm.customers), purchase history of all orders and costs to serve (crm.purchase_stats columns), current grades from crm.customer_grades (run crm.refresh_grades first; graded_as_of says as of when) with the segment''s sales and service strategy, open opportunities (count, amount), contracts in execution (count, amount), arrears today (unpaid amount of orders due before current_date), the customer type and relationship group of the grades, profitable (useful and profitable: net value above 0; useless and unprofitable: not; NULL without orders or costs), and the key-account file (crm.key_account_layout: its sections, review and field dates; {} without one). Fast for one customer: WHERE id = ... reads only that customer''s rows through the indexes';
 

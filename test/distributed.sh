@@ -189,6 +189,10 @@ run_distributed_checks() {
 		-c "SELECT bool_or(l LIKE '%worker_partial_agg(''crm.gammagamma_fit%') AND bool_or(l LIKE '%coord_combine_agg%') FROM crm_explain('SELECT crm.gammagamma_fit(quantity, amount::float8) FROM crm.orders') l"
 	check "the history grouped by customer (purchase_history, its empty rows, crm.overdue) runs whole on the shards" t \
 		-c "SELECT (array_agg(l))[1] LIKE 'Custom Scan (Citus Adaptive)%' AND NOT bool_or(l LIKE '%Distributed Subplan%') AND bool_or(l LIKE '%GROUP BY h.customer_id%') FROM crm_explain('SELECT c.id, p.stats, p.arrears FROM crm.customers c JOIN (SELECT h.customer_id, crm.purchase_stats(h.ordered_at, h.amount, h.cost) AS stats, sum(crm.overdue(h.due_date, h.unpaid, ''2025-12-31'')) AS arrears FROM crm.purchase_history h WHERE h.booked_at < ''2026-01-01'' GROUP BY h.customer_id) p ON p.customer_id = c.id') l"
+	check "customer_360 runs whole on the shards: every part grouped by customer there, no subplan, no order row to the coordinator" t \
+		-c "SELECT (array_agg(l))[1] LIKE 'Custom Scan (Citus Adaptive)%' AND bool_or(l LIKE '%Task Count: 32%') AND NOT bool_or(l LIKE '%Distributed Subplan%') AND NOT bool_or(l LIKE '%remote_scan.ordered_at%') AND bool_or(l LIKE '%GROUP BY u.customer_id%') FROM crm_explain('SELECT * FROM crm.customer_360') l"
+	check "customer_360 of one customer is one task on one shard" t \
+		-c "SELECT bool_or(l LIKE '%Task Count: 1%') AND NOT bool_or(l LIKE '%Distributed Subplan%') FROM crm_explain('SELECT * FROM crm.customer_360 WHERE id = 4242') l"
 	# the plans of every statement a plpgsql function runs (auto_explain, in
 	# a transaction rolled back): the orders are read on the shards, grouped
 	# there by customer, and no order row travels to the coordinator (a
