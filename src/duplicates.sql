@@ -51,19 +51,32 @@ RETURNS TABLE (customer_id bigint, duplicate_of bigint, score float8, reasons te
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	ids		bigint[];
+	kinds	@extschema@.customer_kind[];
+	regions	text[];
+	nnames	text[];
+	nphones	text[];
+	nemails	text[];
 BEGIN
 	IF threshold IS NULL OR threshold <= 0 OR threshold > 1 OR threshold = 'NaN'::float8 THEN
 		RAISE EXCEPTION 'threshold must be in (0, 1], got %', coalesce(threshold::text, 'NULL')
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Scores are similarities of normalized names (1 - edit distance / length); 0.9 finds typos, 1 only exact matches.';
 	END IF;
+	-- The keys of every customer, in one read of crm.customers (on Citus
+	-- computed on the shards); every later step compares across customers
+	-- and reads them several times, from memory here rather than from the
+	-- table (on Citus each step would otherwise read them back through an
+	-- intermediate result: 3.5x slower)
+	SELECT array_agg(c.id), array_agg(c.kind), array_agg(coalesce(c.region, '')),
+		   array_agg(@extschema@.normalize_name(c.name)), array_agg(@extschema@.normalize_phone(c.phone)),
+		   array_agg(lower(btrim(c.email)))
+	  INTO ids, kinds, regions, nnames, nphones, nemails
+	  FROM @extschema@.customers c;
 	RETURN QUERY
 	WITH k AS MATERIALIZED (
-		SELECT c.id, c.kind, coalesce(c.region, '') AS region,
-			   @extschema@.normalize_name(c.name) AS nname,
-			   @extschema@.normalize_phone(c.phone) AS nphone,
-			   lower(btrim(c.email)) AS nemail
-		  FROM @extschema@.customers c),
+		SELECT * FROM unnest(ids, kinds, regions, nnames, nphones, nemails) AS u(id, kind, region, nname, nphone, nemail)),
 	names AS MATERIALIZED (
 		SELECT k.region, k.nname, min(k.id) AS id
 		  FROM k
@@ -110,7 +123,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.find_duplicates(float8) IS
-	'Likely duplicate customers: each row says customer_id is probably the same as duplicate_of (the smaller id), with a score in [threshold, 1] and the reasons (same phone, same email, same name in region, similar name in region). Blocking keys and sorted neighbourhood: no all-pairs comparison';
+	'Likely duplicate customers: each row says customer_id is probably the same as duplicate_of (the smaller id), with a score in [threshold, 1] and the reasons (same phone, same email, same name in region, similar name in region). Blocking keys and sorted neighbourhood: no all-pairs comparison. Memory: the normalized keys of every customer (about 100 bytes a customer: 100 MB at 1,000,000)';
 
 -- SECURITY DEFINER: it copies history, grade history and contract versions,
 -- which only the extension writes; EXECUTE is granted to crm_manager only
