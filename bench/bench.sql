@@ -30,6 +30,38 @@ BEGIN
 END;
 $$;
 
+-- bench.cpu_ms(query, workers, repetitions): as bench.time_ms, but the
+-- backend's CPU time (the first field of /proc/self/schedstat, in ns),
+-- which a machine shared with other work disturbs far less than the wall
+-- clock.  The kernel brings that field up to date at scheduler ticks
+-- (every 4 ms here), so each repetition runs the query as often as fills
+-- about 300 ms of the warm-up's time and gives the time of one run.
+CREATE OR REPLACE FUNCTION bench.cpu_ms(query text, workers integer, repetitions integer DEFAULT 5)
+RETURNS float8
+LANGUAGE plpgsql AS $$
+DECLARE
+	started timestamptz;
+	before bigint;
+	times float8[] := '{}';
+	runs integer;
+	i integer;
+	j integer;
+BEGIN
+	PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
+	started := clock_timestamp();
+	EXECUTE format('SELECT count(q) FROM (%s) q', query);	-- warm-up
+	runs := greatest(1, ceil(300 / greatest(extract(epoch FROM clock_timestamp() - started) * 1000, 0.01)))::integer;
+	FOR i IN 1 .. repetitions LOOP
+		before := split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint;
+		FOR j IN 1 .. runs LOOP
+			EXECUTE format('SELECT count(q) FROM (%s) q', query);
+		END LOOP;
+		times := times || (split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint - before) / 1e6::float8 / runs;
+	END LOOP;
+	RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) FROM unnest(times) t);
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION bench.compare(name text, crm_query text, baseline_query text,
 										 workers integer, repetitions integer DEFAULT 5)
 RETURNS TABLE (benchmark text, parallel_workers integer, crm_ms numeric, baseline_ms numeric, ratio numeric)

@@ -266,3 +266,26 @@ SELECT try($$SELECT * FROM crm.calibration_holdout('2025-01-31', '2025-01-30')$$
 SELECT try($$SELECT * FROM crm.calibration_holdout('2025-01-31', '2025-02-28', 'fortnight')$$);
 DELETE FROM crm.orders WHERE customer_id >= 900001;
 DELETE FROM crm.customers WHERE id >= 900001;
+
+-- The parameters of a model are read once per call site and kept while the
+-- next row brings the same model: another model on the next row is read
+-- again (rows 1 and 3 the same, 2 another, 4 the same parameters as 1 with
+-- a covariance long enough to be stored compressed), and a bad model after
+-- good ones still fails with its own error
+CREATE TEMP TABLE clv_cache_models (i integer, m crm.bgnbd, g crm.gammagamma);
+INSERT INTO clv_cache_models VALUES
+	(1, ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL), ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL)),
+	(2, ROW(0.5, 3, 1.5, 2, NULL, NULL, NULL, NULL, NULL), ROW(3, 2, 10, NULL, NULL, NULL, NULL, NULL, NULL)),
+	(3, ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL), ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL)),
+	(4, ROW(0.243, 4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, array_fill(0::float8, ARRAY[4000])), ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL));
+SELECT i, pg_column_compression(m) AS stored, round(crm.bgnbd_p_alive(m, 2, 30.43, 38.86)::numeric, 12) AS p_alive,
+	   round(crm.bgnbd_expected_purchases(m, 39, 2, 30.43, 38.86)::numeric, 12) AS expected,
+	   round(crm.clv(m, g, 2, 30.43, 38.86, 35, 12, 0.01)::numeric, 9) AS clv,
+	   round(crm.gammagamma_expected_spend(g, 2, 35)::numeric, 9) AS spend
+  FROM clv_cache_models ORDER BY i;
+SELECT round(crm.bgnbd_p_alive(ROW(0.5, 3, 1.5, 2, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 2, 30.43, 38.86)::numeric, 12) AS p_alive_of_2;
+INSERT INTO clv_cache_models VALUES
+	(5, ROW(0.243, -4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL), ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL));
+SELECT try($$SELECT i, crm.bgnbd_p_alive(m, 2, 30.43, 38.86) FROM clv_cache_models ORDER BY i$$);
+SELECT try($$SELECT crm.bgnbd_p_alive(ROW(0.243, -4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 2, 30.43, 38.86)$$);
+DROP TABLE clv_cache_models;

@@ -1602,10 +1602,10 @@ typedef struct BgnbdModel
 	double		r,
 				alpha,
 				a,
-				b;
+				b,
+				la;				/* ln a, of P(alive): bgnbd_params */
 } BgnbdModel;
 
-/* parameter attno (named name) of a model made by crm.<fit>: positive and finite */
 /*
  * The parameters of a fitted model (attributes 1.. of its composite, named
  * by the space-separated names) into out[], each positive and finite, or an
@@ -1635,21 +1635,132 @@ model_params(HeapTupleHeader model, const char *fit, const char *names, double *
 	pfree(list);
 }
 
-static BgnbdModel
-bgnbd_model(HeapTupleHeader model)
-{
-	double		v[4];
+/*
+ * The model arguments of a call site, parsed once.  A prediction over a
+ * table gets the same model on every row; taking the composite apart
+ * (detoasting it, looking up its row type for each attribute) costs more
+ * than most predictions, so the parameters that model_params read and
+ * checked, and the constants that depend on them alone (model_constants_fn),
+ * are kept in fn_extra with the bytes of the model they came from.  A
+ * model whose bytes differ (another model on the next row) is read and
+ * checked again; a model that fails its checks is not kept, so it fails
+ * on every row as before.  The bytes compared are the argument as passed
+ * when it is in line (the usual case: a model is a few hundred bytes), or
+ * its detoasted form when it is compressed or stored out of line.  Slots
+ * are by argument number: crm.clv takes a purchase and a spend model.  A
+ * function that also keeps its result's row type (crm.clv_interval) keeps
+ * it here too, since fn_extra is one pointer.
+ */
+#define MODEL_CACHE_SLOTS 2
+#define MODEL_CONSTANTS 4
 
-	model_params(model, "bgnbd_fit", "r alpha a b", v);
-	return (BgnbdModel) {.r = v[0], .alpha = v[1], .a = v[2], .b = v[3]};
+/* the constants a model kind derives from its parameters v into k */
+typedef void (*model_constants_fn) (const double *v, double *k);
+
+typedef struct ModelSlot
+{
+	Size		len;			/* bytes of key; 0: empty */
+	Size		space;			/* bytes allocated for key */
+	char	   *key;			/* the model's bytes */
+	double		v[CLV_MAX_PARAMS];	/* the parameters, checked */
+	double		k[MODEL_CONSTANTS]; /* constants of the model kind */
+} ModelSlot;
+
+typedef struct ModelCache
+{
+	TupleDesc	result;			/* for crm_result_tupdesc_at */
+	ModelSlot	slots[MODEL_CACHE_SLOTS];
+} ModelCache;
+
+/* the call site's cache (flinfo is not NULL) */
+static ModelCache *
+model_cache(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
+	return (ModelCache *) fcinfo->flinfo->fn_extra;
+}
+
+static const ModelSlot *
+model_cached(FunctionCallInfo fcinfo, int argno, const char *fit, const char *names,
+			 model_constants_fn constants)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	struct varlena *key = raw;
+	ModelSlot  *slot;
+	Size		len;
+
+	Assert(argno < MODEL_CACHE_SLOTS);
+	if (VARATT_IS_EXTERNAL(raw) || VARATT_IS_COMPRESSED(raw))
+		key = pg_detoast_datum(raw);
+	len = VARSIZE_ANY(key);
+	if (fcinfo->flinfo == NULL)
+		slot = palloc0(sizeof(ModelSlot));	/* called directly: nothing to keep */
+	else
+	{
+		slot = &model_cache(fcinfo)->slots[argno];
+		if (slot->len == len && memcmp(slot->key, key, len) == 0)
+			return slot;
+	}
+	slot->len = 0;				/* until the new model has passed its checks */
+	model_params(DatumGetHeapTupleHeader(PointerGetDatum(key)), fit, names, slot->v);
+	if (constants)
+		constants(slot->v, slot->k);
+	if (fcinfo->flinfo != NULL)
+	{
+		if (slot->space < len)
+		{
+			if (slot->key)
+				pfree(slot->key);
+			slot->key = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, len);
+			slot->space = len;
+		}
+		memcpy(slot->key, key, len);
+		slot->len = len;
+	}
+	return slot;
+}
+
+/* a BG/NBD (or MBG/NBD) model of parameters v = (r, alpha, a, b) */
+static BgnbdModel
+bgnbd_params(const double *v)
+{
+	return (BgnbdModel) {.r = v[0], .alpha = v[1], .a = v[2], .b = v[3], .la = log(v[2])};
+}
+
+/* ln a, the constant of P(alive), kept with the parameters */
+static void
+bgnbd_constants(const double *v, double *k)
+{
+	k[0] = log(v[2]);
+}
+
+static BgnbdModel
+bgnbd_cached(FunctionCallInfo fcinfo, int argno, const char *fit)
+{
+	const ModelSlot *slot = model_cached(fcinfo, argno, fit, "r alpha a b", bgnbd_constants);
+
+	return (BgnbdModel) {.r = slot->v[0], .alpha = slot->v[1], .a = slot->v[2], .b = slot->v[3],
+	.la = slot->k[0]};
+}
+
+static BgnbdModel
+bgnbd_model(FunctionCallInfo fcinfo, int argno)
+{
+	return bgnbd_cached(fcinfo, argno, "bgnbd_fit");
 }
 
 /*
- * Sum of the series sum_{k>=1} u_k with u_1 = first and
- * u_{k+1} / u_k = (p + k)(q + k - 1) / ((s + k)(k + 1)) * z, carried as
- * sign and logarithm so no term overflows before the sum does.  Stops when
- * a term is below CLV_SERIES_EPS of the sum and the terms shrink; a series
- * that needs more than CLV_SERIES_MAX terms is an error (see the domain in
+ * Sum of the series sum_{k>=1} u_k with u_1 = sign e^lfirst and
+ * u_{k+1} / u_k = (p + k)(q + k - 1) / ((s + k)(k + 1)) * z.  A term of
+ * ordinary size (e^-600 .. e^600) gives the next as its product with the
+ * ratio; one beyond, or one whose product would leave 1e-270 .. 1e270, is
+ * carried as sign and logarithm, so no term overflows before the sum does
+ * and none underflows while later ones grow (e^lfirst can be tiny where the
+ * terms rise first).  The products cost a multiplication a term where the
+ * logarithms cost an exp and a log.  Stops when a term is below
+ * CLV_SERIES_EPS of the sum and the terms shrink; a series that needs more
+ * than CLV_SERIES_MAX terms is an error (see the domain in
  * bgnbd_alive_expectation).
  */
 static double
@@ -1657,23 +1768,45 @@ hyper_series(double lfirst, double sign, double p, double q, double s, double z,
 {
 	double		sum = 0.0,
 				lterm = lfirst,
-				lz = log(fabs(z));
+				lz = log(fabs(z)),
+				term = 0.0;
+	bool		direct = false; /* term is the term itself, not sign e^lterm */
 	int64		k;
 
 	if (z == 0.0)
 		return 0.0;
 	for (k = 1; k <= CLV_SERIES_MAX; k++)
 	{
-		double		term = sign * exp(lterm),
-					ratio_num = (p + k) * (q + k - 1),
+		double		ratio_num = (p + k) * (q + k - 1),
 					ratio;
 
+		if (!direct)
+		{
+			term = sign * exp(lterm);
+			direct = fabs(lterm) < 600.0;
+		}
 		sum += term;
 		if (ratio_num == 0.0)
 			return sum;			/* a finite sum: p is a negative integer */
 		ratio = ratio_num / ((s + k) * (k + 1.0));
 		if (fabs(term) <= CLV_SERIES_EPS * fabs(sum) && fabs(ratio * z) < 1.0)
 			return sum;
+		if (direct)
+		{
+			double		next = term * ratio * z;
+
+			if (fabs(next) > 1e-270 && fabs(next) < 1e270)
+			{
+				term = next;
+				if ((k & 0xFFFF) == 0)
+					CHECK_FOR_INTERRUPTS();
+				continue;
+			}
+			/* leaving the ordinary range: on in logarithms */
+			direct = false;
+			sign = term < 0.0 ? -1.0 : 1.0;
+			lterm = log(fabs(term));
+		}
 		if (ratio < 0.0)
 			sign = -sign;
 		if (z < 0.0)
@@ -1773,7 +1906,7 @@ bgnbd_alive(const BgnbdModel *m, double x, double t_x, double T)
 
 	if (x == 0.0)
 		return 1.0;
-	lodds = log(m->a) - log(m->b + x - 1.0) +
+	lodds = m->la - log(m->b + x - 1.0) +
 		(m->r + x) * (log(m->alpha + T) - log(m->alpha + t_x));
 	return lodds > 0.0 ? exp(-lodds) / (1.0 + exp(-lodds)) : 1.0 / (1.0 + exp(lodds));
 }
@@ -1783,7 +1916,7 @@ Datum
 crm_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 {
 	const char *who = "bgnbd_expected_purchases";
-	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	BgnbdModel	m = bgnbd_model(fcinfo, 0);
 	double		t = PG_GETARG_FLOAT8(1);
 	int32		x = PG_GETARG_INT32(2);
 	double		t_x = PG_GETARG_FLOAT8(3);
@@ -1799,7 +1932,7 @@ Datum
 crm_bgnbd_p_alive(PG_FUNCTION_ARGS)
 {
 	const char *who = "bgnbd_p_alive";
-	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	BgnbdModel	m = bgnbd_model(fcinfo, 0);
 	int32		x = PG_GETARG_INT32(1);
 	double		t_x = PG_GETARG_FLOAT8(2);
 	double		T = PG_GETARG_FLOAT8(3);
@@ -1814,7 +1947,7 @@ Datum
 crm_bgnbd_expected_purchases_unconditional(PG_FUNCTION_ARGS)
 {
 	const char *who = "bgnbd_expected_purchases_unconditional";
-	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	BgnbdModel	m = bgnbd_model(fcinfo, 0);
 	double		t = PG_GETARG_FLOAT8(1);
 
 	check_horizon(who, "t", t);
@@ -1886,7 +2019,7 @@ Datum
 crm_bgnbd_p_purchases(PG_FUNCTION_ARGS)
 {
 	const char *who = "bgnbd_p_purchases";
-	BgnbdModel	m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	BgnbdModel	m = bgnbd_model(fcinfo, 0);
 	double		t = PG_GETARG_FLOAT8(1);
 	int32		n = PG_GETARG_INT32(2);
 	int32		x = 0;
@@ -2143,9 +2276,9 @@ crm_gammagamma_final(PG_FUNCTION_ARGS)
  * gg_spend computes.
  */
 static void
-gg_spend_check(HeapTupleHeader model, int32 *x, double *mean, bool mean_null, double *pqg)
+gg_spend_check(FunctionCallInfo fcinfo, int argno, int32 *x, double *mean, bool mean_null, double *pqg)
 {
-	model_params(model, "gammagamma_fit", "p q gamma", pqg);
+	memcpy(pqg, model_cached(fcinfo, argno, "gammagamma_fit", "p q gamma", NULL)->v, 3 * sizeof(double));
 	if (*x < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -2174,11 +2307,11 @@ gg_spend(const double *pqg, int32 x, double mean)
 }
 
 static double
-gg_expected_spend(HeapTupleHeader model, int32 x, double mean, bool mean_null, const char *who)
+gg_expected_spend(FunctionCallInfo fcinfo, int32 x, double mean, bool mean_null, const char *who)
 {
 	double		pqg[3];
 
-	gg_spend_check(model, &x, &mean, mean_null, pqg);
+	gg_spend_check(fcinfo, 0, &x, &mean, mean_null, pqg);
 	return gg_spend(pqg, x, mean);
 }
 
@@ -2188,7 +2321,7 @@ crm_gammagamma_expected_spend(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(gg_expected_spend(PG_GETARG_HEAPTUPLEHEADER(0), PG_GETARG_INT32(1),
+	PG_RETURN_FLOAT8(gg_expected_spend(fcinfo, PG_GETARG_INT32(1),
 									   PG_ARGISNULL(2) ? 0.0 : PG_GETARG_FLOAT8(2), PG_ARGISNULL(2),
 									   "gammagamma_expected_spend"));
 }
@@ -2221,7 +2354,7 @@ clv_args(FunctionCallInfo fcinfo, ClvArgs *c)
 	for (i = 0; i < 9; i++)
 		if (i != 5 && PG_ARGISNULL(i))
 			return false;
-	c->m = bgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	c->m = bgnbd_model(fcinfo, 0);
 	c->x = PG_GETARG_INT32(2);
 	c->t_x = PG_GETARG_FLOAT8(3);
 	c->T = PG_GETARG_FLOAT8(4);
@@ -2249,7 +2382,7 @@ clv_args(FunctionCallInfo fcinfo, ClvArgs *c)
 				 errdetail("Given: %g.", c->unit),
 				 errhint("It is the model's time units per month: 4.348125 for a model fitted in weeks, 30.4375 in days.")));
 	c->mean = PG_ARGISNULL(5) ? 0.0 : PG_GETARG_FLOAT8(5);
-	gg_spend_check(PG_GETARG_HEAPTUPLEHEADER(1), &c->x, &c->mean, PG_ARGISNULL(5), c->pqg);
+	gg_spend_check(fcinfo, 1, &c->x, &c->mean, PG_ARGISNULL(5), c->pqg);
 	/* gg_spend_check made x 0 for a NULL mean: the purchase model keeps it */
 	c->x = PG_GETARG_INT32(2);
 	return true;
@@ -2433,7 +2566,7 @@ crm_clv_interval(PG_FUNCTION_ARGS)
 
 	if (!clv_args(fcinfo, &c))
 		PG_RETURN_NULL();
-	tupdesc = crm_result_tupdesc(fcinfo);
+	tupdesc = crm_result_tupdesc_at(fcinfo, &model_cache(fcinfo)->result);
 	if (!model_covariance(PG_GETARG_HEAPTUPLEHEADER(0), 4, "bgnbd_fit", cov_bg) ||
 		!model_covariance(PG_GETARG_HEAPTUPLEHEADER(1), 3, "gammagamma_fit", cov_gg))
 		ereport(ERROR,
@@ -2458,10 +2591,10 @@ crm_clv_interval(PG_FUNCTION_ARGS)
 
 		memcpy(th, theta, sizeof(th));
 		th[i] = theta[i] * exp(CLV_DIFF_STEP);
-		m = (BgnbdModel) {th[0], th[1], th[2], th[3]};
+		m = bgnbd_params(th);
 		up = clv_discounted_purchases(&c, &m);
 		th[i] = theta[i] * exp(-CLV_DIFF_STEP);
-		m = (BgnbdModel) {th[0], th[1], th[2], th[3]};
+		m = bgnbd_params(th);
 		down = clv_discounted_purchases(&c, &m);
 		g_bg[i] = spend * (up - down) / (2.0 * CLV_DIFF_STEP * theta[i]);
 	}
@@ -2599,8 +2732,6 @@ log_hyp2f1_positive(double a, double b, double c, double z, int64 max_terms)
 		return 0.0;
 	for (k = 0; k < max_terms; k++)
 	{
-		double		rho;
-
 		term *= (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
 		sum += term;
 		if (sum > 1e250)
@@ -2609,11 +2740,21 @@ log_hyp2f1_positive(double a, double b, double c, double z, int64 max_terms)
 			term *= 1e-250;
 			lscale += 250.0 * M_LN10;
 		}
-		/* either pairing of the ratio's factors bounds it: take the tighter */
-		rho = z * Min(Max(1.0, (a + k + 1.0) / (c + k + 1.0)) * Max(1.0, (b + k + 1.0) / (k + 2.0)),
-					  Max(1.0, (a + k + 1.0) / (k + 2.0)) * Max(1.0, (b + k + 1.0) / (c + k + 1.0)));
-		if (rho < 1.0 && term * rho <= CLV_SERIES_EPS * (1.0 - rho) * sum)
-			return log(sum) + lscale;
+
+		/*
+		 * The bound rho is at least z, so its test cannot pass unless the
+		 * same test with z does: that one first, and the bound's four
+		 * divisions only when it passes (where the sum stops is the same).
+		 */
+		if (term * z <= CLV_SERIES_EPS * (1.0 - z) * sum)
+		{
+			/* either pairing of the ratio's factors bounds it: take the tighter */
+			double		rho = z * Min(Max(1.0, (a + k + 1.0) / (c + k + 1.0)) * Max(1.0, (b + k + 1.0) / (k + 2.0)),
+									  Max(1.0, (a + k + 1.0) / (k + 2.0)) * Max(1.0, (b + k + 1.0) / (c + k + 1.0)));
+
+			if (rho < 1.0 && term * rho <= CLV_SERIES_EPS * (1.0 - rho) * sum)
+				return log(sum) + lscale;
+		}
 		if ((k & 0xFFFF) == 0xFFFF)
 			CHECK_FOR_INTERRUPTS();
 	}
@@ -2707,10 +2848,11 @@ pnbd_log_f(const PnbdModel *m, double x, double v, int64 max_terms)
 				mx = Max(m->alpha, m->beta),
 				mn = Min(m->alpha, m->beta),
 				b2 = m->alpha >= m->beta ? m->s + 1.0 : m->r + x,
-				z = (mx - mn) / (mx + v);
+				z = (mx - mn) / (mx + v),
+				lmx = log(mx + v);
 
-	return (1.0 - b2) * (log(mn + v) - log(mx + v)) +
-		log_hyp2f1_positive(1.0, a + 1.0 - b2, a + 1.0, z, max_terms) - a * log(mx + v);
+	return (1.0 - b2) * (log(mn + v) - lmx) +
+		log_hyp2f1_positive(1.0, a + 1.0 - b2, a + 1.0, z, max_terms) - a * lmx;
 }
 
 /* part2 and part3 of the model comment (part3 = -infinity when t_x = T) */
@@ -3060,11 +3202,10 @@ crm_paretonbd_final(PG_FUNCTION_ARGS)
 }
 
 static PnbdModel
-pnbd_model(HeapTupleHeader model)
+pnbd_model(FunctionCallInfo fcinfo)
 {
-	double		v[4];
+	const double *v = model_cached(fcinfo, 0, "paretonbd_fit", "r alpha s beta", NULL)->v;
 
-	model_params(model, "paretonbd_fit", "r alpha s beta", v);
 	return (PnbdModel) {.r = v[0], .alpha = v[1], .s = v[2], .beta = v[3]};
 }
 
@@ -3097,7 +3238,7 @@ PG_FUNCTION_INFO_V1(crm_paretonbd_p_alive);
 Datum
 crm_paretonbd_p_alive(PG_FUNCTION_ARGS)
 {
-	PnbdModel	m = pnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	PnbdModel	m = pnbd_model(fcinfo);
 	int32		x = PG_GETARG_INT32(1);
 	double		t_x = PG_GETARG_FLOAT8(2);
 	double		T = PG_GETARG_FLOAT8(3);
@@ -3111,7 +3252,7 @@ Datum
 crm_paretonbd_expected_purchases(PG_FUNCTION_ARGS)
 {
 	const char *who = "paretonbd_expected_purchases";
-	PnbdModel	m = pnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	PnbdModel	m = pnbd_model(fcinfo);
 	double		t = PG_GETARG_FLOAT8(1);
 	int32		x = PG_GETARG_INT32(2);
 	double		t_x = PG_GETARG_FLOAT8(3);
@@ -3131,7 +3272,7 @@ PG_FUNCTION_INFO_V1(crm_paretonbd_expected_purchases_unconditional);
 Datum
 crm_paretonbd_expected_purchases_unconditional(PG_FUNCTION_ARGS)
 {
-	PnbdModel	m = pnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	PnbdModel	m = pnbd_model(fcinfo);
 	double		t = PG_GETARG_FLOAT8(1);
 
 	check_horizon("paretonbd_expected_purchases_unconditional", "t", t);
@@ -3241,7 +3382,7 @@ Datum
 crm_paretonbd_p_purchases(PG_FUNCTION_ARGS)
 {
 	const char *who = "paretonbd_p_purchases";
-	PnbdModel	m = pnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	PnbdModel	m = pnbd_model(fcinfo);
 	double		t = PG_GETARG_FLOAT8(1);
 	int32		n = PG_GETARG_INT32(2);
 	int32		x = 0;
@@ -3430,15 +3571,23 @@ crm_sbg_final(PG_FUNCTION_ARGS)
 							   iterations, converged, cov, has_cov));
 }
 
-/* the model's alpha and beta */
+/* ln G(alpha + beta) and ln G(beta), of S(t) */
 static void
-sbg_model(HeapTupleHeader model, double *a, double *b)
+sbg_constants(const double *v, double *k)
 {
-	double		v[2];
+	k[0] = lgamma(v[0] + v[1]);
+	k[1] = lgamma(v[1]);
+}
 
-	model_params(model, "sbg_fit", "alpha beta", v);
-	*a = v[0];
-	*b = v[1];
+/* the model's alpha and beta, and its slot for the constants */
+static const ModelSlot *
+sbg_model(FunctionCallInfo fcinfo, double *a, double *b)
+{
+	const ModelSlot *slot = model_cached(fcinfo, 0, "sbg_fit", "alpha beta", sbg_constants);
+
+	*a = slot->v[0];
+	*b = slot->v[1];
+	return slot;
 }
 
 static void
@@ -3460,10 +3609,10 @@ crm_sbg_survival(PG_FUNCTION_ARGS)
 	double		a,
 				b;
 	int32		t = PG_GETARG_INT32(1);
+	const ModelSlot *slot = sbg_model(fcinfo, &a, &b);
 
-	sbg_model(PG_GETARG_HEAPTUPLEHEADER(0), &a, &b);
 	check_periods("t", t, 0);
-	PG_RETURN_FLOAT8(exp(lgamma(b + t) + lgamma(a + b) - lgamma(b) - lgamma(a + b + t)));
+	PG_RETURN_FLOAT8(exp(lgamma(b + t) + slot->k[0] - slot->k[1] - lgamma(a + b + t)));
 }
 
 /* r(t) = (beta+t-1) / (alpha+beta+t-1) */
@@ -3475,7 +3624,7 @@ crm_sbg_retention_rate(PG_FUNCTION_ARGS)
 				b;
 	int32		t = PG_GETARG_INT32(1);
 
-	sbg_model(PG_GETARG_HEAPTUPLEHEADER(0), &a, &b);
+	sbg_model(fcinfo, &a, &b);
 	check_periods("t", t, 1);
 	PG_RETURN_FLOAT8((b + t - 1.0) / (a + b + t - 1.0));
 }
@@ -3491,7 +3640,7 @@ crm_sbg_derl(PG_FUNCTION_ARGS)
 				l2f1;
 	int32		n = PG_GETARG_INT32(2);
 
-	sbg_model(PG_GETARG_HEAPTUPLEHEADER(0), &a, &b);
+	sbg_model(fcinfo, &a, &b);
 	if (!(d > 0.0) || isinf(d))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -3570,16 +3719,19 @@ check_bgbb_summary(double x, double t_x, double n)
 				 errhint("x counts the opportunities with a transaction, t_x is the last of them, n the opportunities observed.")));
 }
 
-/* ln L of one summary at theta, and ln of its alive term (the first) in *alive */
+/*
+ * ln L of one summary at theta, and ln of its alive term (the first) in
+ * *alive; lab and lgd are ln B(alpha, beta) and ln B(gamma, delta), the
+ * same for every summary.
+ */
 static double
-bgbb_log_l(const double *theta, double x, double t_x, double n, double *alive)
+bgbb_log_l(const double *theta, double lab, double lgd, double x, double t_x, double n,
+		   double *alive)
 {
 	double		a = theta[0],
 				b = theta[1],
 				g = theta[2],
 				d = theta[3],
-				lab = lbeta(a, b),
-				lgd = lbeta(g, d),
 				ll;
 	int64		i;
 
@@ -3614,6 +3766,8 @@ bgbb_loglik_at(void *arg, const double *theta)
 {
 	BgbbData   *data = (BgbbData *) arg;
 	double		ll = 0.0,
+				lab = lbeta(theta[0], theta[1]),
+				lgd = lbeta(theta[2], theta[3]),
 				alive;
 	int64		i;
 
@@ -3621,7 +3775,7 @@ bgbb_loglik_at(void *arg, const double *theta)
 	{
 		const float8 *r = data->rec + i * BGBB_RECORD;
 
-		ll += r[3] * bgbb_log_l(theta, r[0], r[1], r[2], &alive);
+		ll += r[3] * bgbb_log_l(theta, lab, lgd, r[0], r[1], r[2], &alive);
 		if ((i & 0xFF) == 0xFF)
 			CHECK_FOR_INTERRUPTS();
 	}
@@ -3793,11 +3947,22 @@ crm_bgbb_final(PG_FUNCTION_ARGS)
 							   iterations, converged, cov, has_cov));
 }
 
-/* the model's (alpha, beta, gamma, delta) */
+/* ln B(alpha, beta) and ln B(gamma, delta), in every prediction */
 static void
-bgbb_model(HeapTupleHeader model, double *theta)
+bgbb_constants(const double *v, double *k)
 {
-	model_params(model, "bgbb_fit", "alpha beta gamma delta", theta);
+	k[0] = lbeta(v[0], v[1]);
+	k[1] = lbeta(v[2], v[3]);
+}
+
+/* the model's (alpha, beta, gamma, delta), and its slot for the constants */
+static const ModelSlot *
+bgbb_model(FunctionCallInfo fcinfo, double *theta)
+{
+	const ModelSlot *slot = model_cached(fcinfo, 0, "bgbb_fit", "alpha beta gamma delta", bgbb_constants);
+
+	memcpy(theta, slot->v, 4 * sizeof(double));
+	return slot;
 }
 
 PG_FUNCTION_INFO_V1(crm_bgbb_p_alive);
@@ -3811,11 +3976,12 @@ crm_bgbb_p_alive(PG_FUNCTION_ARGS)
 	double		x = PG_GETARG_INT32(1),
 				t_x = PG_GETARG_INT32(2),
 				n = PG_GETARG_INT32(3);
+	const ModelSlot *slot;
 
-	bgbb_model(PG_GETARG_HEAPTUPLEHEADER(0), theta);
+	slot = bgbb_model(fcinfo, theta);
 	check_bgbb_summary(x, t_x, n);
 
-	ll = bgbb_log_l(theta, x, t_x, n, &alive);
+	ll = bgbb_log_l(theta, slot->k[0], slot->k[1], x, t_x, n, &alive);
 	/* alive at n+1: the alive term with delta + n + 1 in place of delta + n */
 	p = exp(alive - lbeta(theta[2], theta[3] + n) + lbeta(theta[2], theta[3] + n + 1.0) - ll);
 	/*
@@ -3840,13 +4006,13 @@ crm_bgbb_expected_purchases(PG_FUNCTION_ARGS)
 				t_x = PG_GETARG_INT32(3),
 				n = PG_GETARG_INT32(4);
 	int32		k;
+	const ModelSlot *slot;
 
-	bgbb_model(PG_GETARG_HEAPTUPLEHEADER(0), theta);
+	slot = bgbb_model(fcinfo, theta);
 	check_bgbb_periods(m, "periods is the number of future opportunities, e.g. 5 for the next five years of a yearly campaign.");
 	check_bgbb_summary(x, t_x, n);
-	ll = bgbb_log_l(theta, x, t_x, n, &alive);
-	lfront = lbeta(theta[0] + x + 1.0, theta[1] + n - x) - lbeta(theta[0], theta[1]) - ll -
-		lbeta(theta[2], theta[3]);
+	ll = bgbb_log_l(theta, slot->k[0], slot->k[1], x, t_x, n, &alive);
+	lfront = lbeta(theta[0] + x + 1.0, theta[1] + n - x) - slot->k[0] - ll - slot->k[1];
 	for (k = 1; k <= m; k++)
 	{
 		sum += exp(lfront + lbeta(theta[2], theta[3] + n + k));
@@ -3876,7 +4042,7 @@ crm_bgbb_expected_purchases_unconditional(PG_FUNCTION_ARGS)
 	int32		m = PG_GETARG_INT32(1);
 	int32		t;
 
-	bgbb_model(PG_GETARG_HEAPTUPLEHEADER(0), theta);
+	bgbb_model(fcinfo, theta);
 	check_bgbb_periods(m, "periods is the number of opportunities from the first, e.g. 6 for six years of a yearly campaign.");
 	for (t = 1; t <= m && alive > 0.0; t++)
 	{
@@ -4035,19 +4201,16 @@ crm_mbgnbd_final(PG_FUNCTION_ARGS)
 }
 
 static BgnbdModel
-mbgnbd_model(HeapTupleHeader model)
+mbgnbd_model(FunctionCallInfo fcinfo)
 {
-	double		v[4];
-
-	model_params(model, "mbgnbd_fit", "r alpha a b", v);
-	return (BgnbdModel) {.r = v[0], .alpha = v[1], .a = v[2], .b = v[3]};
+	return bgnbd_cached(fcinfo, 0, "mbgnbd_fit");
 }
 
 /* P(alive at T | x, t_x, T) = 1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)) */
 static double
 mbgnbd_alive(const BgnbdModel *m, double x, double t_x, double T)
 {
-	double		lodds = log(m->a) - log(m->b + x) +
+	double		lodds = m->la - log(m->b + x) +
 		(m->r + x) * (log(m->alpha + T) - log(m->alpha + t_x));
 
 	return lodds > 0.0 ? exp(-lodds) / (1.0 + exp(-lodds)) : 1.0 / (1.0 + exp(lodds));
@@ -4067,7 +4230,7 @@ PG_FUNCTION_INFO_V1(crm_mbgnbd_p_alive);
 Datum
 crm_mbgnbd_p_alive(PG_FUNCTION_ARGS)
 {
-	BgnbdModel	m = mbgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	BgnbdModel	m = mbgnbd_model(fcinfo);
 	int32		x = PG_GETARG_INT32(1);
 	double		t_x = PG_GETARG_FLOAT8(2);
 	double		T = PG_GETARG_FLOAT8(3);
@@ -4081,7 +4244,7 @@ Datum
 crm_mbgnbd_expected_purchases(PG_FUNCTION_ARGS)
 {
 	const char *who = "mbgnbd_expected_purchases";
-	BgnbdModel	m = mbgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	BgnbdModel	m = mbgnbd_model(fcinfo);
 	double		t = PG_GETARG_FLOAT8(1);
 	int32		x = PG_GETARG_INT32(2);
 	double		t_x = PG_GETARG_FLOAT8(3);
@@ -4097,7 +4260,7 @@ Datum
 crm_mbgnbd_expected_purchases_unconditional(PG_FUNCTION_ARGS)
 {
 	const char *who = "mbgnbd_expected_purchases_unconditional";
-	BgnbdModel	m = mbgnbd_model(PG_GETARG_HEAPTUPLEHEADER(0));
+	BgnbdModel	m = mbgnbd_model(fcinfo);
 	double		t = PG_GETARG_FLOAT8(1);
 
 	check_horizon(who, "t", t);
