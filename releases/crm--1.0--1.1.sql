@@ -3738,6 +3738,11 @@ COMMENT ON FUNCTION @extschema@.find_duplicates(float8) IS
 	'Likely duplicate customers: each row says customer_id is probably the same as duplicate_of (the smaller id), with a score in [threshold, 1] and the reasons (same phone, same email, same name in region, similar name in region). Blocking keys and sorted neighbourhood: no all-pairs comparison. Memory: the normalized keys of every customer (about 100 bytes a customer: 100 MB at 1,000,000)';
 
 
+-- crm.distribute() and crm.undistribute() without Citus' notice for each
+-- table (copying, the local data to truncate, which distribute() does)
+ALTER FUNCTION @extschema@.distribute() SET client_min_messages = warning;
+ALTER FUNCTION @extschema@.undistribute() SET client_min_messages = warning;
+
 -- The self-assessments and the forecast adjustments: their place on Citus
 -- (reference tables) and in the demo (src/distribute.sql, src/demo.sql)
 CREATE OR REPLACE FUNCTION @extschema@.distribution()

@@ -176,6 +176,9 @@ CREATE FUNCTION @extschema@.distribute()
 RETURNS TABLE (table_name text, kind text, distribution_column text, shards bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+-- Citus' notices for each table (copying, the local data to truncate, which
+-- distribute() does) would bury the result
+SET client_min_messages = warning
 AS $$
 DECLARE
 	t			record;
@@ -282,6 +285,9 @@ CREATE FUNCTION @extschema@.undistribute()
 RETURNS TABLE (table_name text, kind text, row_count bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+-- Citus' notices for each table (copying, the local data to truncate, which
+-- distribute() does) would bury the result
+SET client_min_messages = warning
 AS $$
 DECLARE
 	t			record;

@@ -280,5 +280,33 @@ run_distributed_checks() {
 }
 run_distributed_checks
 
+# --- the documentation's Citus examples ---------------------------------------
+# The ```sql-citus blocks of README.md and docs/*.md (test/docs.py --citus), as
+# printed, in a database of their own with Citus on every node and the
+# workers added
+run_documented_examples() {
+	local port line ran=0
+	for port in "$CRM_CITUS_COORD_PORT" "$CRM_CITUS_WORKER1_PORT" "$CRM_CITUS_WORKER2_PORT"; do
+		crm_citus_psql_node "$port" -q -d postgres -c 'CREATE DATABASE crm_docs_citus'
+		crm_citus_psql_node "$port" -q -d crm_docs_citus -c 'CREATE EXTENSION citus'
+	done
+	crm_citus_psql -q -At -d crm_docs_citus >/dev/null <<-EOF
+		SELECT citus_set_coordinator_host('127.0.0.1', $CRM_CITUS_COORD_PORT);
+		SELECT citus_add_node('127.0.0.1', $CRM_CITUS_WORKER1_PORT);
+		SELECT citus_add_node('127.0.0.1', $CRM_CITUS_WORKER2_PORT);
+	EOF
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) tap_ok "documented on Citus: ${line#ok * - }"; ran=$((ran + 1)) ;;
+		"not ok "*) tap_not_ok "documented on Citus: ${line#not ok * - }" "see the lines below"; ran=$((ran + 1)) ;;
+		"1.."*) ;;
+		*) echo "$line" ;;
+		esac
+	done < <(PGHOST=$CRM_CITUS_DIR PGPORT=$CRM_CITUS_COORD_PORT PGUSER=postgres CRM_PG_BIN=$PG_BIN \
+		python3 "$CRM_ROOT/test/docs.py" --citus crm_docs_citus 2>&1)
+	[ "$ran" -gt 0 ] || tap_not_ok "documented on Citus: the examples ran" "test/docs.py --citus ran none"
+}
+run_documented_examples
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
