@@ -381,8 +381,20 @@ BEGIN
 				 WHERE h.booked_at < next_day
 				 GROUP BY h.customer_id) a ON a.cid = c.id
 	), base AS (
-		-- a campaign response and the grades before this refresh
-		SELECT t.*, r.cid IS NOT NULL AS responded, coalesce(k.signed, 0) AS signed_amount,
+		-- a campaign response, the signed amount and the grades before this
+		-- refresh; and here already every grade that needs only the
+		-- customer's own row, so that the purchase stats (a wide composite)
+		-- are not carried through the sorts, windows and tuplestores below
+		-- (to disk beyond work_mem at a million customers)
+		SELECT t.cid, t.satisfaction, t.industry, t.arrears, t.volume,
+			   coalesce(k.signed, 0) AS signed_amount,
+			   -- (refresh_grades.as_of: customer_grades has a column as_of)
+			   @extschema@.lifecycle(t.stats, refresh_grades.as_of, t.arrears) AS lifecycle_stage,
+			   @extschema@.value_score(t.stats, refresh_grades.as_of) AS value_score,
+			   @extschema@.relationship(t.stats, r.cid IS NOT NULL, refresh_grades.as_of) AS relationship,
+			   @extschema@.customer_type(t.stats, @extschema@.relationship(t.stats, r.cid IS NOT NULL, refresh_grades.as_of))
+				   AS customer_type,
+			   (t.stats).revenue, (t.stats).net_value,
 			   o.customer_id IS NULL AS first,
 			   o.lifecycle_stage AS old_stage, o.segment AS old_segment, o.relationship AS old_relationship,
 			   o.pareto_class AS old_class, o.value_score AS old_score, o.industry_grade AS old_industry_grade
@@ -398,39 +410,47 @@ BEGIN
 	), cuts AS (
 		-- across all customers from here on (on the coordinator under
 		-- Citus): tertiles of the positive volumes; without any, every
-		-- volume is 0 and small (any positive cut says so)
-		SELECT coalesce(percentile_cont(ARRAY[1/3.0, 2/3.0]) WITHIN GROUP (ORDER BY b.volume)::numeric[],
-						'{1,1}') AS v
+		-- volume is 0 and small (any positive cut says so); and the total
+		-- positive net value, in the same pass
+		SELECT coalesce(percentile_cont(ARRAY[1/3.0, 2/3.0]) WITHIN GROUP (ORDER BY b.volume)
+							FILTER (WHERE b.volume > 0)::numeric[],
+						'{1,1}') AS v,
+			   -- the total positive net value the Pareto classes are shares of
+			   sum(b.net_value) FILTER (WHERE b.net_value > 0) AS total
 		  FROM base b
-		 WHERE b.volume > 0
 	), graded AS (
+		-- the windows, over the customers' own rows (the cuts are joined
+		-- above them, so that they are not carried through the sorts)
 		SELECT b.*,
-			   @extschema@.lifecycle(b.stats, as_of, b.arrears) AS lifecycle_stage,
-			   @extschema@.value_score(b.stats, as_of) AS value_score,
-			   @extschema@.segment(b.satisfaction, b.volume, '{5,8}', k.v) AS segment,
-			   @extschema@.relationship(b.stats, b.responded, as_of) AS relationship,
-			   (b.stats).revenue, (b.stats).net_value,
-			   -- the Pareto class by net value, as crm.pareto_classes
-			   sum((b.stats).net_value) OVER upto - sum((b.stats).net_value) OVER peers AS above,
-			   sum((b.stats).net_value) FILTER (WHERE (b.stats).net_value > 0) OVER () AS total,
-			   -- the grade by signed amount within the industry, the same rule
-			   sum(b.signed_amount) OVER ind_upto - sum(b.signed_amount) OVER ind_peers AS ind_above,
+			   -- for the Pareto class by net value, as crm.pareto_classes:
+			   -- the value of the customers strictly above, the frame of the
+			   -- groups of equal values before this one (empty, so 0, for
+			   -- the highest); one window (a sort and one pass) instead of
+			   -- crm.pareto_classes' upto - peers and a third for the total
+			   coalesce(sum(b.net_value) OVER above, 0) AS above,
+			   -- for the grade by signed amount within the industry, the same
+			   coalesce(sum(b.signed_amount) OVER ind_above, 0) AS ind_above,
 			   sum(b.signed_amount) FILTER (WHERE b.signed_amount > 0) OVER (PARTITION BY b.industry) AS ind_total
-		  FROM base b CROSS JOIN cuts k
-		WINDOW upto AS (ORDER BY (b.stats).net_value DESC NULLS LAST),
-			   peers AS (upto RANGE BETWEEN CURRENT ROW AND CURRENT ROW),
-			   ind_upto AS (PARTITION BY b.industry ORDER BY b.signed_amount DESC),
-			   ind_peers AS (ind_upto RANGE BETWEEN CURRENT ROW AND CURRENT ROW)
+		  FROM base b
+		WINDOW above AS (ORDER BY b.net_value DESC NULLS LAST
+						 GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+			   ind_above AS (PARTITION BY b.industry ORDER BY b.signed_amount DESC
+							 GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 	), diff AS (
-		SELECT d.*,
+		-- only what the writes below read: the rows of diff are kept for
+		-- its three readers (to disk beyond work_mem)
+		SELECT d.cid, d.first, d.old_stage, d.old_segment, d.old_relationship, d.old_class, d.old_score,
+			   d.old_industry_grade, d.lifecycle_stage, d.value_score, d.segment, d.relationship,
+			   d.pareto_class, d.industry_grade, d.customer_type, d.revenue, d.net_value, d.volume,
+			   d.arrears, d.signed_amount,
 			   @extschema@.relationship_group(d.customer_type, d.lifecycle_stage, d.pareto_class) AS relationship_group,
 			   d.first
 			   OR (d.lifecycle_stage, d.segment, d.relationship, d.pareto_class, d.industry_grade)
 				  IS DISTINCT FROM (d.old_stage, d.old_segment, d.old_relationship, d.old_class, d.old_industry_grade) AS is_changed
-		  FROM (SELECT g.*, @extschema@.pareto_class(g.net_value, g.above, g.total, 0.80, 0.95) AS pareto_class,
-					   @extschema@.pareto_class(g.signed_amount, g.ind_above, g.ind_total, 0.80, 0.95) AS industry_grade,
-					   @extschema@.customer_type(g.stats, g.relationship) AS customer_type
-				  FROM graded g) d
+		  FROM (SELECT g.*, @extschema@.segment(g.satisfaction, g.volume, '{5,8}', k.v) AS segment,
+					   @extschema@.pareto_class(g.net_value, g.above, k.total, 0.80, 0.95) AS pareto_class,
+					   @extschema@.pareto_class(g.signed_amount, g.ind_above, g.ind_total, 0.80, 0.95) AS industry_grade
+				  FROM graded g CROSS JOIN cuts k) d
 	), upsert AS (
 		INSERT INTO @extschema@.customer_grades AS t
 			(customer_id, as_of, lifecycle_stage, value_score, segment, relationship, pareto_class,
