@@ -1667,12 +1667,16 @@ typedef struct ModelSlot
 	char	   *key;			/* the model's bytes */
 	double		v[CLV_MAX_PARAMS];	/* the parameters, checked */
 	double		k[MODEL_CONSTANTS]; /* constants of the model kind */
+	uint32		gen;			/* bumped at every model read into the slot */
 } ModelSlot;
+
+struct PredCache;
 
 typedef struct ModelCache
 {
 	TupleDesc	result;			/* for crm_result_tupdesc_at */
 	ModelSlot	slots[MODEL_CACHE_SLOTS];
+	struct PredCache *pred;		/* results by summary: pred_cache_slot */
 } ModelCache;
 
 /* the call site's cache (flinfo is not NULL) */
@@ -1706,6 +1710,7 @@ model_cached(FunctionCallInfo fcinfo, int argno, const char *fit, const char *na
 			return slot;
 	}
 	slot->len = 0;				/* until the new model has passed its checks */
+	slot->gen++;				/* results of the previous model are stale */
 	model_params(DatumGetHeapTupleHeader(PointerGetDatum(key)), fit, names, slot->v);
 	if (constants)
 		constants(slot->v, slot->k);
@@ -1722,6 +1727,183 @@ model_cached(FunctionCallInfo fcinfo, int argno, const char *fit, const char *na
 		slot->len = len;
 	}
 	return slot;
+}
+
+/*
+ * Results of the 2F1 series by summary, per call site.  Customers share
+ * parts of their summaries (the 918,205 customers of the 1,000,000-customer
+ * demo have 745,007 distinct (x, t_x, T) but only 76,376 distinct (x, T)
+ * and 76,468 distinct (x, t_x)), and a 2F1 series of tens of terms costs
+ * far more than a lookup, so each call site keeps the series results of
+ * the model in argument 0 in an open-addressing table keyed by the exact
+ * bits of an integer and three doubles: BG/NBD's and MBG/NBD's bracket by
+ * (x, T, t) (it does not depend on t_x), Pareto/NBD's ln F(v) by (x, v, 0,
+ * 0) (v a t_x or a T).  A hit returns the very double computed before, so
+ * results are bit for bit those without the table.  An entry is valid while its stamp is the table's, which moves on
+ * when the model changes (ModelSlot.gen), so a new model empties the table
+ * at no cost.  The table starts at PRED_CACHE_MIN slots and doubles at
+ * load 1/2 up to PRED_CACHE_MAX slots (2^17 of 40 bytes: 5 MB, 65,536
+ * results); then it stops taking new summaries and keeps answering the
+ * ones it has.  Called without flinfo (directly from C) nothing is kept.
+ */
+#define PRED_CACHE_MIN		1024
+#define PRED_CACHE_MAX		(1 << 17)
+
+typedef struct PredEntry
+{
+	double		t_x,
+				T,
+				t,
+				value;
+	int32		x;
+	uint32		stamp;			/* valid when equal to PredCache.stamp */
+} PredEntry;
+
+typedef struct PredCache
+{
+	uint32		stamp;			/* > 0 */
+	uint32		model_gen;		/* ModelSlot.gen of the results */
+	int			nslots;			/* a power of 2 */
+	int			used;			/* valid entries */
+	PredEntry  *slots;
+} PredCache;
+
+static inline uint64
+pred_bits(double d)
+{
+	uint64		u;
+
+	memcpy(&u, &d, sizeof(u));
+	return u;
+}
+
+/* a 64-bit mix of the key (splitmix64's finalizer over a running combination) */
+static inline uint32
+pred_hash(int32 x, double t_x, double T, double t)
+{
+	uint64		h = (uint64) (uint32) x * UINT64CONST(0x9E3779B97F4A7C15);
+
+	h ^= pred_bits(t_x) + UINT64CONST(0x9E3779B97F4A7C15) + (h << 6) + (h >> 2);
+	h ^= pred_bits(T) + UINT64CONST(0x9E3779B97F4A7C15) + (h << 6) + (h >> 2);
+	h ^= pred_bits(t) + UINT64CONST(0x9E3779B97F4A7C15) + (h << 6) + (h >> 2);
+	h ^= h >> 30;
+	h *= UINT64CONST(0xBF58476D1CE4E5B9);
+	h ^= h >> 27;
+	h *= UINT64CONST(0x94D049BB133111EB);
+	h ^= h >> 31;
+	return (uint32) h;
+}
+
+static inline bool
+pred_same(const PredEntry *e, int32 x, double t_x, double T, double t)
+{
+	return e->x == x && pred_bits(e->t_x) == pred_bits(t_x) &&
+		pred_bits(e->T) == pred_bits(T) && pred_bits(e->t) == pred_bits(t);
+}
+
+/* doubles the table, keeping the valid entries */
+static void
+pred_cache_grow(FunctionCallInfo fcinfo, PredCache *c)
+{
+	PredEntry  *old = c->slots;
+	int			nold = c->nslots,
+				i;
+
+	c->nslots = nold * 2;
+	c->slots = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PredEntry) * c->nslots);
+	for (i = 0; i < nold; i++)
+	{
+		PredEntry  *e = &old[i];
+		uint32		j;
+
+		if (e->stamp != c->stamp)
+			continue;
+		j = pred_hash(e->x, e->t_x, e->T, e->t) & (c->nslots - 1);
+		while (c->slots[j].stamp == c->stamp)
+			j = (j + 1) & (c->nslots - 1);
+		c->slots[j] = *e;
+	}
+	pfree(old);
+}
+
+/*
+ * The entry of the key (x, t_x, T, t) (the names of the fields; callers
+ * choose what they hold) for the model of argument 0, read by model_cached
+ * before: *found tells whether it holds the result; a new entry is to be
+ * filled by pred_cache_store.  NULL when nothing is kept (no flinfo, or the
+ * table is full and the key is not in it).
+ */
+static PredEntry *
+pred_cache_slot(FunctionCallInfo fcinfo, int32 x, double t_x, double T, double t, bool *found)
+{
+	ModelCache *mc;
+	PredCache  *c;
+	uint32		j;
+
+	*found = false;
+	if (fcinfo->flinfo == NULL)
+		return NULL;
+	mc = model_cache(fcinfo);
+	c = mc->pred;
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PredCache));
+		c->nslots = PRED_CACHE_MIN;
+		c->slots = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PredEntry) * c->nslots);
+		c->stamp = 1;
+		c->model_gen = mc->slots[0].gen;
+		mc->pred = c;
+	}
+	if (c->model_gen != mc->slots[0].gen)
+	{
+		/* another model: every entry stale at once */
+		c->model_gen = mc->slots[0].gen;
+		c->used = 0;
+		if (++c->stamp == 0)
+		{
+			memset(c->slots, 0, sizeof(PredEntry) * c->nslots);
+			c->stamp = 1;
+		}
+	}
+	j = pred_hash(x, t_x, T, t) & (c->nslots - 1);
+	while (c->slots[j].stamp == c->stamp)
+	{
+		if (pred_same(&c->slots[j], x, t_x, T, t))
+		{
+			*found = true;
+			return &c->slots[j];
+		}
+		j = (j + 1) & (c->nslots - 1);
+	}
+	if (2 * (c->used + 1) > c->nslots)
+	{
+		if (c->nslots >= PRED_CACHE_MAX)
+			return NULL;		/* full: answer from what it has */
+		pred_cache_grow(fcinfo, c);
+		j = pred_hash(x, t_x, T, t) & (c->nslots - 1);
+		while (c->slots[j].stamp == c->stamp)
+			j = (j + 1) & (c->nslots - 1);
+	}
+	c->slots[j].x = x;
+	c->slots[j].t_x = t_x;
+	c->slots[j].T = T;
+	c->slots[j].t = t;
+	return &c->slots[j];
+}
+
+/* keeps value in the entry of pred_cache_slot (after the prediction succeeded) */
+static inline double
+pred_cache_store(FunctionCallInfo fcinfo, PredEntry *e, double value)
+{
+	if (e != NULL)
+	{
+		PredCache  *c = model_cache(fcinfo)->pred;
+
+		e->value = value;
+		e->stamp = c->stamp;
+		c->used++;
+	}
+	return value;
 }
 
 /* a BG/NBD (or MBG/NBD) model of parameters v = (r, alpha, a, b) */
@@ -2171,9 +2353,16 @@ crm_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 	double		t_x = PG_GETARG_FLOAT8(3);
 	double		T = PG_GETARG_FLOAT8(4);
 
+	PredEntry  *e;
+	bool		found;
+	double		bracket;
+
 	check_horizon(who, "t", t);
 	check_summary(who, x, t_x, T);
-	PG_RETURN_FLOAT8(bgnbd_alive(&m, x, t_x, T) * bgnbd_alive_expectation(&m, x, T, t, who));
+	/* the bracket does not depend on t_x: kept by (x, T, t) */
+	e = pred_cache_slot(fcinfo, x, T, t, 0.0, &found);
+	bracket = found ? e->value : pred_cache_store(fcinfo, e, bgnbd_alive_expectation(&m, x, T, t, who));
+	PG_RETURN_FLOAT8(bgnbd_alive(&m, x, t_x, T) * bracket);
 }
 
 PG_FUNCTION_INFO_V1(crm_bgnbd_p_alive);
@@ -3104,18 +3293,36 @@ pnbd_log_f(const PnbdModel *m, double x, double v, int64 max_terms)
 		log_hyp2f1_positive(1.0, a + 1.0 - b2, a + 1.0, z, max_terms) - a * lmx;
 }
 
-/* part2 and part3 of the model comment (part3 = -infinity when t_x = T) */
+/*
+ * ln F(v) of pnbd_log_f, kept by (x, v) in the call site's table (fcinfo
+ * NULL: not kept): a v is a t_x of some customers and a T of others
+ */
+static double
+pnbd_log_f_kept(FunctionCallInfo fcinfo, const PnbdModel *m, double x, double v)
+{
+	PredEntry  *e = NULL;
+	bool		found = false;
+
+	if (fcinfo != NULL)
+		e = pred_cache_slot(fcinfo, (int32) x, v, 0.0, 0.0, &found);
+	return found ? e->value : pred_cache_store(fcinfo, e, pnbd_log_f(m, x, v, CLV_SERIES_MAX));
+}
+
+/*
+ * part2 and part3 of the model comment (part3 = -infinity when t_x = T),
+ * the ln F kept by (x, v) in the call site's table (fcinfo NULL: not kept)
+ */
 static void
-pnbd_parts(const PnbdModel *m, double x, double t_x, double T, double *part2, double *part3,
-		   int64 max_terms)
+pnbd_parts(FunctionCallInfo fcinfo, const PnbdModel *m, double x, double t_x, double T,
+		   double *part2, double *part3)
 {
 	*part2 = -(m->r + x) * log(m->alpha + T) - m->s * log(m->beta + T);
 	if (t_x >= T)
 		*part3 = -INFINITY;
 	else
 	{
-		double		f1 = pnbd_log_f(m, x, t_x, max_terms),
-					f2 = pnbd_log_f(m, x, T, max_terms);
+		double		f1 = pnbd_log_f_kept(fcinfo, m, x, t_x),
+					f2 = pnbd_log_f_kept(fcinfo, m, x, T);
 
 		*part3 = log(m->s) - log(m->r + m->s + x) + f1 + log1mexp(f2 - f1);
 	}
@@ -3458,15 +3665,18 @@ pnbd_model(FunctionCallInfo fcinfo)
 	return (PnbdModel) {.r = v[0], .alpha = v[1], .s = v[2], .beta = v[3]};
 }
 
-/* P(alive at T | x, t_x, T) = 1 / (1 + e^(part3 - part2)) */
+/*
+ * P(alive at T | x, t_x, T) = 1 / (1 + e^(part3 - part2)), the ln F kept in
+ * the call site's table (fcinfo NULL: not kept)
+ */
 static double
-pnbd_alive(const PnbdModel *m, double x, double t_x, double T)
+pnbd_alive(FunctionCallInfo fcinfo, const PnbdModel *m, double x, double t_x, double T)
 {
 	double		part2,
 				part3,
 				d;
 
-	pnbd_parts(m, x, t_x, T, &part2, &part3, CLV_SERIES_MAX);
+	pnbd_parts(fcinfo, m, x, t_x, T, &part2, &part3);
 	if (isnan(part3))
 		series_limit_error(psprintf("Given: alpha = %g, beta = %g, t_x = %g.", m->alpha, m->beta, t_x),
 						   "The model's alpha and beta are too far apart for the time scale of the summary (|alpha - beta| / (max(alpha, beta) + t_x) within about 1e-6 of 1).");
@@ -3492,8 +3702,9 @@ crm_paretonbd_p_alive(PG_FUNCTION_ARGS)
 	double		t_x = PG_GETARG_FLOAT8(2);
 	double		T = PG_GETARG_FLOAT8(3);
 
+
 	check_summary("paretonbd_p_alive", x, t_x, T);
-	PG_RETURN_FLOAT8(pnbd_alive(&m, x, t_x, T));
+	PG_RETURN_FLOAT8(pnbd_alive(fcinfo, &m, x, t_x, T));
 }
 
 PG_FUNCTION_INFO_V1(crm_paretonbd_expected_purchases);
@@ -3510,7 +3721,7 @@ crm_paretonbd_expected_purchases(PG_FUNCTION_ARGS)
 
 	check_horizon(who, "t", t);
 	check_summary(who, x, t_x, T);
-	alive = pnbd_alive(&m, x, t_x, T);
+	alive = pnbd_alive(fcinfo, &m, x, t_x, T);
 	if (t == 0.0 || alive == 0.0)
 		PG_RETURN_FLOAT8(0.0);
 	PG_RETURN_FLOAT8(alive * (m.r + x) / (m.alpha + T) * (m.beta + T) *
@@ -3570,7 +3781,7 @@ pnbd_lnb(double R, double A, int32 n, double tau)
 static double
 pnbd_p_count(const PnbdModel *m, double t, int32 n, double x, double t_x, double T)
 {
-	double		alive = pnbd_alive(m, x, t_x, T),
+	double		alive = pnbd_alive(NULL, m, x, t_x, T),
 				R = m->r + x,
 				A = m->alpha + T,
 				B = m->beta + T,
@@ -4464,14 +4675,25 @@ mbgnbd_alive(const BgnbdModel *m, double x, double t_x, double T)
 	return lodds > 0.0 ? exp(-lodds) / (1.0 + exp(-lodds)) : 1.0 / (1.0 + exp(lodds));
 }
 
-/* E[purchases in (T, T+t] | x, t_x, T]: P(alive) times BG/NBD's bracket at b+1 */
+/*
+ * E[purchases in (T, T+t] | x, t_x, T]: P(alive) times BG/NBD's bracket at
+ * b+1, the bracket kept by (x, T, t) in the call site's table (fcinfo NULL:
+ * not kept)
+ */
 static double
-mbgnbd_expected(const BgnbdModel *m, double t, double x, double t_x, double T, const char *who)
+mbgnbd_expected(FunctionCallInfo fcinfo, const BgnbdModel *m, double t, double x, double t_x,
+				double T, const char *who)
 {
 	BgnbdModel	shifted = *m;
+	PredEntry  *e = NULL;
+	bool		found = false;
+	double		bracket;
 
 	shifted.b = m->b + 1.0;
-	return mbgnbd_alive(m, x, t_x, T) * bgnbd_alive_expectation(&shifted, x, T, t, who);
+	if (fcinfo != NULL)
+		e = pred_cache_slot(fcinfo, (int32) x, T, t, 0.0, &found);
+	bracket = found ? e->value : pred_cache_store(fcinfo, e, bgnbd_alive_expectation(&shifted, x, T, t, who));
+	return mbgnbd_alive(m, x, t_x, T) * bracket;
 }
 
 PG_FUNCTION_INFO_V1(crm_mbgnbd_p_alive);
@@ -4498,9 +4720,10 @@ crm_mbgnbd_expected_purchases(PG_FUNCTION_ARGS)
 	double		t_x = PG_GETARG_FLOAT8(3);
 	double		T = PG_GETARG_FLOAT8(4);
 
+
 	check_horizon(who, "t", t);
 	check_summary(who, x, t_x, T);
-	PG_RETURN_FLOAT8(mbgnbd_expected(&m, t, x, t_x, T, who));
+	PG_RETURN_FLOAT8(mbgnbd_expected(fcinfo, &m, t, x, t_x, T, who));
 }
 
 PG_FUNCTION_INFO_V1(crm_mbgnbd_expected_purchases_unconditional);
@@ -4512,5 +4735,5 @@ crm_mbgnbd_expected_purchases_unconditional(PG_FUNCTION_ARGS)
 	double		t = PG_GETARG_FLOAT8(1);
 
 	check_horizon(who, "t", t);
-	PG_RETURN_FLOAT8(mbgnbd_expected(&m, t, 0.0, 0.0, 0.0, who));
+	PG_RETURN_FLOAT8(mbgnbd_expected(NULL, &m, t, 0.0, 0.0, 0.0, who));
 }
