@@ -22,7 +22,7 @@ DATA_built = crm--$(EXTVERSION).sql
 # so that ALTER EXTENSION crm UPDATE finds its path (test/upgrade.sh)
 DATA = $(filter-out releases/crm--$(EXTVERSION).sql,$(wildcard releases/crm--*.sql))
 
-REGRESS = setup customers opportunities approvals campaigns contracts pipeline keys purchase_stats value grades clv clv_checks clv_uncertainty clv_p_purchases clv_net clv_compare paretonbd mbgnbd sbg contract_retention bgbb tree tree_errors key_accounts funnel pipeline_changes deal_score forecast quotas campaign_effectiveness contract_views aggregate_states hashagg_memory audit security access duplicates import assessment finite_values injection random_input hostile_schema upgrade distribute demo_data
+REGRESS = setup customers opportunities approvals campaigns contracts pipeline keys purchase_stats value grades clv clv_checks clv_uncertainty clv_p_purchases clv_net clv_compare clv_accuracy paretonbd mbgnbd sbg contract_retention bgbb tree tree_errors key_accounts funnel pipeline_changes deal_score forecast quotas campaign_effectiveness contract_views aggregate_states hashagg_memory audit security access duplicates import assessment finite_values injection random_input hostile_schema upgrade distribute demo_data
 # the CDNOW reference test needs the shared data beside the repository
 CDNOW_DATA = ../shared/data/cdnow_sample.csv
 REGRESS += $(if $(wildcard $(CDNOW_DATA)),cdnow clv_cdnow)

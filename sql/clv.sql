@@ -289,3 +289,27 @@ INSERT INTO clv_cache_models VALUES
 SELECT try($$SELECT i, crm.bgnbd_p_alive(m, 2, 30.43, 38.86) FROM clv_cache_models ORDER BY i$$);
 SELECT try($$SELECT crm.bgnbd_p_alive(ROW(0.243, -4.414, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL)::crm.bgnbd, 2, 30.43, 38.86)$$);
 DROP TABLE clv_cache_models;
+
+-- The 2F1 series are also kept per call site (pred_cache_slot, at most
+-- 65,536 results: BG/NBD's and MBG/NBD's bracket by (x, T, t), Pareto/NBD's
+-- ln F by (x, v)): each summary repeated three times in another order, with
+-- more distinct keys (70,000 T) than the table holds, gives the values of
+-- one call per summary, bit for bit
+CREATE TEMP TABLE clv_memo AS
+SELECT i, 1 + i % 40 AS x, (1 + i % 40) * 0.5 + (i % 997) * 0.001 AS t_x, 40 + i * 1e-4 AS "T"
+  FROM generate_series(1, 70000) i;
+CREATE TEMP TABLE clv_memo_once AS
+SELECT i, crm.bgnbd_expected_purchases(bg, 39, x, t_x, "T") AS bg,
+	   crm.mbgnbd_expected_purchases(ROW(0.525, 6.183, 0.891, 1.614, NULL, NULL, NULL, NULL, NULL)::crm.mbgnbd, 39, x, t_x, "T") AS mbg,
+	   crm.paretonbd_p_alive(ROW(0.553, 10.58, 0.606, 11.67, NULL, NULL, NULL, NULL, NULL)::crm.paretonbd, x, t_x, "T") AS pa,
+	   crm.paretonbd_expected_purchases(ROW(0.553, 10.58, 0.606, 11.67, NULL, NULL, NULL, NULL, NULL)::crm.paretonbd, 39, x, t_x, "T") AS pe
+  FROM clv_memo, m;
+SELECT count(*) AS rows,
+	   count(*) FILTER (WHERE r.bg = o.bg AND r.mbg = o.mbg AND r.pa = o.pa AND r.pe = o.pe) AS same_bits
+  FROM (SELECT k, i, crm.bgnbd_expected_purchases(bg, 39, x, t_x, "T") AS bg,
+			   crm.mbgnbd_expected_purchases(ROW(0.525, 6.183, 0.891, 1.614, NULL, NULL, NULL, NULL, NULL)::crm.mbgnbd, 39, x, t_x, "T") AS mbg,
+			   crm.paretonbd_p_alive(ROW(0.553, 10.58, 0.606, 11.67, NULL, NULL, NULL, NULL, NULL)::crm.paretonbd, x, t_x, "T") AS pa,
+			   crm.paretonbd_expected_purchases(ROW(0.553, 10.58, 0.606, 11.67, NULL, NULL, NULL, NULL, NULL)::crm.paretonbd, 39, x, t_x, "T") AS pe
+		  FROM (SELECT k, clv_memo.* FROM generate_series(1, 3) k, clv_memo ORDER BY (i * 7919 + k * 104729) % 70001, k) s, m) r
+  JOIN clv_memo_once o USING (i);
+DROP TABLE clv_memo, clv_memo_once;
