@@ -14,6 +14,9 @@
 #                            CRM_CITUS_DIR (also the sockets' directory),
 #                            CRM_CITUS_COORD_PORT, CRM_CITUS_WORKER1_PORT and
 #                            CRM_CITUS_WORKER2_PORT, and leaves PGHOST/PGPORT alone
+#   crm_citus_create_database DB
+#                            database DB on every node with citus created and the
+#                            workers added (crm_dist is made this way)
 #   crm_citus_psql           psql on the coordinator, database crm_dist (a later
 #                            -d DB picks another database)
 #   crm_citus_psql_node      the same on the node listening on port $1
@@ -160,6 +163,19 @@ crm_citus_start_node() {
 	printf -v "$2" %s "$port"
 }
 
+crm_citus_create_database() {
+	local db=$1 port
+	for port in "$CRM_CITUS_COORD_PORT" "$CRM_CITUS_WORKER1_PORT" "$CRM_CITUS_WORKER2_PORT"; do
+		crm_citus_psql_node "$port" -q -d postgres -c "CREATE DATABASE $db"
+		crm_citus_psql_node "$port" -q -d "$db" -c 'CREATE EXTENSION citus'
+	done
+	crm_citus_psql -q -At -d "$db" >/dev/null <<-EOF
+		SELECT citus_set_coordinator_host('127.0.0.1', $CRM_CITUS_COORD_PORT);
+		SELECT citus_add_node('127.0.0.1', $CRM_CITUS_WORKER1_PORT);
+		SELECT citus_add_node('127.0.0.1', $CRM_CITUS_WORKER2_PORT);
+	EOF
+}
+
 crm_citus_start_cluster() {
 	local start port
 	start=$(crm_citus_now)
@@ -170,15 +186,7 @@ crm_citus_start_cluster() {
 	crm_citus_start_node worker1 CRM_CITUS_WORKER1_PORT
 	crm_citus_start_node worker2 CRM_CITUS_WORKER2_PORT
 	export CRM_CITUS_DIR CRM_CITUS_COORD_PORT CRM_CITUS_WORKER1_PORT CRM_CITUS_WORKER2_PORT
-	for port in "$CRM_CITUS_COORD_PORT" "$CRM_CITUS_WORKER1_PORT" "$CRM_CITUS_WORKER2_PORT"; do
-		crm_citus_psql_node "$port" -q -d postgres -c 'CREATE DATABASE crm_dist'
-		crm_citus_psql_node "$port" -q -c 'CREATE EXTENSION citus'
-	done
-	crm_citus_psql -q -At >/dev/null <<-EOF
-		SELECT citus_set_coordinator_host('127.0.0.1', $CRM_CITUS_COORD_PORT);
-		SELECT citus_add_node('127.0.0.1', $CRM_CITUS_WORKER1_PORT);
-		SELECT citus_add_node('127.0.0.1', $CRM_CITUS_WORKER2_PORT);
-	EOF
+	crm_citus_create_database crm_dist
 	crm_say "Citus cluster in $CRM_CITUS_DIR: coordinator on port $CRM_CITUS_COORD_PORT, workers on $CRM_CITUS_WORKER1_PORT and $CRM_CITUS_WORKER2_PORT ($(crm_citus_since "$start"))"
 }
 

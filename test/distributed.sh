@@ -285,16 +285,8 @@ run_distributed_checks
 # printed, in a database of their own with Citus on every node and the
 # workers added
 run_documented_examples() {
-	local port line ran=0
-	for port in "$CRM_CITUS_COORD_PORT" "$CRM_CITUS_WORKER1_PORT" "$CRM_CITUS_WORKER2_PORT"; do
-		crm_citus_psql_node "$port" -q -d postgres -c 'CREATE DATABASE crm_docs_citus'
-		crm_citus_psql_node "$port" -q -d crm_docs_citus -c 'CREATE EXTENSION citus'
-	done
-	crm_citus_psql -q -At -d crm_docs_citus >/dev/null <<-EOF
-		SELECT citus_set_coordinator_host('127.0.0.1', $CRM_CITUS_COORD_PORT);
-		SELECT citus_add_node('127.0.0.1', $CRM_CITUS_WORKER1_PORT);
-		SELECT citus_add_node('127.0.0.1', $CRM_CITUS_WORKER2_PORT);
-	EOF
+	local line ran=0
+	crm_citus_create_database crm_docs_citus
 	while IFS= read -r line; do
 		case $line in
 		"ok "*) tap_ok "documented on Citus: ${line#ok * - }"; ran=$((ran + 1)) ;;
