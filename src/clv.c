@@ -1801,6 +1801,17 @@ pred_same(const PredEntry *e, int32 x, double t_x, double T, double t)
 		pred_bits(e->T) == pred_bits(T) && pred_bits(e->t) == pred_bits(t);
 }
 
+/* the first slot at or after hash h that holds no valid entry */
+static inline uint32
+pred_free_slot(const PredCache *c, uint32 h)
+{
+	uint32		j = h & (c->nslots - 1);
+
+	while (c->slots[j].stamp == c->stamp)
+		j = (j + 1) & (c->nslots - 1);
+	return j;
+}
+
 /* doubles the table, keeping the valid entries */
 static void
 pred_cache_grow(FunctionCallInfo fcinfo, PredCache *c)
@@ -1814,14 +1825,9 @@ pred_cache_grow(FunctionCallInfo fcinfo, PredCache *c)
 	for (i = 0; i < nold; i++)
 	{
 		PredEntry  *e = &old[i];
-		uint32		j;
 
-		if (e->stamp != c->stamp)
-			continue;
-		j = pred_hash(e->x, e->t_x, e->T, e->t) & (c->nslots - 1);
-		while (c->slots[j].stamp == c->stamp)
-			j = (j + 1) & (c->nslots - 1);
-		c->slots[j] = *e;
+		if (e->stamp == c->stamp)
+			c->slots[pred_free_slot(c, pred_hash(e->x, e->t_x, e->T, e->t))] = *e;
 	}
 	pfree(old);
 }
@@ -1880,9 +1886,7 @@ pred_cache_slot(FunctionCallInfo fcinfo, int32 x, double t_x, double T, double t
 		if (c->nslots >= PRED_CACHE_MAX)
 			return NULL;		/* full: answer from what it has */
 		pred_cache_grow(fcinfo, c);
-		j = pred_hash(x, t_x, T, t) & (c->nslots - 1);
-		while (c->slots[j].stamp == c->stamp)
-			j = (j + 1) & (c->nslots - 1);
+		j = pred_free_slot(c, pred_hash(x, t_x, T, t));
 	}
 	c->slots[j].x = x;
 	c->slots[j].t_x = t_x;
