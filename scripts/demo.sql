@@ -82,6 +82,15 @@ SELECT o.id, o.stage, o.amount, round(crm.nb_score(m.model, x.f)::numeric, 3) AS
  WHERE o.status = 'open' AND o.pipeline = 'project'
  ORDER BY score DESC, o.amount DESC, o.id LIMIT 10;
 
+\echo '== How well the scorer ranks: holdout AUC on the deals closed in 2025, trained on those closed before (docs/deal_scoring.md)'
+WITH rows AS (SELECT s.stage, s.won, s.closed_at >= '2025-01-01' AS holdout, f.features || ('stage=' || s.stage) AS f
+				FROM crm.deal_snapshots('project') s JOIN deal_features f ON f.customer_id = s.customer_id AND f.id = s.opportunity_id),
+nb AS (SELECT crm.nb_train(f, won) AS model FROM rows WHERE NOT holdout),
+rates AS (SELECT stage, avg(won::integer)::float8 AS p FROM rows WHERE NOT holdout GROUP BY stage)
+SELECT count(*) AS holdout_rows, round(crm.auc(crm.nb_score(nb.model, r.f), r.won)::numeric, 4) AS naive_bayes_auc,
+	   round(crm.auc(rates.p, r.won)::numeric, 4) AS constant_per_stage_auc
+  FROM rows r JOIN rates USING (stage), nb WHERE r.holdout;
+
 \echo '== Opportunities by status'
 SELECT status, count(*), sum(amount) AS amount, round(avg(cost), 0) AS avg_cost
   FROM crm.opportunities GROUP BY status ORDER BY status;

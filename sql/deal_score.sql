@@ -36,6 +36,13 @@ SELECT crm.nb_score(NULL, '{stage=a}') IS NULL AS null_model, crm.nb_score(model
   FROM nb_model_three;
 SELECT crm.nb_bin('amount', 5000, '{10000,50000}') AS below, crm.nb_bin('amount', 10000, '{10000,50000}') AS first,
 	   crm.nb_bin('amount', 50000, '{10000,50000}') AS last, crm.nb_bin('amount', NULL, '{10000}') AS null_value;
+-- the labels of width_bucket's buckets, the bounds as float8 text; NaN is
+-- above every cut; no cuts, no feature
+SELECT v, crm.nb_bin('p', v, '{-Infinity,1e-7,0.25,3}') AS bin, crm.nb_bin('p', v, '{}') AS no_cuts
+  FROM unnest('{-Infinity,-1,1e-7,0.2,0.25,2.5,3,Infinity,NaN}'::float8[]) v;
+-- one call site whose cuts change from row to row (equal cuts: the rightmost)
+SELECT c, crm.nb_bin('amount', 12000, c) AS bin
+  FROM (VALUES ('{10000}'::float8[]), ('{10000,10000,20000}'), ('{12000.5,50000}')) v(c);
 
 -- Errors
 SELECT try($$SELECT crm.nb_train(f, true) FROM (VALUES (ARRAY['stage'])) v(f)$$) AS no_equals;
@@ -43,6 +50,10 @@ SELECT try($$SELECT crm.nb_train(f, true) FROM (VALUES (ARRAY['=a'])) v(f)$$) AS
 SELECT try($$SELECT crm.nb_train(f, true) FROM (VALUES (ARRAY['x=' || repeat('y', 300)])) v(f)$$) AS too_long;
 SELECT try($$SELECT crm.nb_train(f, true) FROM (VALUES ('{{a=1},{b=2}}'::text[])) v(f)$$) AS two_dimensions;
 SELECT try($$SELECT crm.nb_score(model, '{stage}') FROM nb_model_three$$) AS score_no_equals;
+SELECT try($$SELECT crm.nb_bin('amount', 5, '{10000,5000}')$$) AS bin_unsorted;
+SELECT try($$SELECT crm.nb_bin('amount', 5, '{1,NaN}')$$) AS bin_nan_cut;
+SELECT try($$SELECT crm.nb_bin('amount', 5, '{1,NULL}')$$) AS bin_null_cut;
+SELECT try($$SELECT crm.nb_bin('amount', 5, '{{1,2},{3,4}}')$$) AS bin_two_dimensions;
 SELECT try($$SELECT crm.nb_factors(model, '{stage=a}', 'sideways') FROM nb_model_three$$) AS bad_direction;
 SELECT try($$SELECT crm.nb_factors(model, '{stage=a}', 'up', 0) FROM nb_model_three$$) AS top_zero;
 SELECT try($$SELECT crm.nb_score(ROW(1, 2, 0, '{a=1}', '{1}', '{0}')::crm.nb_model, '{a=1}')$$) AS alpha_zero;

@@ -48,6 +48,7 @@
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -865,4 +866,128 @@ crm_nb_factors(PG_FUNCTION_ARGS)
 	if (shown == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
+}
+
+/*
+ * crm.nb_bin(field, value, cuts): a number as a feature, "field=<c1",
+ * "field=ci-cj" or "field=>=cn" by the bucket width_bucket(value, cuts)
+ * gives (the rightmost cut at or below value; NaN above every cut).  The
+ * n + 1 labels of a call site's field and cuts are formatted once (float8
+ * output, as cuts[i]::text) and kept in fn_extra while the same field and
+ * cuts come; a call then costs a binary search and a copy of its label.
+ * Empty cuts give NULL, as the SQL expression it replaced did.
+ */
+typedef struct NbBins
+{
+	char	   *field;			/* the field's bytes */
+	int			field_len;
+	float8	   *cuts;
+	int			n;
+	text	  **labels;			/* n + 1 of them: below c1, ci-cj, from cn */
+} NbBins;
+
+static NbBins *
+nb_bins_get(FunctionCallInfo fcinfo, text *field, ArrayType *cuts)
+{
+	NbBins	   *b = (NbBins *) fcinfo->flinfo->fn_extra;
+	const char *f = VARDATA_ANY(field);
+	int			flen = VARSIZE_ANY_EXHDR(field);
+	int			n;
+	float8	   *c;
+	MemoryContext old;
+	int			i;
+
+	if (ARR_NDIM(cuts) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cuts must be a one-dimensional array"),
+				 errdetail("Given: an array of %d dimensions.", ARR_NDIM(cuts)),
+				 errhint("Pass the bins' lower bounds in ascending order, e.g. '{10000,50000,200000}'.")));
+	if (ARR_HASNULL(cuts) && array_contains_nulls(cuts))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("cuts must not contain NULL"),
+				 errhint("Pass the bins' lower bounds in ascending order, e.g. '{10000,50000,200000}'.")));
+	n = ArrayGetNItems(ARR_NDIM(cuts), ARR_DIMS(cuts));
+	c = (float8 *) ARR_DATA_PTR(cuts);
+	if (b != NULL && b->n == n && b->field_len == flen && memcmp(b->field, f, flen) == 0 &&
+		memcmp(b->cuts, c, n * sizeof(float8)) == 0)
+		return b;
+
+	for (i = 0; i < n; i++)
+		if (isnan(c[i]) || (i > 0 && c[i] < c[i - 1]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cuts must be numbers in ascending order"),
+					 errdetail("Cut %d is %s after %s.", i + 1, float8out_internal(c[i]),
+							   i > 0 ? float8out_internal(c[i - 1]) : "nothing"),
+					 errhint("Pass the bins' lower bounds in ascending order, e.g. '{10000,50000,200000}'.")));
+	if (b != NULL)
+	{
+		for (i = 0; i <= b->n; i++)
+			if (b->labels[i] != NULL)
+				pfree(b->labels[i]);
+		pfree(b->labels);
+		pfree(b->cuts);
+		pfree(b->field);
+		pfree(b);
+		fcinfo->flinfo->fn_extra = NULL;
+	}
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	b = palloc(sizeof(NbBins));
+	b->field = palloc(Max(flen, 1));
+	memcpy(b->field, f, flen);
+	b->field_len = flen;
+	b->n = n;
+	b->cuts = palloc(Max(n, 1) * sizeof(float8));
+	memcpy(b->cuts, c, n * sizeof(float8));
+	b->labels = palloc0((n + 1) * sizeof(text *));
+	for (i = 0; i <= n && n > 0; i++)
+	{
+		StringInfoData s;
+
+		initStringInfo(&s);
+		appendBinaryStringInfo(&s, f, flen);
+		if (i == 0)
+			appendStringInfo(&s, "=<%s", float8out_internal(c[0]));
+		else if (i == n)
+			appendStringInfo(&s, "=>=%s", float8out_internal(c[n - 1]));
+		else
+			appendStringInfo(&s, "=%s-%s", float8out_internal(c[i - 1]), float8out_internal(c[i]));
+		b->labels[i] = cstring_to_text_with_len(s.data, s.len);
+		pfree(s.data);
+	}
+	MemoryContextSwitchTo(old);
+	fcinfo->flinfo->fn_extra = b;
+	return b;
+}
+
+PG_FUNCTION_INFO_V1(crm_nb_bin);
+Datum
+crm_nb_bin(PG_FUNCTION_ARGS)
+{
+	text	   *field = PG_GETARG_TEXT_PP(0);
+	float8		value = PG_GETARG_FLOAT8(1);
+	NbBins	   *b = nb_bins_get(fcinfo, field, PG_GETARG_ARRAYTYPE_P(2));
+	int			left = 0,
+				right = b->n;
+	text	   *label;
+
+	if (b->n == 0)
+		PG_RETURN_NULL();
+	/* width_bucket's search: the number of cuts at or below value */
+	if (isnan(value))
+		left = b->n;
+	else
+		while (left < right)
+		{
+			int			mid = (left + right) / 2;
+
+			if (value < b->cuts[mid])
+				right = mid;
+			else
+				left = mid + 1;
+		}
+	label = b->labels[left];
+	PG_RETURN_TEXT_P(memcpy(palloc(VARSIZE(label)), label, VARSIZE(label)));
 }

@@ -75,17 +75,10 @@ COMMENT ON FUNCTION @extschema@.nb_factors(@extschema@.nb_model, text[], text, i
 
 CREATE FUNCTION @extschema@.nb_bin(field text, value float8, cuts float8[])
 RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE WHEN value IS NOT NULL AND field IS NOT NULL AND cuts IS NOT NULL THEN
-	field OPERATOR(pg_catalog.||) '=' OPERATOR(pg_catalog.||)
-	CASE pg_catalog.width_bucket(value, cuts)
-		WHEN 0 THEN '<' OPERATOR(pg_catalog.||) cuts[1]::text
-		WHEN pg_catalog.cardinality(cuts) THEN '>=' OPERATOR(pg_catalog.||) cuts[pg_catalog.cardinality(cuts)]::text
-		ELSE cuts[pg_catalog.width_bucket(value, cuts)]::text OPERATOR(pg_catalog.||) '-'
-			 OPERATOR(pg_catalog.||) cuts[pg_catalog.width_bucket(value, cuts) OPERATOR(pg_catalog.+) 1]::text
-	END END;
+AS 'MODULE_PATHNAME', 'crm_nb_bin'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.nb_bin(text, float8, float8[]) IS
-	'A number as a feature for crm.nb_train: field=<c1 below the first cut, field=ci-cj between two cuts (ci included), field=>=cn from the last; NULL for a NULL value (skipped by crm.nb_train). cuts must be sorted ascending (width_bucket: 2201G otherwise)';
+	'A number as a feature for crm.nb_train: field=<c1 below the first cut, field=ci-cj between two cuts (ci included), field=>=cn from the last (NaN: from the last), the bounds written as float8 text; NULL for a NULL argument (skipped by crm.nb_train) and for empty cuts. Errors: cuts not in ascending order or NaN (22023), with a NULL (22004), multi-dimensional (22023)';
 
 CREATE FUNCTION @extschema@.nb_merge(a @extschema@.nb_model, b @extschema@.nb_model)
 RETURNS @extschema@.nb_model
