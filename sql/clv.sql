@@ -313,3 +313,43 @@ SELECT count(*) AS rows,
 		  FROM (SELECT k, clv_memo.* FROM generate_series(1, 3) k, clv_memo ORDER BY (i * 7919 + k * 104729) % 70001, k) s, m) r
   JOIN clv_memo_once o USING (i);
 DROP TABLE clv_memo, clv_memo_once;
+
+-- Summaries in whole days (crm.rfm_summary's t_x and T) are kept in a grid
+-- by index instead (pred_grid: x below 128, t_x and T below 4096 days, in
+-- days or, from the first summary that is whole days only in weeks, months
+-- or years, in that unit; the call site's first horizon t; ln(b + x - 1)
+-- and the like by x or T alone): summaries in days, weeks and months inside
+-- and outside it, T a little off whole days, a second horizon on the (x, T)
+-- of the first, and T = -0, twice each in one call site, give the values of
+-- calls that keep nothing (two copies of each model, other bytes and the
+-- same parameters, alternate, so every row reads its model again and finds
+-- grid and table empty), bit for bit
+CREATE TEMP TABLE clv_grid AS
+SELECT i, x, CASE WHEN x = 0 THEN 0 ELSE (i * 37) % (n + 1) END / u AS t_x,
+	   n / u + CASE WHEN i > 9300 THEN 1e-9 ELSE 0 END AS "T",
+	   CASE WHEN i % 6000 > 5000 THEN 20 ELSE 39 END::float8 AS t
+  FROM (SELECT i, (i * 7) % 150 AS x, (i * 13) % 4200 AS n,
+			   CASE WHEN i <= 6000 THEN 1 WHEN i <= 9000 THEN 7 ELSE 30.4375 END::float8 AS u
+		  FROM generate_series(1, 9500) i) s
+UNION ALL SELECT 9501, 0, 0, '-0', 39;
+CREATE TEMP TABLE clv_grid_models AS
+SELECT k, ROW(0.243, 4.414, 0.793, 2.426, k, NULL, NULL, NULL, NULL)::crm.bgnbd AS bg,
+	   ROW(0.525, 6.183, 0.891, 1.614, k, NULL, NULL, NULL, NULL)::crm.mbgnbd AS mbg,
+	   ROW(0.553, 10.58, 0.606, 11.67, k, NULL, NULL, NULL, NULL)::crm.paretonbd AS pnbd
+  FROM generate_series(0, 1) k;
+CREATE TEMP TABLE clv_grid_fresh AS
+SELECT i, crm.bgnbd_p_alive(bg, x, t_x, "T") AS bpa, crm.bgnbd_expected_purchases(bg, t, x, t_x, "T") AS bep,
+	   crm.mbgnbd_p_alive(mbg, x, t_x, "T") AS mpa, crm.mbgnbd_expected_purchases(mbg, t, x, t_x, "T") AS mep,
+	   crm.paretonbd_p_alive(pnbd, x, t_x, "T") AS ppa, crm.paretonbd_expected_purchases(pnbd, t, x, t_x, "T") AS pep
+  FROM (SELECT * FROM clv_grid ORDER BY i) g JOIN clv_grid_models ON k = i % 2;
+SELECT count(*) AS rows,
+	   count(*) FILTER (WHERE float8send(r.bpa) = float8send(o.bpa) AND float8send(r.bep) = float8send(o.bep) AND
+							  float8send(r.mpa) = float8send(o.mpa) AND float8send(r.mep) = float8send(o.mep) AND
+							  float8send(r.ppa) = float8send(o.ppa) AND float8send(r.pep) = float8send(o.pep)) AS same_bits
+  FROM (SELECT i, crm.bgnbd_p_alive(bg, x, t_x, "T") AS bpa, crm.bgnbd_expected_purchases(bg, t, x, t_x, "T") AS bep,
+			   crm.mbgnbd_p_alive(mbg, x, t_x, "T") AS mpa, crm.mbgnbd_expected_purchases(mbg, t, x, t_x, "T") AS mep,
+			   crm.paretonbd_p_alive(pnbd, x, t_x, "T") AS ppa, crm.paretonbd_expected_purchases(pnbd, t, x, t_x, "T") AS pep
+		  FROM (SELECT g.* FROM generate_series(1, 2) k, clv_grid g ORDER BY (i * 7919 + k * 104729) % 9511, k) s,
+			   (SELECT * FROM clv_grid_models WHERE k = 0) mm) r
+  JOIN clv_grid_fresh o USING (i);
+DROP TABLE clv_grid, clv_grid_models, clv_grid_fresh;

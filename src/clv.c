@@ -235,9 +235,9 @@ incomplete_beta(double a, double b, double x)
  * ---------------------------------------------------------------------
  */
 
-/* a customer summary (x, t_x, T) as the model needs it; who names the caller */
-static void
-check_summary(const char *who, int32 x, double t_x, double T)
+/* the error of check_summary for a summary that fails its test */
+static pg_noinline void
+summary_error(const char *who, int32 x, double t_x, double T)
 {
 	if (x < 0)
 		ereport(ERROR,
@@ -263,6 +263,20 @@ check_summary(const char *who, int32 x, double t_x, double T)
 				 errmsg("t_x must be 0 when x = 0"),
 				 errdetail("Given: t_x = %g.", t_x),
 				 errhint("Without repeat purchases the last purchase is the first.")));
+}
+
+/*
+ * a customer summary (x, t_x, T) as the model needs it; who names the
+ * caller.  One test in line for the summaries that pass (every row of a
+ * prediction over a table calls it): 0 <= t_x <= T < infinity (false for a
+ * NaN), x >= 0, t_x = 0 when x = 0; summary_error raises the error of the
+ * first check that fails.
+ */
+static inline void
+check_summary(const char *who, int32 x, double t_x, double T)
+{
+	if (unlikely(!(t_x >= 0.0 && t_x <= T && T < HUGE_VAL && x >= 0 && (x != 0 || t_x == 0.0))))
+		summary_error(who, x, t_x, T);
 }
 
 /* the optional L2 penalty of a fit, argument argno when given, else 0 */
@@ -1677,6 +1691,7 @@ typedef struct ModelCache
 	TupleDesc	result;			/* for crm_result_tupdesc_at */
 	ModelSlot	slots[MODEL_CACHE_SLOTS];
 	struct PredCache *pred;		/* results by summary: pred_cache_slot */
+	struct PredGrid *grid;		/* results by whole days: pred_grid */
 } ModelCache;
 
 /* the call site's cache (flinfo is not NULL) */
@@ -1688,9 +1703,9 @@ model_cache(FunctionCallInfo fcinfo)
 	return (ModelCache *) fcinfo->flinfo->fn_extra;
 }
 
-static const ModelSlot *
-model_cached(FunctionCallInfo fcinfo, int argno, const char *fit, const char *names,
-			 model_constants_fn constants)
+static pg_noinline const ModelSlot *
+model_read(FunctionCallInfo fcinfo, int argno, const char *fit, const char *names,
+		   model_constants_fn constants)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
 	struct varlena *key = raw;
@@ -1727,6 +1742,30 @@ model_cached(FunctionCallInfo fcinfo, int argno, const char *fit, const char *na
 		slot->len = len;
 	}
 	return slot;
+}
+
+/*
+ * The slot of the model in argument argno: the comparison with the slot's
+ * bytes in line, for the model in line that every row of a prediction
+ * over a table passes, else model_read (the first row, another model, a
+ * model compressed or out of line, no flinfo)
+ */
+static inline const ModelSlot *
+model_cached(FunctionCallInfo fcinfo, int argno, const char *fit, const char *names,
+			 model_constants_fn constants)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+
+	if (likely(fcinfo->flinfo != NULL && fcinfo->flinfo->fn_extra != NULL &&
+			   !VARATT_IS_EXTERNAL(raw) && !VARATT_IS_COMPRESSED(raw)))
+	{
+		const ModelSlot *slot = &((ModelCache *) fcinfo->flinfo->fn_extra)->slots[argno];
+		Size		len = VARSIZE_ANY(raw);
+
+		if (slot->len == len && memcmp(slot->key, raw, len) == 0)
+			return slot;
+	}
+	return model_read(fcinfo, argno, fit, names, constants);
 }
 
 /*
@@ -1908,6 +1947,211 @@ pred_cache_store(FunctionCallInfo fcinfo, PredEntry *e, double value)
 		c->used++;
 	}
 	return value;
+}
+
+/*
+ * Results by whole days, per call site, looked up by index.  The table of
+ * pred_cache_slot costs a hash of four words and a probe into megabytes per
+ * row, and it stops at 65,536 keys, fewer than the 1,000,000 demo customers
+ * have (76,376 (x, T) and 95,348 Pareto/NBD (x, v)).  crm.rfm_summary gives
+ * t_x and T as whole days over the days of its unit (1, 7, 30.4375 or
+ * 365.25), so each call site also keeps a grid indexed by days: rows 0 ..
+ * PRED_GRID_X - 1 hold a result by (x, v) in the row x, at the index of v
+ * (v a T or a t_x, its days in [0, PRED_GRID_V)); row PRED_GRID_ROW_X a
+ * result by x alone (at index x), rows PRED_GRID_ROW_V(k) results by v
+ * alone (at the index of v): the logarithms a prediction takes of x and of
+ * T, such as ln(b + x - 1) and ln(alpha + T).  Each call site chooses what
+ * its rows hold.  The grid's unit is a day until a v is a whole number of
+ * days in one of the longer units only (pred_grid_unit); then that unit's
+ * for good.  A v has an index i when i / unit (the division of
+ * crm.rfm_summary) gives it exactly, so no two v share an index.
+ *
+ * A row is cut into blocks of PRED_GRID_BLOCK values, allocated at their
+ * first use (a small query touches a few), filled with the bits
+ * PRED_GRID_EMPTY (memset 0xFF), and each value computed when a row first
+ * needs it, as it is without the grid: a value kept is the very double
+ * computed before, so results are bit for bit the same.  Results that
+ * depend on the horizon t are kept for the first t of the call site (a
+ * constant in the usual query: pred_grid_horizon); rows of another t, and
+ * summaries outside the grid (x of PRED_GRID_X or more, v without an index,
+ * v = -0), use pred_cache_slot's table.  A block is valid while its stamp
+ * is the grid's, which moves on when the model of argument 0 changes
+ * (ModelSlot.gen) or the unit does, so that empties the grid at no cost
+ * and the blocks are filled again as used.  At most (PRED_GRID_X + 4) *
+ * PRED_GRID_V values of 8 bytes (4.3 MB) and the stamps and pointers of the
+ * blocks (25 kB) per call site, freed with fn_mcxt; a call without flinfo
+ * (directly from C) keeps nothing.
+ */
+#define PRED_GRID_X			128
+#define PRED_GRID_V			4096
+#define PRED_GRID_BLOCK		256
+#define PRED_GRID_ROW_X		PRED_GRID_X
+#define PRED_GRID_ROW_V(k)	(PRED_GRID_X + 1 + (k))
+#define PRED_GRID_ROWS		(PRED_GRID_X + 4)
+#define PRED_GRID_EMPTY		UINT64CONST(0xFFFFFFFFFFFFFFFF)
+
+#define PRED_GRID_BLOCKS	(PRED_GRID_ROWS * (PRED_GRID_V / PRED_GRID_BLOCK))
+
+/*
+ * The stamps of the blocks are kept apart from them, together: read at
+ * every lookup, they stay in the processor's cache, where a stamp at the
+ * head of each block would cost a second miss beside the value's.
+ */
+typedef struct PredGrid
+{
+	uint32		stamp;			/* > 0 */
+	uint32		model_gen;		/* ModelSlot.gen of the results */
+	double		unit;			/* days per unit of t_x and T: 1 until set */
+	bool		unit_set;		/* unit is not a day, for good */
+	bool		has_t;			/* the horizon is set: t_bits */
+	uint64		t_bits;			/* the horizon of the results that depend on t */
+	uint32		stamps[PRED_GRID_BLOCKS];	/* block b valid when equal to stamp */
+	double	   *blocks[PRED_GRID_BLOCKS];	/* PRED_GRID_BLOCK values each */
+} PredGrid;
+
+/* every block of the grid stale at once */
+static void
+pred_grid_empty(PredGrid *g)
+{
+	if (++g->stamp == 0)
+	{
+		memset(g->stamps, 0, sizeof(g->stamps));
+		g->stamp = 1;
+	}
+}
+
+/*
+ * The call site's grid for the model of argument 0, read by model_cached
+ * before; NULL when nothing is kept (no flinfo)
+ */
+static inline PredGrid *
+pred_grid(FunctionCallInfo fcinfo)
+{
+	ModelCache *mc;
+	PredGrid   *g;
+
+	if (fcinfo == NULL || fcinfo->flinfo == NULL)
+		return NULL;
+	mc = model_cache(fcinfo);
+	g = mc->grid;
+	if (unlikely(g == NULL))
+	{
+		g = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PredGrid));
+		g->stamp = 1;
+		g->model_gen = mc->slots[0].gen;
+		g->unit = 1.0;
+		mc->grid = g;
+	}
+	else if (unlikely(g->model_gen != mc->slots[0].gen))
+	{
+		/* another model: no results, and no horizon yet */
+		g->model_gen = mc->slots[0].gen;
+		g->has_t = false;
+		pred_grid_empty(g);
+	}
+	return g;
+}
+
+/* the index of v in the unit's days, or -1 */
+static inline int
+pred_grid_days(double v, double unit)
+{
+	double		d = v * unit;
+	int			i;
+
+	if (!(d >= 0.0 && d < PRED_GRID_V) || signbit(v))
+		return -1;
+	i = (int) rint(d);
+	return i < PRED_GRID_V && (double) i / unit == v ? i : -1;
+}
+
+/*
+ * The index of a v that is no whole number of days while the grid's unit
+ * is still a day: the first longer unit of crm.rfm_summary (week, month,
+ * year) in which it is whole days becomes the grid's for good, and the
+ * results by days are dropped; -1 when there is none.
+ */
+static pg_noinline int
+pred_grid_unit(PredGrid *g, double v)
+{
+	static const double units[] = {7.0, 30.4375, 365.25};
+
+	for (int k = 0; k < lengthof(units); k++)
+	{
+		int			i = pred_grid_days(v, units[k]);
+
+		if (i >= 0)
+		{
+			g->unit = units[k];
+			g->unit_set = true;
+			pred_grid_empty(g);
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* the index of v in the grid (t_x or T), or -1: see pred_grid */
+static inline int
+pred_grid_index(PredGrid *g, double v)
+{
+	int			i;
+
+	if (likely(g->unit == 1.0))
+	{
+		if (v >= 0.0 && v < PRED_GRID_V && v == (double) (int) v && !signbit(v))
+			return (int) v;
+		i = -1;
+	}
+	else
+		i = pred_grid_days(v, g->unit);
+	if (i < 0 && !g->unit_set)
+		i = pred_grid_unit(g, v);
+	return i;
+}
+
+/*
+ * Whether results at horizon t are kept in the grid: t is its horizon (the
+ * first t asked, by exact bits)
+ */
+static inline bool
+pred_grid_horizon(PredGrid *g, double t)
+{
+	if (unlikely(!g->has_t))
+	{
+		g->t_bits = pred_bits(t);
+		g->has_t = true;
+	}
+	return g->t_bits == pred_bits(t);
+}
+
+/* block b allocated if new, emptied, for the grid's model */
+static pg_noinline double *
+pred_grid_block(FunctionCallInfo fcinfo, PredGrid *g, int b)
+{
+	if (g->blocks[b] == NULL)
+		g->blocks[b] = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, PRED_GRID_BLOCK * sizeof(double));
+	memset(g->blocks[b], 0xFF, PRED_GRID_BLOCK * sizeof(double));
+	g->stamps[b] = g->stamp;
+	return g->blocks[b];
+}
+
+/* the place of the value at (row, i) of the grid; pred_grid_known tells whether it holds one */
+static inline double *
+pred_grid_at(FunctionCallInfo fcinfo, PredGrid *g, int row, int i)
+{
+	int			b = row * (PRED_GRID_V / PRED_GRID_BLOCK) + i / PRED_GRID_BLOCK;
+	double	   *blk = g->blocks[b];
+
+	if (unlikely(g->stamps[b] != g->stamp))
+		blk = pred_grid_block(fcinfo, g, b);
+	return &blk[i % PRED_GRID_BLOCK];
+}
+
+static inline bool
+pred_grid_known(const double *place)
+{
+	return pred_bits(*place) != PRED_GRID_EMPTY;
 }
 
 /* a BG/NBD (or MBG/NBD) model of parameters v = (r, alpha, a, b) */
@@ -2329,6 +2573,30 @@ bgnbd_alive_expectation(const BgnbdModel *m, double x, double T, double t, const
 	return beta_mean_expectation(m->a, m->b + x, A, s);
 }
 
+/* 1 / (1 + e^lodds), without overflow: the logistic of P(alive) */
+static inline double
+alive_logistic(double lodds)
+{
+	double		e;
+
+	if (lodds > 0.0)
+	{
+		e = exp(-lodds);
+		return e / (1.0 + e);
+	}
+	return 1.0 / (1.0 + exp(lodds));
+}
+
+/*
+ * BG/NBD's P(alive) of bgnbd_alive for x > 0, lb = ln(b + x - 1) (MBG/NBD's:
+ * lb = ln(b + x))
+ */
+static inline double
+bgnbd_alive_at(const BgnbdModel *m, double lb, double x, double t_x, double T)
+{
+	return alive_logistic(m->la - lb + (m->r + x) * log1p((T - t_x) / (m->alpha + t_x)));
+}
+
 /*
  * P(alive at T | x, t_x, T), FHL 2005 eq. 11, as a logistic of the log odds;
  * ln((alpha+T)/(alpha+t_x)) as log1p((T - t_x)/(alpha + t_x)), exact where
@@ -2338,12 +2606,66 @@ bgnbd_alive_expectation(const BgnbdModel *m, double x, double T, double t, const
 static double
 bgnbd_alive(const BgnbdModel *m, double x, double t_x, double T)
 {
-	double		lodds;
-
 	if (x == 0.0)
 		return 1.0;
-	lodds = m->la - log(m->b + x - 1.0) + (m->r + x) * log1p((T - t_x) / (m->alpha + t_x));
-	return lodds > 0.0 ? exp(-lodds) / (1.0 + exp(-lodds)) : 1.0 / (1.0 + exp(lodds));
+	return bgnbd_alive_at(m, log(m->b + x - 1.0), x, t_x, T);
+}
+
+/*
+ * ln(b + x - 1) of BG/NBD's P(alive) (shift -1.0) or ln(b + x) of MBG/NBD's
+ * (shift 0.0), kept by x in the grid's row PRED_GRID_ROW_X (g NULL: not
+ * kept)
+ */
+static inline double
+bgnbd_log_b_kept(FunctionCallInfo fcinfo, PredGrid *g, const BgnbdModel *m, int32 x, double shift)
+{
+	double	   *place;
+
+	if (g == NULL || x >= PRED_GRID_X)
+		return log(m->b + x + shift);
+	place = pred_grid_at(fcinfo, g, PRED_GRID_ROW_X, x);
+	if (!pred_grid_known(place))
+		*place = log(m->b + x + shift);
+	return *place;
+}
+
+/*
+ * bgnbd_alive with ln(b + x - 1) kept by x in the grid (g NULL: not kept);
+ * the same doubles, so the same result
+ */
+static inline double
+bgnbd_alive_kept(FunctionCallInfo fcinfo, PredGrid *g, const BgnbdModel *m, int32 x, double t_x, double T)
+{
+	if (x == 0)
+		return 1.0;
+	return bgnbd_alive_at(m, bgnbd_log_b_kept(fcinfo, g, m, x, -1.0), x, t_x, T);
+}
+
+/*
+ * BG/NBD's bracket of the expectation (bgnbd_alive_expectation of m;
+ * MBG/NBD passes its model with b + 1), which does not depend on t_x: kept
+ * by (x, T, t), in the grid's row x when T is an index of it and t its
+ * horizon, else in pred_cache_slot's table (fcinfo NULL: not kept)
+ */
+static double
+bgnbd_bracket_kept(FunctionCallInfo fcinfo, PredGrid *g, const BgnbdModel *m, int32 x, double T,
+				   double t, const char *who)
+{
+	PredEntry  *e = NULL;
+	bool		found = false;
+	int			i;
+
+	if (g != NULL && x < PRED_GRID_X && (i = pred_grid_index(g, T)) >= 0 && pred_grid_horizon(g, t))
+	{
+		double	   *place = pred_grid_at(fcinfo, g, x, i);
+
+		if (!pred_grid_known(place))
+			*place = bgnbd_alive_expectation(m, x, T, t, who);
+		return *place;
+	}
+	if (fcinfo != NULL)
+		e = pred_cache_slot(fcinfo, x, T, t, 0.0, &found);
+	return found ? e->value : pred_cache_store(fcinfo, e, bgnbd_alive_expectation(m, x, T, t, who));
 }
 
 PG_FUNCTION_INFO_V1(crm_bgnbd_expected_purchases);
@@ -2356,17 +2678,14 @@ crm_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 	int32		x = PG_GETARG_INT32(2);
 	double		t_x = PG_GETARG_FLOAT8(3);
 	double		T = PG_GETARG_FLOAT8(4);
-
-	PredEntry  *e;
-	bool		found;
+	PredGrid   *g;
 	double		bracket;
 
 	check_horizon(who, "t", t);
 	check_summary(who, x, t_x, T);
-	/* the bracket does not depend on t_x: kept by (x, T, t) */
-	e = pred_cache_slot(fcinfo, x, T, t, 0.0, &found);
-	bracket = found ? e->value : pred_cache_store(fcinfo, e, bgnbd_alive_expectation(&m, x, T, t, who));
-	PG_RETURN_FLOAT8(bgnbd_alive(&m, x, t_x, T) * bracket);
+	g = pred_grid(fcinfo);
+	bracket = bgnbd_bracket_kept(fcinfo, g, &m, x, T, t, who);
+	PG_RETURN_FLOAT8(bgnbd_alive_kept(fcinfo, g, &m, x, t_x, T) * bracket);
 }
 
 PG_FUNCTION_INFO_V1(crm_bgnbd_p_alive);
@@ -2380,7 +2699,7 @@ crm_bgnbd_p_alive(PG_FUNCTION_ARGS)
 	double		T = PG_GETARG_FLOAT8(3);
 
 	check_summary(who, x, t_x, T);
-	PG_RETURN_FLOAT8(bgnbd_alive(&m, x, t_x, T));
+	PG_RETURN_FLOAT8(bgnbd_alive_kept(fcinfo, pred_grid(fcinfo), &m, x, t_x, T));
 }
 
 /* E[X(t)], FHL 2005 eq. 9: the conditional expectation of a customer just acquired */
@@ -3271,7 +3590,8 @@ typedef struct PnbdModel
 	double		r,
 				alpha,
 				s,
-				beta;
+				beta,
+				ls;				/* ln s, of P(alive): pnbd_model */
 } PnbdModel;
 
 /*
@@ -3298,37 +3618,74 @@ pnbd_log_f(const PnbdModel *m, double x, double v, int64 max_terms)
 }
 
 /*
- * ln F(v) of pnbd_log_f, kept by (x, v) in the call site's table (fcinfo
- * NULL: not kept): a v is a t_x of some customers and a T of others
+ * ln F(v) of pnbd_log_f, kept by (x, v) in the call site's grid (row x, at
+ * index v) or, for an x or v outside it, table (fcinfo NULL: not kept): a v
+ * is a t_x of some customers and a T of others
  */
 static double
-pnbd_log_f_kept(FunctionCallInfo fcinfo, const PnbdModel *m, double x, double v)
+pnbd_log_f_kept(FunctionCallInfo fcinfo, PredGrid *g, const PnbdModel *m, int32 x, double v)
 {
 	PredEntry  *e = NULL;
 	bool		found = false;
+	int			i;
 
+	if (g != NULL && x < PRED_GRID_X && (i = pred_grid_index(g, v)) >= 0)
+	{
+		double	   *place = pred_grid_at(fcinfo, g, x, i);
+
+		if (!pred_grid_known(place))
+			*place = pnbd_log_f(m, x, v, CLV_SERIES_MAX);
+		return *place;
+	}
 	if (fcinfo != NULL)
-		e = pred_cache_slot(fcinfo, (int32) x, v, 0.0, 0.0, &found);
+		e = pred_cache_slot(fcinfo, x, v, 0.0, 0.0, &found);
 	return found ? e->value : pred_cache_store(fcinfo, e, pnbd_log_f(m, x, v, CLV_SERIES_MAX));
 }
 
 /*
  * part2 and part3 of the model comment (part3 = -infinity when t_x = T),
- * the ln F kept by (x, v) in the call site's table (fcinfo NULL: not kept)
+ * the ln F kept by (x, v), ln(alpha + T) and ln(beta + T) by T (grid rows
+ * PRED_GRID_ROW_V(0) and (1)) and ln(r + s + x) by x (PRED_GRID_ROW_X) in
+ * the call site's grid or table (g and fcinfo NULL: not kept)
  */
 static void
-pnbd_parts(FunctionCallInfo fcinfo, const PnbdModel *m, double x, double t_x, double T,
+pnbd_parts(FunctionCallInfo fcinfo, PredGrid *g, const PnbdModel *m, int32 x, double t_x, double T,
 		   double *part2, double *part3)
 {
-	*part2 = -(m->r + x) * log(m->alpha + T) - m->s * log(m->beta + T);
+	int			i = g != NULL ? pred_grid_index(g, T) : -1;
+
+	if (i >= 0)
+	{
+		double	   *la = pred_grid_at(fcinfo, g, PRED_GRID_ROW_V(0), i),
+				   *lb = pred_grid_at(fcinfo, g, PRED_GRID_ROW_V(1), i);
+
+		if (!pred_grid_known(la))
+			*la = log(m->alpha + T);
+		if (!pred_grid_known(lb))
+			*lb = log(m->beta + T);
+		*part2 = -(m->r + x) * *la - m->s * *lb;
+	}
+	else
+		*part2 = -(m->r + x) * log(m->alpha + T) - m->s * log(m->beta + T);
 	if (t_x >= T)
 		*part3 = -INFINITY;
 	else
 	{
-		double		f1 = pnbd_log_f_kept(fcinfo, m, x, t_x),
-					f2 = pnbd_log_f_kept(fcinfo, m, x, T);
+		double		f1 = pnbd_log_f_kept(fcinfo, g, m, x, t_x),
+					f2 = pnbd_log_f_kept(fcinfo, g, m, x, T),
+					lrsx;
 
-		*part3 = log(m->s) - log(m->r + m->s + x) + f1 + log1mexp(f2 - f1);
+		if (g != NULL && x < PRED_GRID_X)
+		{
+			double	   *place = pred_grid_at(fcinfo, g, PRED_GRID_ROW_X, x);
+
+			if (!pred_grid_known(place))
+				*place = log(m->r + m->s + x);
+			lrsx = *place;
+		}
+		else
+			lrsx = log(m->r + m->s + x);
+		*part3 = m->ls - lrsx + f1 + log1mexp(f2 - f1);
 	}
 }
 
@@ -3661,31 +4018,37 @@ crm_paretonbd_final(PG_FUNCTION_ARGS)
 	return summary_fit(fcinfo, CLV_FORMAT_PNBD, "paretonbd_fit", pnbd_loglik, base, timescale);
 }
 
+/* ln s, the constant of P(alive), kept with the parameters (r, alpha, s, beta) */
+static void
+pnbd_constants(const double *v, double *k)
+{
+	k[0] = log(v[2]);
+}
+
 static PnbdModel
 pnbd_model(FunctionCallInfo fcinfo)
 {
-	const double *v = model_cached(fcinfo, 0, "paretonbd_fit", "r alpha s beta", NULL)->v;
+	const ModelSlot *slot = model_cached(fcinfo, 0, "paretonbd_fit", "r alpha s beta", pnbd_constants);
 
-	return (PnbdModel) {.r = v[0], .alpha = v[1], .s = v[2], .beta = v[3]};
+	return (PnbdModel) {.r = slot->v[0], .alpha = slot->v[1], .s = slot->v[2], .beta = slot->v[3],
+	.ls = slot->k[0]};
 }
 
 /*
- * P(alive at T | x, t_x, T) = 1 / (1 + e^(part3 - part2)), the ln F kept in
- * the call site's table (fcinfo NULL: not kept)
+ * P(alive at T | x, t_x, T) = 1 / (1 + e^(part3 - part2)), its logarithms
+ * kept in the call site's grid g or table (fcinfo and g NULL: not kept)
  */
 static double
-pnbd_alive(FunctionCallInfo fcinfo, const PnbdModel *m, double x, double t_x, double T)
+pnbd_alive(FunctionCallInfo fcinfo, PredGrid *g, const PnbdModel *m, int32 x, double t_x, double T)
 {
 	double		part2,
-				part3,
-				d;
+				part3;
 
-	pnbd_parts(fcinfo, m, x, t_x, T, &part2, &part3);
+	pnbd_parts(fcinfo, g, m, x, t_x, T, &part2, &part3);
 	if (isnan(part3))
 		series_limit_error(psprintf("Given: alpha = %g, beta = %g, t_x = %g.", m->alpha, m->beta, t_x),
 						   "The model's alpha and beta are too far apart for the time scale of the summary (|alpha - beta| / (max(alpha, beta) + t_x) within about 1e-6 of 1).");
-	d = part3 - part2;
-	return d > 0.0 ? exp(-d) / (1.0 + exp(-d)) : 1.0 / (1.0 + exp(d));
+	return alive_logistic(part3 - part2);
 }
 
 /* [1 - (1 + t/h)^-(s-1)] / (s-1), smooth through s = 1: h is beta + T */
@@ -3708,7 +4071,7 @@ crm_paretonbd_p_alive(PG_FUNCTION_ARGS)
 
 
 	check_summary("paretonbd_p_alive", x, t_x, T);
-	PG_RETURN_FLOAT8(pnbd_alive(fcinfo, &m, x, t_x, T));
+	PG_RETURN_FLOAT8(pnbd_alive(fcinfo, pred_grid(fcinfo), &m, x, t_x, T));
 }
 
 PG_FUNCTION_INFO_V1(crm_paretonbd_expected_purchases);
@@ -3721,15 +4084,29 @@ crm_paretonbd_expected_purchases(PG_FUNCTION_ARGS)
 	int32		x = PG_GETARG_INT32(2);
 	double		t_x = PG_GETARG_FLOAT8(3);
 	double		T = PG_GETARG_FLOAT8(4);
-	double		alive;
+	PredGrid   *g;
+	double		alive,
+				factor;
+	int			i;
 
 	check_horizon(who, "t", t);
 	check_summary(who, x, t_x, T);
-	alive = pnbd_alive(fcinfo, &m, x, t_x, T);
+	g = pred_grid(fcinfo);
+	alive = pnbd_alive(fcinfo, g, &m, x, t_x, T);
 	if (t == 0.0 || alive == 0.0)
 		PG_RETURN_FLOAT8(0.0);
-	PG_RETURN_FLOAT8(alive * (m.r + x) / (m.alpha + T) * (m.beta + T) *
-					 pnbd_lifetime_factor(m.s, m.beta + T, t));
+	/* the lifetime factor kept by T at the grid's horizon (row PRED_GRID_ROW_V(2)) */
+	if (g != NULL && (i = pred_grid_index(g, T)) >= 0 && pred_grid_horizon(g, t))
+	{
+		double	   *place = pred_grid_at(fcinfo, g, PRED_GRID_ROW_V(2), i);
+
+		if (!pred_grid_known(place))
+			*place = pnbd_lifetime_factor(m.s, m.beta + T, t);
+		factor = *place;
+	}
+	else
+		factor = pnbd_lifetime_factor(m.s, m.beta + T, t);
+	PG_RETURN_FLOAT8(alive * (m.r + x) / (m.alpha + T) * (m.beta + T) * factor);
 }
 
 PG_FUNCTION_INFO_V1(crm_paretonbd_expected_purchases_unconditional);
@@ -3785,7 +4162,7 @@ pnbd_lnb(double R, double A, int32 n, double tau)
 static double
 pnbd_p_count(const PnbdModel *m, double t, int32 n, double x, double t_x, double T)
 {
-	double		alive = pnbd_alive(NULL, m, x, t_x, T),
+	double		alive = pnbd_alive(NULL, NULL, m, (int32) x, t_x, T),
 				R = m->r + x,
 				A = m->alpha + T,
 				B = m->beta + T,
@@ -4671,33 +5048,28 @@ mbgnbd_model(FunctionCallInfo fcinfo)
 }
 
 /* P(alive at T | x, t_x, T) = 1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)) */
-static double
-mbgnbd_alive(const BgnbdModel *m, double x, double t_x, double T)
+static inline double
+mbgnbd_alive(FunctionCallInfo fcinfo, PredGrid *g, const BgnbdModel *m, int32 x, double t_x, double T)
 {
-	double		lodds = m->la - log(m->b + x) + (m->r + x) * log1p((T - t_x) / (m->alpha + t_x));
-
-	return lodds > 0.0 ? exp(-lodds) / (1.0 + exp(-lodds)) : 1.0 / (1.0 + exp(lodds));
+	return bgnbd_alive_at(m, bgnbd_log_b_kept(fcinfo, g, m, x, 0.0), x, t_x, T);
 }
 
 /*
  * E[purchases in (T, T+t] | x, t_x, T]: P(alive) times BG/NBD's bracket at
- * b+1, the bracket kept by (x, T, t) in the call site's table (fcinfo NULL:
- * not kept)
+ * b+1, the bracket kept by (x, T, t) and ln(b + x) by x in the call site's
+ * grid or table (fcinfo NULL: not kept)
  */
 static double
-mbgnbd_expected(FunctionCallInfo fcinfo, const BgnbdModel *m, double t, double x, double t_x,
+mbgnbd_expected(FunctionCallInfo fcinfo, const BgnbdModel *m, double t, int32 x, double t_x,
 				double T, const char *who)
 {
 	BgnbdModel	shifted = *m;
-	PredEntry  *e = NULL;
-	bool		found = false;
+	PredGrid   *g = pred_grid(fcinfo);
 	double		bracket;
 
 	shifted.b = m->b + 1.0;
-	if (fcinfo != NULL)
-		e = pred_cache_slot(fcinfo, (int32) x, T, t, 0.0, &found);
-	bracket = found ? e->value : pred_cache_store(fcinfo, e, bgnbd_alive_expectation(&shifted, x, T, t, who));
-	return mbgnbd_alive(m, x, t_x, T) * bracket;
+	bracket = bgnbd_bracket_kept(fcinfo, g, &shifted, x, T, t, who);
+	return mbgnbd_alive(fcinfo, g, m, x, t_x, T) * bracket;
 }
 
 PG_FUNCTION_INFO_V1(crm_mbgnbd_p_alive);
@@ -4710,7 +5082,7 @@ crm_mbgnbd_p_alive(PG_FUNCTION_ARGS)
 	double		T = PG_GETARG_FLOAT8(3);
 
 	check_summary("mbgnbd_p_alive", x, t_x, T);
-	PG_RETURN_FLOAT8(mbgnbd_alive(&m, x, t_x, T));
+	PG_RETURN_FLOAT8(mbgnbd_alive(fcinfo, pred_grid(fcinfo), &m, x, t_x, T));
 }
 
 PG_FUNCTION_INFO_V1(crm_mbgnbd_expected_purchases);
@@ -4739,5 +5111,5 @@ crm_mbgnbd_expected_purchases_unconditional(PG_FUNCTION_ARGS)
 	double		t = PG_GETARG_FLOAT8(1);
 
 	check_horizon(who, "t", t);
-	PG_RETURN_FLOAT8(mbgnbd_expected(NULL, &m, t, 0.0, 0.0, 0.0, who));
+	PG_RETURN_FLOAT8(mbgnbd_expected(NULL, &m, t, 0, 0.0, 0.0, who));
 }
