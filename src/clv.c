@@ -2154,6 +2154,31 @@ pred_grid_known(const double *place)
 	return pred_bits(*place) != PRED_GRID_EMPTY;
 }
 
+/*
+ * ln(arg), kept at (row, i) of the grid: the logarithms a prediction takes
+ * of x alone (row PRED_GRID_ROW_X, i = x) or of T alone (rows
+ * PRED_GRID_ROW_V(k), i the index of T); g NULL or i < 0: not kept
+ */
+static inline double
+pred_grid_log(FunctionCallInfo fcinfo, PredGrid *g, int row, int i, double arg)
+{
+	double	   *place;
+
+	if (g == NULL || i < 0)
+		return log(arg);
+	place = pred_grid_at(fcinfo, g, row, i);
+	if (!pred_grid_known(place))
+		*place = log(arg);
+	return *place;
+}
+
+/* the index of x in the grid's row PRED_GRID_ROW_X, or -1 */
+static inline int
+pred_grid_x(int32 x)
+{
+	return x < PRED_GRID_X ? x : -1;
+}
+
 /* a BG/NBD (or MBG/NBD) model of parameters v = (r, alpha, a, b) */
 static BgnbdModel
 bgnbd_params(const double *v)
@@ -2619,14 +2644,7 @@ bgnbd_alive(const BgnbdModel *m, double x, double t_x, double T)
 static inline double
 bgnbd_log_b_kept(FunctionCallInfo fcinfo, PredGrid *g, const BgnbdModel *m, int32 x, double shift)
 {
-	double	   *place;
-
-	if (g == NULL || x >= PRED_GRID_X)
-		return log(m->b + x + shift);
-	place = pred_grid_at(fcinfo, g, PRED_GRID_ROW_X, x);
-	if (!pred_grid_known(place))
-		*place = log(m->b + x + shift);
-	return *place;
+	return pred_grid_log(fcinfo, g, PRED_GRID_ROW_X, pred_grid_x(x), m->b + x + shift);
 }
 
 /*
@@ -3654,38 +3672,17 @@ pnbd_parts(FunctionCallInfo fcinfo, PredGrid *g, const PnbdModel *m, int32 x, do
 {
 	int			i = g != NULL ? pred_grid_index(g, T) : -1;
 
-	if (i >= 0)
-	{
-		double	   *la = pred_grid_at(fcinfo, g, PRED_GRID_ROW_V(0), i),
-				   *lb = pred_grid_at(fcinfo, g, PRED_GRID_ROW_V(1), i);
-
-		if (!pred_grid_known(la))
-			*la = log(m->alpha + T);
-		if (!pred_grid_known(lb))
-			*lb = log(m->beta + T);
-		*part2 = -(m->r + x) * *la - m->s * *lb;
-	}
-	else
-		*part2 = -(m->r + x) * log(m->alpha + T) - m->s * log(m->beta + T);
+	*part2 = -(m->r + x) * pred_grid_log(fcinfo, g, PRED_GRID_ROW_V(0), i, m->alpha + T)
+		- m->s * pred_grid_log(fcinfo, g, PRED_GRID_ROW_V(1), i, m->beta + T);
 	if (t_x >= T)
 		*part3 = -INFINITY;
 	else
 	{
 		double		f1 = pnbd_log_f_kept(fcinfo, g, m, x, t_x),
-					f2 = pnbd_log_f_kept(fcinfo, g, m, x, T),
-					lrsx;
+					f2 = pnbd_log_f_kept(fcinfo, g, m, x, T);
 
-		if (g != NULL && x < PRED_GRID_X)
-		{
-			double	   *place = pred_grid_at(fcinfo, g, PRED_GRID_ROW_X, x);
-
-			if (!pred_grid_known(place))
-				*place = log(m->r + m->s + x);
-			lrsx = *place;
-		}
-		else
-			lrsx = log(m->r + m->s + x);
-		*part3 = m->ls - lrsx + f1 + log1mexp(f2 - f1);
+		*part3 = m->ls - pred_grid_log(fcinfo, g, PRED_GRID_ROW_X, pred_grid_x(x), m->r + m->s + x)
+			+ f1 + log1mexp(f2 - f1);
 	}
 }
 
